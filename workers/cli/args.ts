@@ -1,0 +1,49 @@
+// A small, strict command-line parser: unknown flags and missing values are errors.
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface FlagSpec {
+  /** Takes a value (`--ram 64`) or is a switch (`--stats`). */
+  value: boolean;
+}
+
+export interface ParsedArgs {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+    if (a.startsWith('-') && a !== '-') {
+      const [name, inline] = a.split('=', 2) as [string, string | undefined];
+      const s = spec[name];
+      if (!s) throw new UsageError(`unknown option ${name}`);
+      if (s.value) {
+        const v = inline ?? argv[++i];
+        if (v === undefined) throw new UsageError(`option ${name} needs a value`);
+        flags.set(name, v);
+      } else {
+        if (inline !== undefined) throw new UsageError(`option ${name} takes no value`);
+        flags.set(name, true);
+      }
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+export function integerFlag(args: ParsedArgs, name: string, min: bigint, max: bigint): bigint | undefined {
+  const v = args.flags.get(name);
+  if (v === undefined) return undefined;
+  if (v === true || !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(v.replace(/_/g, ''))) throw new UsageError(`${name} needs a whole number, not "${String(v)}"`);
+  const n = BigInt(v.replace(/_/g, ''));
+  if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}`);
+  return n;
+}

@@ -1,0 +1,146 @@
+// The `hindsight` command: the engine, hosted in Node.
+import { readFileSync, writeSync, openSync, closeSync } from 'node:fs';
+import { Machine, type Stop } from '../engine/machine';
+import { BufferedInput } from '../engine/host-input';
+import type { HostInput } from '../engine/host-input';
+import { traceRun, formatTraceStep } from '../engine/trace';
+import { ElfError } from '../formats/elf';
+import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
+import { loadCoreWasm, StdinInput } from './node-host';
+import { parseArgs, integerFlag, UsageError } from './args';
+
+const HELP = `hindsight: a time-travel debugger for RISC-V programs
+
+Usage:
+  hindsight run <prog.elf> [options]     run a RISC-V ELF on the emulated virt board
+
+Options for run:
+  --ram MiB          guest RAM size (default ${DEFAULT_RAM_MIB}, up to ${MAX_RAM_MIB})
+  --max-insns N      stop with an error after N instructions
+  --stdin FILE       console input for the guest (default: this process's stdin)
+  --stats            print instructions retired, seconds and MIPS to stderr
+  --trace FILE       write one line per instruction: icount, pc, instruction, changed registers
+
+  -h, --help         show this help
+  --version          show the version
+
+Exit status: the guest's exit status; 124 if --max-insns was reached;
+125 if the guest cannot go on (trap loop, idle forever, unsupported request);
+2 for usage errors; 1 if the program file cannot be loaded.
+`;
+
+const EXIT_LIMIT = 124;
+const EXIT_GUEST_FATAL = 125;
+const EXIT_USAGE = 2;
+const EXIT_LOAD = 1;
+
+function fail(status: number, message: string): never {
+  process.stderr.write(`hindsight: ${message}\n`);
+  process.exit(status);
+}
+
+async function cmdRun(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    '--ram': { value: true }, '--max-insns': { value: true }, '--stdin': { value: true },
+    '--stats': { value: false }, '--trace': { value: true },
+  });
+  if (args.positional.length !== 1) throw new UsageError('run needs exactly one program: hindsight run <prog.elf>');
+  const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
+  const maxInsns = integerFlag(args, '--max-insns', 1n, (1n << 62n));
+  const stdinPath = args.flags.get('--stdin');
+  const tracePath = args.flags.get('--trace');
+
+  const path = args.positional[0];
+  let elf: Uint8Array;
+  try { elf = readFileSync(path); } catch (e) { fail(EXIT_LOAD, `cannot read ${path}: ${(e as Error).message}`); }
+  let input: HostInput;
+  if (typeof stdinPath === 'string') {
+    try { input = new BufferedInput(readFileSync(stdinPath)); } catch (e) { fail(EXIT_LOAD, `cannot read ${stdinPath}: ${(e as Error).message}`); }
+  } else {
+    input = new StdinInput();
+  }
+
+  const machine = await Machine.create(loadCoreWasm(), input, { ramMiB, commandLine: path });
+  try {
+    machine.load(elf);
+  } catch (e) {
+    if (e instanceof ElfError) fail(EXIT_LOAD, `${path}: ${e.message}`);
+    throw e;
+  }
+  machine.onOutput((bytes, stream) => writeAll(stream === 'stderr' ? 2 : 1, bytes));
+
+  const limit = maxInsns ?? (1n << 62n);
+  const started = performance.now();
+  let stop: Stop;
+  if (typeof tracePath === 'string') {
+    const fd = openSync(tracePath, 'w');
+    let pending: string[] = [];
+    stop = traceRun(machine, limit, (s) => {
+      pending.push(formatTraceStep(s));
+      if (pending.length >= 4096) { writeSync(fd, pending.join('\n') + '\n'); pending = []; }
+    });
+    if (pending.length) writeSync(fd, pending.join('\n') + '\n');
+    closeSync(fd);
+  } else {
+    stop = machine.run(limit);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (args.flags.has('--stats')) {
+    const n = machine.icount;
+    process.stderr.write(`instructions: ${n}\nseconds: ${seconds.toFixed(3)}\nMIPS: ${(Number(n) / seconds / 1e6).toFixed(1)}\n`);
+  }
+  return exitStatusFor(stop, machine);
+}
+
+function exitStatusFor(stop: Stop, machine: Machine): number {
+  const where = `at pc 0x${stop.pc.toString(16)} (${machine.symbols.format(Number(stop.pc))}), icount ${stop.icount}`;
+  switch (stop.reason) {
+    case 'exit':
+      return stop.exitCode ?? 0;
+    case 'budget':
+      process.stderr.write(`hindsight: stopped after ${stop.icount} instructions (--max-insns) ${where}\n`);
+      return EXIT_LIMIT;
+    case 'input':
+      process.stderr.write(`hindsight: the guest waits for console input that will never come ${where}\n`);
+      return EXIT_GUEST_FATAL;
+    default:
+      process.stderr.write(`hindsight: ${stop.message ?? stop.reason} ${where}\n`);
+      return EXIT_GUEST_FATAL;
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
+      throw e;
+    }
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+  if (command === '--version') { process.stdout.write('hindsight 0.1.0\n'); return 0; }
+  try {
+    switch (command) {
+      case 'run': return await cmdRun(rest);
+      default: throw new UsageError(`unknown command "${command}" (try hindsight --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) fail(EXIT_USAGE, e.message);
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (status) => { process.exitCode = status; },
+  (e: unknown) => { fail(EXIT_GUEST_FATAL, e instanceof Error ? e.message : String(e)); },
+);

@@ -1,0 +1,267 @@
+// The slow path of every memory access: RAM edges, devices, PMP, watchpoints.
+// The interpreter's fast path handles plain RAM accesses inline and comes here
+// for everything else.
+import {
+  RAM, RAM_BASE, MROM, MROM_BASE, MROM_SIZE, CLINT_BASE, CLINT_SIZE, UART_BASE, UART_SIZE, TEST_BASE,
+  DIRTY_PAGES, PAGE_SHIFT, TX_BUFFER, TX_CAPACITY, RX_BUFFER, RX_CAPACITY, WATCHPOINTS, WATCHPOINT_SIZE,
+  WATCHPOINT_SLOTS, WATCH_HIT,
+} from './layout';
+import {
+  ramSize, icount, idleSkip, mip, mtimecmp, mtimeDelta, timerDeadline, NEVER, IRQ_MTI, IRQ_MSI, sliceEnd,
+  stopReason, STOP_EXIT, STOP_WATCHPOINT, STOP_OUTPUT_FULL, exitCode, watchpointCount, pc,
+  uartIer, uartLcr, uartMcr, uartScr, uartDll, uartDlm, uartFcr, rxHead, rxCount, txLength,
+  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, priv,
+} from './state';
+import { raiseException, pmpAllows, dataPrivilege, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
+
+export const WATCH_READ: u32 = 1;
+export const WATCH_WRITE: u32 = 2;
+
+/** Virtual time as an instruction in flight sees it: QEMU counts that instruction already. */
+@inline export function virtualNow(): u64 { return icount + idleSkip + 1; }
+export function mtimeNow(): u64 { return virtualNow() / 100 + mtimeDelta; }
+
+@inline function ramOffset(addr: u64, size: u64): u64 {
+  const off = addr - RAM_BASE;
+  return off < ramSize && size <= ramSize - off ? off : NEVER;
+}
+
+export function markDirty(off: u64, size: u64): void {
+  const first = <u32>(off >> PAGE_SHIFT);
+  const last = <u32>((off + size - 1) >> PAGE_SHIFT);
+  store<u8>(DIRTY_PAGES + first, 1);
+  if (last != first) store<u8>(DIRTY_PAGES + last, 1);
+}
+
+@inline function readRam(off: u64, size: u64): u64 {
+  const p = RAM + <usize>off;
+  if (size == 1) return <u64>load<u8>(p);
+  if (size == 2) return <u64>load<u16>(p);
+  if (size == 4) return <u64>load<u32>(p);
+  return load<u64>(p);
+}
+
+@inline function writeRam(off: u64, size: u64, value: u64): void {
+  const p = RAM + <usize>off;
+  if (size == 1) store<u8>(p, <u8>value);
+  else if (size == 2) store<u16>(p, <u16>value);
+  else if (size == 4) store<u32>(p, <u32>value);
+  else store<u64>(p, value);
+  markDirty(off, size);
+}
+
+// ---- instruction fetch ----
+
+/** Fetches the (up to) 32-bit instruction at addr, or raises an access fault. */
+export function fetchSlow(addr: u64): u32 {
+  if (!pmpAllows(addr, 2, ACCESS_EXEC, priv)) { raiseException(CAUSE_FETCH_ACCESS, addr); return 0; }
+  const lowOk = fetchHalf(addr);
+  if (!lowOk) { raiseException(CAUSE_FETCH_ACCESS, addr); return 0; }
+  const low = fetchedHalf;
+  if ((low & 3) != 3) return low;
+  if (!pmpAllows(addr + 2, 2, ACCESS_EXEC, priv) || !fetchHalf(addr + 2)) {
+    raiseException(CAUSE_FETCH_ACCESS, addr + 2);
+    return 0;
+  }
+  return low | (fetchedHalf << 16);
+}
+
+let fetchedHalf: u32 = 0;
+function fetchHalf(addr: u64): bool {
+  const off = ramOffset(addr, 2);
+  if (off != NEVER) { fetchedHalf = <u32>load<u16>(RAM + <usize>off); return true; }
+  const r = addr - MROM_BASE;
+  if (r < <u64>MROM_SIZE - 1) { fetchedHalf = <u32>load<u16>(MROM + <usize>r); return true; }
+  return false;
+}
+
+// ---- loads ----
+
+/** Loads `size` bytes (zero-extended); on a fault raises the exception and returns 0. */
+export function loadSlow(addr: u64, size: u64): u64 {
+  if (!pmpAllows(addr, size, ACCESS_READ, dataPrivilege())) { raiseException(CAUSE_LOAD_ACCESS, addr); return 0; }
+  let value: u64 = 0;
+  const off = ramOffset(addr, size);
+  if (off != NEVER) {
+    value = readRam(off, size);
+  } else if (addr - MROM_BASE < <u64>MROM_SIZE && size <= <u64>MROM_SIZE - (addr - MROM_BASE)) {
+    const r = addr - MROM_BASE;
+    for (let i: u64 = 0; i < size; i++) value |= <u64>load<u8>(MROM + <usize>(r + i)) << (i * 8);
+  } else if (addr - CLINT_BASE < CLINT_SIZE) {
+    value = clintRead(addr - CLINT_BASE, size);
+  } else if (addr - UART_BASE < UART_SIZE) {
+    value = <u64>uartRead(<u32>(addr - UART_BASE));
+  } else if (addr - TEST_BASE < 0x1000) {
+    value = 0;
+  } else {
+    raiseException(CAUSE_LOAD_ACCESS, addr);
+    return 0;
+  }
+  if (watchpointCount != 0) checkWatch(addr, size, WATCH_READ, value, value);
+  return value;
+}
+
+// ---- stores ----
+
+/** Stores the low `size` bytes of value; on a fault raises the exception. */
+export function storeSlow(addr: u64, size: u64, value: u64): void {
+  if (!pmpAllows(addr, size, ACCESS_WRITE, dataPrivilege())) { raiseException(CAUSE_STORE_ACCESS, addr); return; }
+  const off = ramOffset(addr, size);
+  if (off != NEVER) {
+    if (watchpointCount != 0) checkWatch(addr, size, WATCH_WRITE, readRam(off, size), value);
+    writeRam(off, size, value);
+    return;
+  }
+  if (addr - MROM_BASE < <u64>MROM_SIZE) {
+    // ROM: writes are ignored, as on QEMU's board.
+  } else if (addr - CLINT_BASE < CLINT_SIZE) {
+    clintWrite(addr - CLINT_BASE, size, value);
+  } else if (addr - UART_BASE < UART_SIZE) {
+    uartWrite(<u32>(addr - UART_BASE), <u32>(value & 0xff));
+  } else if (addr - TEST_BASE < 0x1000) {
+    if (addr == TEST_BASE) testWrite(<u32>value);
+  } else {
+    raiseException(CAUSE_STORE_ACCESS, addr);
+    return;
+  }
+  if (watchpointCount != 0) checkWatch(addr, size, WATCH_WRITE, 0, value);
+}
+
+/** For AMOs: whether addr is plain RAM that a read-modify-write may touch. */
+export function amoAllowed(addr: u64, size: u64): bool {
+  return ramOffset(addr, size) != NEVER && pmpAllows(addr, size, ACCESS_READ | ACCESS_WRITE, dataPrivilege());
+}
+
+// ---- watchpoints ----
+
+function checkWatch(addr: u64, size: u64, kind: u32, oldValue: u64, newValue: u64): void {
+  const end = addr + size;
+  for (let i: u32 = 0; i < WATCHPOINT_SLOTS; i++) {
+    const p = WATCHPOINTS + i * WATCHPOINT_SIZE;
+    const kinds = <u32>load<u64>(p, 16);
+    if ((kinds & kind) == 0) continue;
+    const lo = load<u64>(p);
+    const hi = load<u64>(p, 8);
+    if (addr < hi && end > lo) {
+      store<u64>(WATCH_HIT, addr);
+      store<u64>(WATCH_HIT, size, 8);
+      store<u64>(WATCH_HIT, <u64>kind, 16);
+      store<u64>(WATCH_HIT, <u64>i, 24);
+      store<u64>(WATCH_HIT, oldValue, 32);
+      store<u64>(WATCH_HIT, newValue, 40);
+      store<u64>(WATCH_HIT, pc, 48);
+      stopReason = STOP_WATCHPOINT;
+      sliceEnd = 0;
+      return;
+    }
+  }
+}
+
+// ---- CLINT: msip, mtimecmp, mtime (timer driven by virtual time) ----
+
+function clintRead(off: u64, size: u64): u64 {
+  if (off < 4) return (mip & IRQ_MSI) != 0 ? 1 : 0;
+  if (off >= 0x4000 && off < 0x4008) return subword(mtimecmp, off - 0x4000, size);
+  if (off >= 0xbff8 && off < 0xc000) return subword(mtimeNow(), off - 0xbff8, size);
+  return 0;
+}
+
+@inline function subword(v: u64, byteOff: u64, size: u64): u64 {
+  const shifted = v >> (byteOff * 8);
+  return size >= 8 ? shifted : shifted & ((<u64>1 << (size * 8)) - 1);
+}
+
+@inline function merge(old: u64, byteOff: u64, size: u64, value: u64): u64 {
+  if (size >= 8) return value;
+  const mask = ((<u64>1 << (size * 8)) - 1) << (byteOff * 8);
+  return (old & ~mask) | ((value << (byteOff * 8)) & mask);
+}
+
+function clintWrite(off: u64, size: u64, value: u64): void {
+  if (off < 4) {
+    if (value & 1) mip |= IRQ_MSI; else mip &= ~IRQ_MSI;
+    sliceEnd = 0;
+  } else if (off >= 0x4000 && off < 0x4008) {
+    writeMtimecmp(merge(mtimecmp, off - 0x4000, size, value));
+  } else if (off >= 0xbff8 && off < 0xc000) {
+    const now = mtimeNow();
+    const wanted = merge(now, off - 0xbff8, size, value);
+    mtimeDelta += wanted - now;
+    writeMtimecmp(mtimecmp);
+  }
+}
+
+/** As QEMU's ACLINT: the deadline is "now" plus the remaining ticks at 100 ns each. */
+export function writeMtimecmp(value: u64): void {
+  mtimecmp = value;
+  const now = mtimeNow();
+  sliceEnd = 0;
+  if (value <= now) {
+    mip |= IRQ_MTI;
+    timerDeadline = NEVER;
+    return;
+  }
+  mip &= ~IRQ_MTI;
+  const diff = value - now;
+  if (diff > 0x7fffffffffffffff / 100) { timerDeadline = NEVER; return; }
+  const deadline = virtualNow() + diff * 100;
+  timerDeadline = deadline < virtualNow() ? NEVER : deadline;
+}
+
+// ---- UART 16550 (no interrupts: there is no PLIC yet) ----
+
+function uartRead(off: u32): u32 {
+  const dlab = (uartLcr & 0x80) != 0;
+  switch (off) {
+    case 0: {
+      if (dlab) return uartDll;
+      if (rxCount == 0) return 0;
+      const b = <u32>load<u8>(RX_BUFFER + rxHead);
+      rxHead = (rxHead + 1) & (RX_CAPACITY - 1);
+      rxCount--;
+      return b;
+    }
+    case 1: return dlab ? uartDlm : uartIer;
+    case 2: return (uartFcr & 1) != 0 ? 0xc1 : 0x01;
+    case 3: return uartLcr;
+    case 4: return uartMcr;
+    case 5: return 0x60 | (rxCount > 0 ? 1 : 0);
+    case 6: return 0xb0;
+    case 7: return uartScr;
+    default: return 0;
+  }
+}
+
+function uartWrite(off: u32, value: u32): void {
+  const dlab = (uartLcr & 0x80) != 0;
+  switch (off) {
+    case 0:
+      if (dlab) { uartDll = value; return; }
+      store<u8>(TX_BUFFER + txLength, <u8>value);
+      txLength++;
+      if (txLength >= TX_CAPACITY) { stopReason = STOP_OUTPUT_FULL; sliceEnd = 0; }
+      return;
+    case 1: if (dlab) uartDlm = value; else uartIer = value & 0x0f; return;
+    case 2: uartFcr = value & 0xc9; return;
+    case 3: uartLcr = value; return;
+    case 4: uartMcr = value & 0x1f; return;
+    case 7: uartScr = value; return;
+    default: return;
+  }
+}
+
+/** Queues a byte for the guest to read from the UART; false if the FIFO is full. */
+export function uartReceive(byte: u32): bool {
+  if (rxCount >= RX_CAPACITY) return false;
+  store<u8>(RX_BUFFER + ((rxHead + rxCount) & (RX_CAPACITY - 1)), <u8>byte);
+  rxCount++;
+  return true;
+}
+
+// ---- sifive_test finisher ----
+
+function testWrite(value: u32): void {
+  const status = value & 0xffff;
+  if (status == 0x5555) { exitCode = 0; stopReason = STOP_EXIT; sliceEnd = 0; }
+  else if (status == 0x3333) { exitCode = <i32>(value >> 16); stopReason = STOP_EXIT; sliceEnd = 0; }
+}

@@ -1,0 +1,494 @@
+// The interpreter: one hot loop that fetches, decodes and executes, with plain
+// RAM accesses inline and everything else in bus.ts. Instruction-count rules
+// follow QEMU's icount so that counts, timers and traces match it exactly:
+// an instruction counts when it completes or raises ecall, ebreak or an
+// illegal-instruction exception; memory-access faults and interrupts do not.
+import { REGS, RAM, RAM_BASE, COMPRESSED_TABLE, DIRTY_PAGES, BREAKPOINTS, BREAKPOINT_SLOTS } from './layout';
+import {
+  pc, icount, idleSkip, priv, mstatus, mip, mie, halted, timerDeadline, sliceEnd, stopReason, faulted,
+  fetchLimit, dataLimit, breakpointCount, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
+  PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
+  STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE,
+  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED,
+  CAUSE_STORE_ACCESS, CAUSE_LOAD_ACCESS, trapLoopCount,
+} from './state';
+import { fetchSlow, loadSlow, storeSlow, amoAllowed, markDirty } from './bus';
+import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret } from './trap';
+import { csrRead, csrWrite, csrAccessAllowed, csrIllegal } from './csr';
+
+@inline function rx(i: u32): u64 { return load<u64>(REGS + (i << 3)); }
+@inline function wx(i: u32, v: u64): void { store<u64>(REGS + (i << 3), v); }
+@inline function sx32(v: u64): u64 { return <u64><i64><i32>v; }
+
+function mulhu(a: u64, b: u64): u64 {
+  const aLo = a & 0xffffffff, aHi = a >> 32, bLo = b & 0xffffffff, bHi = b >> 32;
+  const ll = aLo * bLo, lh = aLo * bHi, hl = aHi * bLo, hh = aHi * bHi;
+  const mid = (ll >> 32) + (lh & 0xffffffff) + (hl & 0xffffffff);
+  return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+function mulh(a: u64, b: u64): u64 {
+  let r = mulhu(a, b);
+  if (<i64>a < 0) r -= b;
+  if (<i64>b < 0) r -= a;
+  return r;
+}
+function mulhsu(a: u64, b: u64): u64 {
+  let r = mulhu(a, b);
+  if (<i64>a < 0) r -= b;
+  return r;
+}
+
+/** Whether the 32-bit ebreak at p is wrapped in the semihosting marker sequence. */
+function isSemihostingCall(p: u64): bool {
+  if (priv == PRIV_U) return false; // QEMU only honours semihosting from M and S mode
+  if (((p - 4) >> 12) != ((p + 4) >> 12)) return false;
+  const before = p - 4 - RAM_BASE;
+  if (before >= fetchLimit || p + 4 - RAM_BASE >= fetchLimit) return false;
+  return load<u32>(RAM + <usize>before) == 0x01f01013 && load<u32>(RAM + <usize>(before + 8)) == 0x40705013;
+}
+
+function isBreakpoint(p: u64): bool {
+  let slot = <u32>((p >> 1) * 0x9e3779b97f4a7c15 >> 54) & (BREAKPOINT_SLOTS - 1);
+  for (let n: u32 = 0; n < BREAKPOINT_SLOTS; n++) {
+    const v = load<u64>(BREAKPOINTS + (slot << 3));
+    if (v == p) return true;
+    if (v == NEVER) return false;
+    slot = (slot + 1) & (BREAKPOINT_SLOTS - 1);
+  }
+  return false;
+}
+
+function illegal(bits: u32): void {
+  raiseException(CAUSE_ILLEGAL, <u64>bits);
+  icount++; // QEMU counts instructions that raise illegal-instruction
+}
+
+/**
+ * Executes instructions while icount < sliceEnd. Returns early when an
+ * instruction sets stopReason or clears sliceEnd (CSR writes, MMIO, traps...).
+ */
+/** Whether the last instruction attempt failed to fetch (tracing leaves those out, as QEMU's log does). */
+export let fetchFaulted: bool = false;
+
+function interpret(): void {
+  fetchFaulted = false;
+  while (icount < sliceEnd) {
+    const p = pc;
+    if (breakpointCount != 0 && isBreakpoint(p) && !(icount == skipBreakpointIcount)) {
+      stopReason = STOP_BREAKPOINT;
+      return;
+    }
+    let insn: u32;
+    const fo = p - RAM_BASE;
+    if (fo < fetchLimit) {
+      insn = load<u32>(RAM + <usize>fo);
+    } else {
+      insn = fetchSlow(p);
+      if (faulted) { faulted = false; fetchFaulted = true; continue; }
+    }
+    const raw = insn;
+    let npc = p + 4;
+    if ((insn & 3) != 3) {
+      insn = load<u32>(COMPRESSED_TABLE + ((insn & 0xffff) << 2));
+      npc = p + 2;
+      if (insn == 0) { illegal(raw & 0xffff); continue; }
+    }
+    const rd = (insn >> 7) & 31;
+    const rs1 = (insn >> 15) & 31;
+    const rs2 = (insn >> 20) & 31;
+    const f3 = (insn >> 12) & 7;
+    switch (insn & 0x7f) {
+      case 0x37: // lui
+        wx(rd, <u64><i64><i32>(insn & 0xfffff000));
+        break;
+      case 0x17: // auipc
+        wx(rd, p + <u64><i64><i32>(insn & 0xfffff000));
+        break;
+      case 0x6f: { // jal
+        const imm = ((<i32>insn >> 11) & 0xfff00000) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+        wx(rd, npc);
+        npc = p + <u64><i64><i32>imm;
+        break;
+      }
+      case 0x67: { // jalr
+        if (f3 != 0) { illegal(raw); continue; }
+        const target = (rx(rs1) + <u64>(<i32>insn >> 20)) & ~<u64>1;
+        wx(rd, npc);
+        npc = target;
+        break;
+      }
+      case 0x63: { // branches
+        const a = rx(rs1), b = rx(rs2);
+        let taken: bool;
+        switch (f3) {
+          case 0: taken = a == b; break;
+          case 1: taken = a != b; break;
+          case 4: taken = <i64>a < <i64>b; break;
+          case 5: taken = <i64>a >= <i64>b; break;
+          case 6: taken = a < b; break;
+          case 7: taken = a >= b; break;
+          default: illegal(raw); continue;
+        }
+        if (taken) {
+          const imm = ((<i32>insn >> 19) & 0xfffff000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+          npc = p + <u64><i64><i32>imm;
+        }
+        break;
+      }
+      case 0x03: { // loads
+        const addr = rx(rs1) + <u64>(<i32>insn >> 20);
+        const off = addr - RAM_BASE;
+        let v: u64;
+        if (off < dataLimit) {
+          const hp = RAM + <usize>off;
+          switch (f3) {
+            case 0: v = <u64><i64>load<i8>(hp); break;
+            case 1: v = <u64><i64>load<i16>(hp); break;
+            case 2: v = <u64><i64>load<i32>(hp); break;
+            case 3: v = load<u64>(hp); break;
+            case 4: v = <u64>load<u8>(hp); break;
+            case 5: v = <u64>load<u16>(hp); break;
+            case 6: v = <u64>load<u32>(hp); break;
+            default: illegal(raw); continue;
+          }
+        } else {
+          if (f3 == 7) { illegal(raw); continue; }
+          const size: u64 = <u64>1 << (f3 & 3);
+          v = loadSlow(addr, size);
+          if (faulted) { faulted = false; continue; }
+          if (f3 == 0) v = <u64><i64><i8>v;
+          else if (f3 == 1) v = <u64><i64><i16>v;
+          else if (f3 == 2) v = <u64><i64><i32>v;
+        }
+        wx(rd, v);
+        break;
+      }
+      case 0x23: { // stores
+        if (f3 > 3) { illegal(raw); continue; }
+        const imm = ((<i32>insn >> 20) & ~31) | ((insn >> 7) & 31);
+        const addr = rx(rs1) + <u64><i64>imm;
+        const v = rx(rs2);
+        const off = addr - RAM_BASE;
+        if (off < dataLimit) {
+          const hp = RAM + <usize>off;
+          switch (f3) {
+            case 0: store<u8>(hp, <u8>v); break;
+            case 1: store<u16>(hp, <u16>v); break;
+            case 2: store<u32>(hp, <u32>v); break;
+            default: store<u64>(hp, v); break;
+          }
+          // Marks the page of the first byte; a store crossing into the next page marks it too.
+          store<u8>(DIRTY_PAGES + <usize>(off >> 12), 1);
+          if (((off & 0xfff) + (<u64>1 << f3)) > 0x1000) store<u8>(DIRTY_PAGES + <usize>((off >> 12) + 1), 1);
+        } else {
+          storeSlow(addr, <u64>1 << f3, v);
+          if (faulted) { faulted = false; continue; }
+        }
+        break;
+      }
+      case 0x13: { // op-imm
+        const a = rx(rs1);
+        const imm = <u64>(<i32>insn >> 20);
+        let v: u64;
+        switch (f3) {
+          case 0: v = a + imm; break;
+          case 1: if ((insn >> 26) != 0) { illegal(raw); continue; } v = a << (imm & 63); break;
+          case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
+          case 3: v = a < imm ? 1 : 0; break;
+          case 4: v = a ^ imm; break;
+          case 5: {
+            const f6 = insn >> 26;
+            if (f6 == 0) v = a >> (imm & 63);
+            else if (f6 == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
+            else { illegal(raw); continue; }
+            break;
+          }
+          case 6: v = a | imm; break;
+          default: v = a & imm; break;
+        }
+        wx(rd, v);
+        break;
+      }
+      case 0x33: { // op
+        const a = rx(rs1), b = rx(rs2);
+        const f7 = insn >> 25;
+        let v: u64;
+        if (f7 == 0) {
+          switch (f3) {
+            case 0: v = a + b; break;
+            case 1: v = a << (b & 63); break;
+            case 2: v = <i64>a < <i64>b ? 1 : 0; break;
+            case 3: v = a < b ? 1 : 0; break;
+            case 4: v = a ^ b; break;
+            case 5: v = a >> (b & 63); break;
+            case 6: v = a | b; break;
+            default: v = a & b; break;
+          }
+        } else if (f7 == 0x20) {
+          if (f3 == 0) v = a - b;
+          else if (f3 == 5) v = <u64>(<i64>a >> <i64>(b & 63));
+          else { illegal(raw); continue; }
+        } else if (f7 == 1) {
+          switch (f3) {
+            case 0: v = a * b; break;
+            case 1: v = mulh(a, b); break;
+            case 2: v = mulhsu(a, b); break;
+            case 3: v = mulhu(a, b); break;
+            case 4:
+              if (b == 0) v = NEVER;
+              else if (a == 0x8000000000000000 && b == NEVER) v = a;
+              else v = <u64>(<i64>a / <i64>b);
+              break;
+            case 5: v = b == 0 ? NEVER : a / b; break;
+            case 6:
+              if (b == 0) v = a;
+              else if (a == 0x8000000000000000 && b == NEVER) v = 0;
+              else v = <u64>(<i64>a % <i64>b);
+              break;
+            default: v = b == 0 ? a : a % b; break;
+          }
+        } else { illegal(raw); continue; }
+        wx(rd, v);
+        break;
+      }
+      case 0x1b: { // op-imm-32
+        const a = <u32>rx(rs1);
+        let v: u64;
+        if (f3 == 0) v = sx32(<u64>(a + <u32>(<i32>insn >> 20)));
+        else if (f3 == 1) {
+          if ((insn >> 25) != 0) { illegal(raw); continue; }
+          v = sx32(<u64>(a << rs2));
+        } else if (f3 == 5) {
+          const f7 = insn >> 25;
+          if (f7 == 0) v = sx32(<u64>(a >> rs2));
+          else if (f7 == 0x20) v = <u64><i64>(<i32>a >> rs2);
+          else { illegal(raw); continue; }
+        } else { illegal(raw); continue; }
+        wx(rd, v);
+        break;
+      }
+      case 0x3b: { // op-32
+        const a = <u32>rx(rs1), b = <u32>rx(rs2);
+        const f7 = insn >> 25;
+        let v: u64;
+        if (f7 == 0) {
+          if (f3 == 0) v = sx32(<u64>(a + b));
+          else if (f3 == 1) v = sx32(<u64>(a << (b & 31)));
+          else if (f3 == 5) v = sx32(<u64>(a >> (b & 31)));
+          else { illegal(raw); continue; }
+        } else if (f7 == 0x20) {
+          if (f3 == 0) v = sx32(<u64>(a - b));
+          else if (f3 == 5) v = <u64><i64>(<i32>a >> (b & 31));
+          else { illegal(raw); continue; }
+        } else if (f7 == 1) {
+          switch (f3) {
+            case 0: v = sx32(<u64>(a * b)); break;
+            case 4:
+              if (b == 0) v = NEVER;
+              else if (a == 0x80000000 && b == 0xffffffff) v = sx32(<u64>a);
+              else v = <u64><i64>(<i32>a / <i32>b);
+              break;
+            case 5: v = b == 0 ? NEVER : sx32(<u64>(a / b)); break;
+            case 6:
+              if (b == 0) v = sx32(<u64>a);
+              else if (a == 0x80000000 && b == 0xffffffff) v = 0;
+              else v = <u64><i64>(<i32>a % <i32>b);
+              break;
+            case 7: v = b == 0 ? sx32(<u64>a) : sx32(<u64>(a % b)); break;
+            default: illegal(raw); continue;
+          }
+        } else { illegal(raw); continue; }
+        wx(rd, v);
+        break;
+      }
+      case 0x0f: // fence, fence.i: memory is coherent and nothing is cached
+        if (f3 > 1) { illegal(raw); continue; }
+        break;
+      case 0x2f: { // atomics
+        if (!executeAtomic(insn, raw, rd, rs1, rs2, f3)) continue;
+        break;
+      }
+      case 0x73: { // system
+        if (f3 == 0) {
+          if (insn == 0x00000073) { // ecall
+            raiseException(CAUSE_ECALL_U + <u64>priv, 0);
+            icount++;
+            continue;
+          }
+          if (insn == 0x00100073) { // ebreak
+            if (npc - p == 4 && isSemihostingCall(p)) {
+              // The engine performs the call, then completeHostCall() retires the ebreak.
+              stopReason = STOP_HOSTCALL;
+              return;
+            }
+            raiseException(CAUSE_BREAKPOINT, 0);
+            icount++;
+            continue;
+          }
+          if (insn == 0x30200073) { // mret
+            if (priv < PRIV_M) { illegal(raw); continue; }
+            doMret();
+            icount++;
+            store<u64>(REGS, 0);
+            continue;
+          }
+          if (insn == 0x10200073) { // sret
+            if (priv < PRIV_S || (priv == PRIV_S && (mstatus & MSTATUS_TSR) != 0)) { illegal(raw); continue; }
+            doSret();
+            icount++;
+            continue;
+          }
+          if (insn == 0x10500073) { // wfi
+            if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) { illegal(raw); continue; }
+            if ((mip & mie) == 0) { halted = true; sliceEnd = 0; }
+            break;
+          }
+          if ((insn >> 25) == 0x09 && rd == 0) { // sfence.vma
+            if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { illegal(raw); continue; }
+            break;
+          }
+          illegal(raw);
+          continue;
+        }
+        if (f3 == 4) { illegal(raw); continue; }
+        const csr = insn >> 20;
+        const immediate = (f3 & 4) != 0;
+        const src: u64 = immediate ? <u64>rs1 : rx(rs1);
+        const op = f3 & 3;
+        const writes = op == 1 || rs1 != 0;
+        if (!csrAccessAllowed(csr, writes)) { illegal(raw); continue; }
+        const old = csrRead(csr);
+        if (csrIllegal) { illegal(raw); continue; }
+        if (writes) {
+          const next = op == 1 ? src : op == 2 ? old | src : old & ~src;
+          csrWrite(csr, next);
+          if (csrIllegal) { illegal(raw); continue; }
+        }
+        wx(rd, old);
+        break;
+      }
+      default:
+        illegal(raw);
+        continue;
+    }
+    store<u64>(REGS, 0);
+    pc = npc;
+    icount++;
+  }
+}
+
+/** LR/SC and AMOs. Returns false if the instruction trapped. */
+function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): bool {
+  if (f3 != 2 && f3 != 3) { illegal(raw); return false; }
+  const size: u64 = f3 == 2 ? 4 : 8;
+  const addr = rx(rs1);
+  const f5 = insn >> 27;
+  if (f5 == 2) { // lr
+    if (rs2 != 0) { illegal(raw); return false; }
+    if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
+    let v = loadSlow(addr, size);
+    if (faulted) { faulted = false; return false; }
+    if (size == 4) v = sx32(v);
+    reservationAddress = addr;
+    reservationValue = v;
+    wx(rd, v);
+    return true;
+  }
+  if (f5 == 3) { // sc: succeeds if the reservation is for this address and memory still holds the loaded value
+    if (reservationAddress != addr) { reservationAddress = NEVER; wx(rd, 1); return true; }
+    if ((addr & (size - 1)) != 0) { raiseException(CAUSE_STORE_MISALIGNED, addr); faulted = false; return false; }
+    if (!amoAllowed(addr, size)) { raiseException(CAUSE_STORE_ACCESS, addr); faulted = false; return false; }
+    let current = loadSlow(addr, size);
+    if (size == 4) current = sx32(current);
+    reservationAddress = NEVER;
+    if (current != reservationValue) { wx(rd, 1); return true; }
+    storeSlow(addr, size, rx(rs2));
+    if (faulted) { faulted = false; return false; }
+    wx(rd, 0);
+    return true;
+  }
+  let op: u32;
+  switch (f5) {
+    case 0x01: case 0x00: case 0x04: case 0x0c: case 0x08: case 0x10: case 0x14: case 0x18: case 0x1c: op = f5; break;
+    default: illegal(raw); return false;
+  }
+  if ((addr & (size - 1)) != 0) { raiseException(CAUSE_STORE_MISALIGNED, addr); faulted = false; return false; }
+  if (!amoAllowed(addr, size)) {
+    const cause = CAUSE_STORE_ACCESS;
+    raiseException(cause, addr);
+    faulted = false;
+    return false;
+  }
+  let old = loadSlow(addr, size);
+  if (size == 4) old = sx32(old);
+  const b = size == 4 ? sx32(rx(rs2)) : rx(rs2);
+  let v: u64;
+  switch (op) {
+    case 0x01: v = b; break;
+    case 0x00: v = old + b; break;
+    case 0x04: v = old ^ b; break;
+    case 0x0c: v = old & b; break;
+    case 0x08: v = old | b; break;
+    case 0x10: v = <i64>old < <i64>b ? old : b; break;
+    case 0x14: v = <i64>old > <i64>b ? old : b; break;
+    case 0x18: v = (size == 4 ? (old & 0xffffffff) < (b & 0xffffffff) : old < b) ? old : b; break;
+    default: v = (size == 4 ? (old & 0xffffffff) > (b & 0xffffffff) : old > b) ? old : b; break;
+  }
+  storeSlow(addr, size, v);
+  wx(rd, old);
+  return true;
+}
+
+/**
+ * Runs until `budget` more instructions have been retired or something stops
+ * the machine earlier; returns the reason (STOP_* in state.ts).
+ */
+export const RUN_SKIP_BREAKPOINT: u32 = 1;
+export const RUN_SINGLE_ATTEMPT: u32 = 2;
+
+export function run(budget: u64, flags: u32): i32 {
+  stopReason = STOP_NONE;
+  const end = icount + budget;
+  skipBreakpointIcount = (flags & RUN_SKIP_BREAKPOINT) != 0 ? icount : NEVER;
+  const singleAttempt = (flags & RUN_SINGLE_ATTEMPT) != 0;
+  trapLoopCount = 0;
+  while (true) {
+    // Instruction boundary: timers, interrupts, idle.
+    if (timerDeadline != NEVER && icount + idleSkip >= timerDeadline) {
+      mip |= IRQ_MTI;
+      timerDeadline = NEVER;
+    }
+    const irq = pendingInterrupt();
+    if (irq >= 0) {
+      takeInterrupt(irq);
+      if (stopReason != STOP_NONE) return stopReason;
+    }
+    if (halted) {
+      if ((mip & mie) != 0) {
+        halted = false; // woken by an interrupt that is pending but globally disabled
+      } else if (timerDeadline != NEVER && (mie & IRQ_MTI) != 0) {
+        idleSkip = timerDeadline - icount; // skip idle time to the deadline
+        continue;
+      } else {
+        return STOP_IDLE;
+      }
+    }
+    if (icount >= end) return STOP_BUDGET;
+    let limit = end;
+    if (timerDeadline != NEVER) {
+      const due = timerDeadline - idleSkip;
+      if (due < limit) limit = due;
+    }
+    sliceEnd = singleAttempt ? icount + 1 : limit;
+    interpret();
+    if (stopReason != STOP_NONE) return stopReason;
+    if (singleAttempt) return STOP_BUDGET;
+  }
+}
+
+/** Retires the semihosting ebreak the engine has just serviced. */
+export function completeHostCall(): void {
+  pc += 4;
+  icount++;
+}
+

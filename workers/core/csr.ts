@@ -1,0 +1,176 @@
+// Control and status registers: access rules and side effects.
+import {
+  priv, mstatus, medeleg, mideleg, mie, mip, mtvec, mcounteren, mcountinhibit, mscratch, mepc, mcause, mtval,
+  menvcfg, stvec, scounteren, sscratch, sepc, scause, stval, satp, senvcfg, mcycleOffset, minstretOffset,
+  pmpcfg, pmpaddr, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP,
+  MSTATUS_MPP, MSTATUS_FS, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, MSTATUS_TW, MSTATUS_TSR,
+  MSTATUS_UXL_SXL, MSTATUS_SD, MSTATUS_XS, MSTATUS_VS, S_INTERRUPTS, ALL_INTERRUPTS, IRQ_SSI, IRQ_STI, IRQ_SEI,
+  sliceEnd, icount, idleSkip,
+} from './state';
+import { updateFastPath } from './trap';
+import { mtimeNow } from './bus';
+
+/** misa: RV64 with A, C, I, M, S, U. */
+export const MISA: u64 = (<u64>2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
+
+const MSTATUS_WRITABLE: u64 = MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP | MSTATUS_MPP |
+  MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR;
+const SSTATUS_VISIBLE: u64 = MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_XS | MSTATUS_VS |
+  MSTATUS_SUM | MSTATUS_MXR | (<u64>3 << 32) | MSTATUS_SD;
+const SSTATUS_WRITABLE: u64 = MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | MSTATUS_MXR;
+/** Exceptions that may be delegated to S-mode (ecall from M cannot). */
+const DELEGABLE_EXCEPTIONS: u64 = 0xb3ff;
+
+/** Set by csrRead/csrWrite when the access is illegal. */
+export let csrIllegal: bool = false;
+
+@inline function counterValue(offset: u64): u64 { return icount + idleSkip + 1 + offset; }
+
+function withSd(s: u64): u64 {
+  const dirty = (s & MSTATUS_FS) == MSTATUS_FS || (s & MSTATUS_XS) == MSTATUS_XS || (s & MSTATUS_VS) == MSTATUS_VS;
+  return dirty ? s | MSTATUS_SD : s & ~MSTATUS_SD;
+}
+
+/** Whether a counter CSR (0xC00 + index) is readable at the current privilege. */
+function counterAccessible(index: u32): bool {
+  if (priv == PRIV_M) return true;
+  if (((mcounteren >> index) & 1) == 0) return false;
+  if (priv == PRIV_U && ((scounteren >> index) & 1) == 0) return false;
+  return true;
+}
+
+/** Checks privilege and read-only rules common to all CSRs. */
+export function csrAccessAllowed(csr: u32, write: bool): bool {
+  const level = (csr >> 8) & 3;
+  if (priv < level) return false;
+  if (write && (csr >> 10) == 3) return false;
+  if (csr == 0x180 && priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0) return false;
+  return true;
+}
+
+export function csrRead(csr: u32): u64 {
+  csrIllegal = false;
+  switch (csr) {
+    // user counters
+    case 0xc00: if (!counterAccessible(0)) break; return counterValue(mcycleOffset);
+    case 0xc01: if (!counterAccessible(1)) break; return mtimeNow();
+    case 0xc02: if (!counterAccessible(2)) break; return counterValue(minstretOffset);
+    // supervisor
+    case 0x100: return withSd(mstatus) & SSTATUS_VISIBLE;
+    case 0x104: return mie & mideleg;
+    case 0x105: return stvec;
+    case 0x106: return scounteren;
+    case 0x10a: return senvcfg;
+    case 0x140: return sscratch;
+    case 0x141: return sepc;
+    case 0x142: return scause;
+    case 0x143: return stval;
+    case 0x144: return mip & mideleg;
+    case 0x180: return satp;
+    // machine information
+    case 0xf11: case 0xf12: case 0xf13: case 0xf14: case 0xf15: return 0;
+    // machine trap setup and handling
+    case 0x300: return withSd(mstatus);
+    case 0x301: return MISA;
+    case 0x302: return medeleg;
+    case 0x303: return mideleg;
+    case 0x304: return mie;
+    case 0x305: return mtvec;
+    case 0x306: return mcounteren;
+    case 0x30a: return menvcfg;
+    case 0x320: return mcountinhibit;
+    case 0x340: return mscratch;
+    case 0x341: return mepc;
+    case 0x342: return mcause;
+    case 0x343: return mtval;
+    case 0x344: return mip;
+    case 0xb00: return counterValue(mcycleOffset);
+    case 0xb02: return counterValue(minstretOffset);
+    default: {
+      if (csr >= 0xc03 && csr <= 0xc1f) { if (!counterAccessible(csr - 0xc00)) break; return 0; }
+      if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return 0;
+      if (csr == 0x3a0 || csr == 0x3a2) {
+        const base = (csr - 0x3a0) * 4;
+        let v: u64 = 0;
+        for (let i: u32 = 0; i < 8; i++) v |= <u64>unchecked(pmpcfg[base + i]) << (i * 8);
+        return v;
+      }
+      if (csr >= 0x3b0 && csr <= 0x3bf) return unchecked(pmpaddr[csr - 0x3b0]);
+      break;
+    }
+  }
+  csrIllegal = true;
+  return 0;
+}
+
+export function csrWrite(csr: u32, v: u64): void {
+  csrIllegal = false;
+  // Interrupt enables, privilege-dependent limits or timers may change: re-evaluate after this instruction.
+  sliceEnd = 0;
+  switch (csr) {
+    case 0x100: mstatus = (mstatus & ~SSTATUS_WRITABLE) | (v & SSTATUS_WRITABLE); updateFastPath(); return;
+    case 0x104: mie = (mie & ~mideleg) | (v & mideleg & S_INTERRUPTS); return;
+    case 0x105: if ((v & 3) < 2) stvec = v; return;
+    case 0x106: scounteren = v & 0xffffffff; return;
+    case 0x10a: senvcfg = v & 1; return;
+    case 0x140: sscratch = v; return;
+    case 0x141: sepc = v & ~<u64>1; return;
+    case 0x142: scause = v; return;
+    case 0x143: stval = v; return;
+    case 0x144: { const m = mideleg & IRQ_SSI; mip = (mip & ~m) | (v & m); return; }
+    case 0x180: {
+      // Only Bare translation is implemented: other modes are not stored (WARL).
+      if ((v >> 60) == 0) satp = v;
+      return;
+    }
+    case 0x300: {
+      let n = (mstatus & ~MSTATUS_WRITABLE) | (v & MSTATUS_WRITABLE);
+      // MPP is WARL: the reserved value 2 is not kept.
+      if (((n & MSTATUS_MPP) >> 11) == 2) n = (n & ~MSTATUS_MPP) | (mstatus & MSTATUS_MPP);
+      mstatus = n | MSTATUS_UXL_SXL;
+      updateFastPath();
+      return;
+    }
+    case 0x301: return; // misa is read-only here
+    case 0x302: medeleg = v & DELEGABLE_EXCEPTIONS; return;
+    case 0x303: mideleg = v & S_INTERRUPTS; return;
+    case 0x304: mie = v & ALL_INTERRUPTS; return;
+    case 0x305: if ((v & 3) < 2) mtvec = v; return;
+    case 0x306: mcounteren = v & 0xffffffff; return;
+    case 0x30a: menvcfg = v & 1; return;
+    case 0x320: mcountinhibit = v & 0xfffffffd; return;
+    case 0x340: mscratch = v; return;
+    case 0x341: mepc = v & ~<u64>1; return;
+    case 0x342: mcause = v; return;
+    case 0x343: mtval = v; return;
+    case 0x344: { const m = IRQ_SSI | IRQ_STI | IRQ_SEI; mip = (mip & ~m) | (v & m); return; }
+    case 0xb00: mcycleOffset = v - (icount + idleSkip + 1); return;
+    case 0xb02: minstretOffset = v - (icount + idleSkip + 1); return;
+    default: {
+      if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return;
+      if (csr == 0x3a0 || csr == 0x3a2) {
+        const base = (csr - 0x3a0) * 4;
+        for (let i: u32 = 0; i < 8; i++) {
+          const idx = base + i;
+          if ((unchecked(pmpcfg[idx]) & 0x80) != 0) continue; // locked
+          let b = <u8>(v >> (i * 8));
+          if ((b & 3) == 2) b &= ~<u8>3; // R=0,W=1 is reserved
+          unchecked(pmpcfg[idx] = b);
+        }
+        updateFastPath();
+        return;
+      }
+      if (csr >= 0x3b0 && csr <= 0x3bf) {
+        const i = csr - 0x3b0;
+        if ((unchecked(pmpcfg[i]) & 0x80) != 0) return;
+        if (i + 1 < 16 && (unchecked(pmpcfg[i + 1]) & 0x98) == 0x88) return; // locked TOR above
+        unchecked(pmpaddr[i] = v & 0x003fffffffffffff);
+        updateFastPath();
+        return;
+      }
+      break;
+    }
+  }
+  csrIllegal = true;
+}
+

@@ -1,0 +1,220 @@
+// The core's exported surface: reset, run(budget), registers, CSRs, memory
+// layout, breakpoints, watchpoints, devices, dirty pages and machine state.
+import * as L from './layout';
+import * as S from './state';
+import { buildCompressedTable } from './compressed';
+import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted } from './cpu';
+import { csrRead, csrWrite, csrIllegal } from './csr';
+import { updateFastPath } from './trap';
+import { uartReceive as pushRx } from './bus';
+
+export {
+  REGS, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
+  WATCHPOINTS, WATCHPOINT_SLOTS, WATCHPOINT_SIZE, MROM, MROM_SIZE, DIRTY_PAGES, DIRTY_CAPACITY, SCRATCH,
+  SCRATCH_SIZE, RAM,
+} from './layout';
+
+/** Called by the runtime on an internal assertion failure: a core bug, never guest behaviour. */
+export function coreAbort(message: usize, file: usize, line: u32, column: u32): void {
+  unreachable();
+}
+
+const MAX_RAM: u64 = <u64>L.DIRTY_CAPACITY << L.PAGE_SHIFT;
+
+/** Sizes linear memory for `ramBytes` of guest RAM. Returns false if that size is not supported. */
+export function init(ramBytes: u64): bool {
+  if (ramBytes < (1 << 20) || ramBytes > MAX_RAM || (ramBytes & 0xfff) != 0) return false;
+  const needed = <u64>L.RAM + ramBytes + 16;
+  const have = <u64>memory.size() << 16;
+  if (needed > have) {
+    const pages = <i32>((needed - have + 0xffff) >> 16);
+    if (memory.grow(pages) < 0) return false;
+  }
+  S.ramSize = ramBytes;
+  buildCompressedTable();
+  return true;
+}
+
+/**
+ * Puts the machine in the state QEMU's virt board has at power-on with
+ * `-bios none`: pc at the reset stub in the mask ROM, which loads a0 = hart id,
+ * a1 = device-tree address, a2 = firmware-info address and jumps to RAM.
+ * RAM is cleared; the engine loads the program afterwards.
+ */
+export function reset(): void {
+  memory.fill(L.REGS, 0, 256);
+  memory.fill(L.RAM, 0, <usize>S.ramSize);
+  memory.fill(L.DIRTY_PAGES, 0, L.DIRTY_CAPACITY);
+  memory.fill(L.MROM, 0, L.MROM_SIZE);
+  memory.fill(L.BREAKPOINTS, 0xff, L.BREAKPOINT_SLOTS * 8);
+  memory.fill(L.WATCHPOINTS, 0, L.WATCHPOINT_SLOTS * L.WATCHPOINT_SIZE);
+  const rom = L.MROM;
+  store<u32>(rom, 0x00000297);      // auipc t0, 0
+  store<u32>(rom, 0x02828613, 4);   // addi  a2, t0, 40  (firmware info)
+  store<u32>(rom, 0xf1402573, 8);   // csrr  a0, mhartid
+  store<u32>(rom, 0x0202b583, 12);  // ld    a1, 32(t0)  (device tree)
+  store<u32>(rom, 0x0182b283, 16);  // ld    t0, 24(t0)  (start address)
+  store<u32>(rom, 0x00028067, 20);  // jr    t0
+  store<u64>(rom, L.RAM_BASE, 24);
+  const ramEnd = L.RAM_BASE + S.ramSize;
+  store<u64>(rom, (ramEnd < 0xc0000000 ? ramEnd : 0xc0000000) - 0x200000, 32);
+  // fw_dynamic_info: magic "OSBI", version 2, next address, next mode S, options, boot hart.
+  store<u64>(rom, 0x4942534f, 40);
+  store<u64>(rom, 2, 48);
+  store<u64>(rom, L.RAM_BASE, 56);
+  store<u64>(rom, 1, 64);
+
+  S.pc = L.MROM_BASE;
+  S.icount = 0;
+  S.idleSkip = 0;
+  S.priv = S.PRIV_M;
+  S.halted = false;
+  S.mstatus = S.MSTATUS_UXL_SXL;
+  S.medeleg = 0; S.mideleg = 0; S.mie = 0;
+  S.mip = S.IRQ_MTI; // mtimecmp is 0 at power-on, so the timer is already due
+  S.mtvec = 0; S.mcounteren = 0; S.mcountinhibit = 0; S.mscratch = 0; S.mepc = 0; S.mcause = 0; S.mtval = 0;
+  S.menvcfg = 0; S.stvec = 0; S.scounteren = 0; S.sscratch = 0; S.sepc = 0; S.scause = 0; S.stval = 0;
+  S.satp = 0; S.senvcfg = 0; S.mcycleOffset = 0; S.minstretOffset = 0;
+  S.reservationAddress = S.NEVER; S.reservationValue = 0;
+  S.mtimecmp = 0; S.mtimeDelta = 0; S.timerDeadline = S.NEVER;
+  S.uartIer = 0; S.uartLcr = 0; S.uartMcr = 0; S.uartScr = 0; S.uartDll = 0; S.uartDlm = 0; S.uartFcr = 0;
+  S.rxHead = 0; S.rxCount = 0; S.txLength = 0;
+  S.exitCode = 0;
+  S.breakpointCount = 0; S.watchpointCount = 0; S.trapLoopCount = 0;
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { unchecked(S.pmpcfg[i] = 0); unchecked(S.pmpaddr[i] = 0); }
+  S.stopReason = S.STOP_NONE;
+  S.faulted = false;
+  updateFastPath();
+}
+
+/** flags: 1 = ignore a breakpoint at the current pc (resuming from it), 2 = stop after one instruction attempt. */
+export function run(budget: u64, flags: u32): i32 { return runLoop(budget, flags); }
+export function lastFetchFaulted(): bool { return fetchFaulted; }
+export function completeHostCall(): void { retireHostCall(); }
+
+export function getPc(): u64 { return S.pc; }
+export function setPc(v: u64): void { S.pc = v; }
+export function getIcount(): u64 { return S.icount; }
+export function getPrivilege(): u32 { return S.priv; }
+export function getExitCode(): i32 { return S.exitCode; }
+export function getRamSize(): u64 { return S.ramSize; }
+export function getVirtualTime(): u64 { return S.icount + S.idleSkip; }
+
+/** Reads a CSR as a debugger would (M-mode, no side effects). Returns 0 and sets csrFailed() if it does not exist. */
+export function readCsr(csr: u32): u64 {
+  const saved = S.priv;
+  S.priv = S.PRIV_M;
+  const v = csrRead(csr);
+  S.priv = saved;
+  return v;
+}
+export function writeCsr(csr: u32, v: u64): void {
+  const saved = S.priv;
+  S.priv = S.PRIV_M;
+  csrWrite(csr, v);
+  S.priv = saved;
+  updateFastPath();
+}
+export function csrFailed(): bool { return csrIllegal; }
+
+// ---- breakpoints: an open-addressing hash set ----
+
+function bpSlot(addr: u64): u32 {
+  return <u32>((addr >> 1) * 0x9e3779b97f4a7c15 >> 54) & (L.BREAKPOINT_SLOTS - 1);
+}
+export function addBreakpoint(addr: u64): bool {
+  if (addr == S.NEVER) return false;
+  if (S.breakpointCount >= L.BREAKPOINT_SLOTS / 2) return false;
+  let slot = bpSlot(addr);
+  while (true) {
+    const p = L.BREAKPOINTS + (slot << 3);
+    const v = load<u64>(p);
+    if (v == addr) return true;
+    if (v == S.NEVER) { store<u64>(p, addr); S.breakpointCount++; return true; }
+    slot = (slot + 1) & (L.BREAKPOINT_SLOTS - 1);
+  }
+}
+export function clearBreakpoints(): void {
+  memory.fill(L.BREAKPOINTS, 0xff, L.BREAKPOINT_SLOTS * 8);
+  S.breakpointCount = 0;
+}
+export function breakpointCount(): u32 { return S.breakpointCount; }
+
+// ---- watchpoints ----
+
+/** kinds: 1 read, 2 write, 3 both; kinds 0 frees the slot. Range [lo, hi). */
+export function setWatchpoint(slot: u32, lo: u64, hi: u64, kinds: u32): bool {
+  if (slot >= L.WATCHPOINT_SLOTS) return false;
+  const p = L.WATCHPOINTS + slot * L.WATCHPOINT_SIZE;
+  const wasUsed = load<u64>(p, 16) != 0;
+  store<u64>(p, lo);
+  store<u64>(p, hi, 8);
+  store<u64>(p, <u64>kinds, 16);
+  const used = kinds != 0 && hi > lo;
+  if (!used) store<u64>(p, 0, 16);
+  if (used && !wasUsed) S.watchpointCount++;
+  if (!used && wasUsed) S.watchpointCount--;
+  updateFastPath();
+  return true;
+}
+
+// ---- UART ----
+
+export function uartReceive(byte: u32): bool { return pushRx(byte); }
+export function uartPending(): u32 { return S.rxCount; }
+export function takeOutputLength(): u32 { const n = S.txLength; S.txLength = 0; return n; }
+
+// ---- machine state, for snapshots ----
+
+/** Serialises every architectural and device field (not RAM, not registers) to STATE; returns the byte length. */
+export function saveState(): u32 {
+  let p = L.STATE;
+  store<u64>(p, S.pc); p += 8;
+  store<u64>(p, S.icount); p += 8;
+  store<u64>(p, S.idleSkip); p += 8;
+  store<u64>(p, <u64>S.priv | (S.halted ? <u64>1 << 8 : 0)); p += 8;
+  const csrs: StaticArray<u64> = [
+    S.mstatus, S.medeleg, S.mideleg, S.mie, S.mip, S.mtvec, S.mcounteren, S.mcountinhibit, S.mscratch, S.mepc,
+    S.mcause, S.mtval, S.menvcfg, S.stvec, S.scounteren, S.sscratch, S.sepc, S.scause, S.stval, S.satp, S.senvcfg,
+    S.mcycleOffset, S.minstretOffset, S.reservationAddress, S.reservationValue, S.mtimecmp, S.mtimeDelta,
+    S.timerDeadline,
+    <u64>S.uartIer, <u64>S.uartLcr, <u64>S.uartMcr, <u64>S.uartScr, <u64>S.uartDll, <u64>S.uartDlm, <u64>S.uartFcr,
+    <u64>S.rxHead, <u64>S.rxCount, <u64><u32>S.exitCode,
+  ];
+  for (let i = 0; i < csrs.length; i++) { store<u64>(p, unchecked(csrs[i])); p += 8; }
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u8>(p, unchecked(S.pmpcfg[i])); p += 1; }
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u64>(p, unchecked(S.pmpaddr[i])); p += 8; }
+  memory.copy(p, L.RX_BUFFER, L.RX_CAPACITY); p += L.RX_CAPACITY;
+  return <u32>(p - L.STATE);
+}
+
+/** Restores what saveState() wrote (the engine copies the bytes back to STATE first). */
+export function loadState(): void {
+  let p = L.STATE;
+  S.pc = load<u64>(p); p += 8;
+  S.icount = load<u64>(p); p += 8;
+  S.idleSkip = load<u64>(p); p += 8;
+  const pv = load<u64>(p); p += 8;
+  S.priv = <u32>(pv & 3);
+  S.halted = (pv & 0x100) != 0;
+  S.mstatus = load<u64>(p); p += 8; S.medeleg = load<u64>(p); p += 8; S.mideleg = load<u64>(p); p += 8;
+  S.mie = load<u64>(p); p += 8; S.mip = load<u64>(p); p += 8; S.mtvec = load<u64>(p); p += 8;
+  S.mcounteren = load<u64>(p); p += 8; S.mcountinhibit = load<u64>(p); p += 8; S.mscratch = load<u64>(p); p += 8;
+  S.mepc = load<u64>(p); p += 8; S.mcause = load<u64>(p); p += 8; S.mtval = load<u64>(p); p += 8;
+  S.menvcfg = load<u64>(p); p += 8; S.stvec = load<u64>(p); p += 8; S.scounteren = load<u64>(p); p += 8;
+  S.sscratch = load<u64>(p); p += 8; S.sepc = load<u64>(p); p += 8; S.scause = load<u64>(p); p += 8;
+  S.stval = load<u64>(p); p += 8; S.satp = load<u64>(p); p += 8; S.senvcfg = load<u64>(p); p += 8;
+  S.mcycleOffset = load<u64>(p); p += 8; S.minstretOffset = load<u64>(p); p += 8;
+  S.reservationAddress = load<u64>(p); p += 8; S.reservationValue = load<u64>(p); p += 8;
+  S.mtimecmp = load<u64>(p); p += 8; S.mtimeDelta = load<u64>(p); p += 8; S.timerDeadline = load<u64>(p); p += 8;
+  S.uartIer = <u32>load<u64>(p); p += 8; S.uartLcr = <u32>load<u64>(p); p += 8; S.uartMcr = <u32>load<u64>(p); p += 8;
+  S.uartScr = <u32>load<u64>(p); p += 8; S.uartDll = <u32>load<u64>(p); p += 8; S.uartDlm = <u32>load<u64>(p); p += 8;
+  S.uartFcr = <u32>load<u64>(p); p += 8; S.rxHead = <u32>load<u64>(p); p += 8; S.rxCount = <u32>load<u64>(p); p += 8;
+  S.exitCode = <i32>load<u64>(p); p += 8;
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { unchecked(S.pmpcfg[i] = load<u8>(p)); p += 1; }
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { unchecked(S.pmpaddr[i] = load<u64>(p)); p += 8; }
+  memory.copy(L.RX_BUFFER, p, L.RX_CAPACITY); p += L.RX_CAPACITY;
+  S.faulted = false;
+  S.stopReason = S.STOP_NONE;
+  updateFastPath();
+}

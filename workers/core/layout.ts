@@ -1,0 +1,45 @@
+// Offsets of everything the core keeps in wasm linear memory. The engine reads
+// these through the exported constants of index.ts, never by hard-coding them.
+
+/** x0..x31, 8 bytes each. x0 is rewritten to zero after every instruction. */
+export const REGS: usize = 0x0000;
+/** Machine state serialised by saveState()/loadState() (registers excluded). */
+export const STATE: usize = 0x0400;
+export const STATE_CAPACITY: u32 = 0x0c00;
+/** Details of the last watchpoint hit. */
+export const WATCH_HIT: usize = 0x1000;
+/** Guest bytes written to the UART, drained by the engine after each run(). */
+export const TX_BUFFER: usize = 0x2000;
+export const TX_CAPACITY: u32 = 0x8000;
+/** Bytes waiting in the UART receive FIFO (a ring). */
+export const RX_BUFFER: usize = 0xa000;
+export const RX_CAPACITY: u32 = 0x1000;
+/** Breakpoint addresses: an open-addressing hash set of u64. */
+export const BREAKPOINTS: usize = 0xb000;
+export const BREAKPOINT_SLOTS: u32 = 1024;
+/** Watchpoints: {lo: u64, hi: u64 (exclusive), kinds: u64}. */
+export const WATCHPOINTS: usize = 0xd000;
+export const WATCHPOINT_SLOTS: u32 = 64;
+export const WATCHPOINT_SIZE: u32 = 24;
+/** Mask ROM at guest 0x1000 (reset vector), as on QEMU's virt board. */
+export const MROM: usize = 0x10000;
+export const MROM_SIZE: u32 = 0xf000;
+/** Expansion of every 16-bit compressed instruction to its 32-bit equivalent (0: illegal). */
+export const COMPRESSED_TABLE: usize = 0x20000;
+/** One byte per 4 KiB RAM page: 1 if written since the engine last cleared it. */
+export const DIRTY_PAGES: usize = 0x60000;
+export const DIRTY_CAPACITY: u32 = 0x80000;
+/** Scratch space the engine may use to pass data in and out. */
+export const SCRATCH: usize = 0xe0000;
+export const SCRATCH_SIZE: u32 = 0x20000;
+/** Guest RAM (guest physical 0x8000_0000). */
+export const RAM: usize = 0x100000;
+
+export const RAM_BASE: u64 = 0x80000000;
+export const MROM_BASE: u64 = 0x1000;
+export const TEST_BASE: u64 = 0x100000;
+export const CLINT_BASE: u64 = 0x2000000;
+export const CLINT_SIZE: u64 = 0x10000;
+export const UART_BASE: u64 = 0x10000000;
+export const UART_SIZE: u64 = 0x100;
+export const PAGE_SHIFT: u32 = 12;

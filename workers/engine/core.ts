@@ -1,0 +1,107 @@
+// Typed access to the AssemblyScript core (workers/core), shared by every host.
+// The host supplies the compiled wasm (Node reads the file, the browser fetches it).
+
+/** Why the core's run() returned (the STOP_* values of workers/core/state.ts). */
+export const CoreStop = {
+  Budget: 0,
+  Breakpoint: 1,
+  Watchpoint: 2,
+  Exit: 3,
+  HostCall: 4,
+  Idle: 5,
+  OutputFull: 6,
+  TrapLoop: 7,
+} as const;
+
+interface RawExports {
+  memory: WebAssembly.Memory;
+  init(ramBytes: bigint): number;
+  reset(): void;
+  run(budget: bigint, flags: number): number;
+  lastFetchFaulted(): number;
+  completeHostCall(): void;
+  getPc(): bigint;
+  setPc(v: bigint): void;
+  getIcount(): bigint;
+  getPrivilege(): number;
+  getExitCode(): number;
+  getRamSize(): bigint;
+  getVirtualTime(): bigint;
+  readCsr(csr: number): bigint;
+  writeCsr(csr: number, v: bigint): void;
+  csrFailed(): number;
+  addBreakpoint(addr: bigint): number;
+  clearBreakpoints(): void;
+  breakpointCount(): number;
+  setWatchpoint(slot: number, lo: bigint, hi: bigint, kinds: number): number;
+  uartReceive(byte: number): number;
+  uartPending(): number;
+  takeOutputLength(): number;
+  saveState(): number;
+  loadState(): void;
+  REGS: WebAssembly.Global;
+  STATE: WebAssembly.Global;
+  STATE_CAPACITY: WebAssembly.Global;
+  WATCH_HIT: WebAssembly.Global;
+  TX_BUFFER: WebAssembly.Global;
+  WATCHPOINT_SLOTS: WebAssembly.Global;
+  MROM: WebAssembly.Global;
+  MROM_SIZE: WebAssembly.Global;
+  DIRTY_PAGES: WebAssembly.Global;
+  RAM: WebAssembly.Global;
+}
+
+export interface CoreLayout {
+  regs: number;
+  state: number;
+  stateCapacity: number;
+  watchHit: number;
+  txBuffer: number;
+  watchpointSlots: number;
+  mrom: number;
+  mromSize: number;
+  dirtyPages: number;
+  ram: number;
+}
+
+/** One instance of the CPU core with its linear memory. */
+export class Core {
+  readonly raw: RawExports;
+  readonly layout: CoreLayout;
+
+  private constructor(instance: WebAssembly.Instance) {
+    this.raw = instance.exports as unknown as RawExports;
+    const g = (x: WebAssembly.Global) => Number(x.value);
+    const r = this.raw;
+    this.layout = {
+      regs: g(r.REGS), state: g(r.STATE), stateCapacity: g(r.STATE_CAPACITY), watchHit: g(r.WATCH_HIT),
+      txBuffer: g(r.TX_BUFFER), watchpointSlots: g(r.WATCHPOINT_SLOTS), mrom: g(r.MROM), mromSize: g(r.MROM_SIZE),
+      dirtyPages: g(r.DIRTY_PAGES), ram: g(r.RAM),
+    };
+  }
+
+  static async instantiate(wasm: BufferSource | WebAssembly.Module): Promise<Core> {
+    const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+    const instance = await WebAssembly.instantiate(module, {
+      env: {
+        abort: () => { throw new Error('core: internal assertion failed'); },
+      },
+    });
+    return new Core(instance);
+  }
+
+  /** A fresh view: linear memory may have grown since the last call. */
+  bytes(): Uint8Array { return new Uint8Array(this.raw.memory.buffer); }
+  view(): DataView { return new DataView(this.raw.memory.buffer); }
+
+  readReg(i: number): bigint { return this.view().getBigUint64(this.layout.regs + i * 8, true); }
+  writeReg(i: number, v: bigint): void {
+    if (i !== 0) this.view().setBigUint64(this.layout.regs + i * 8, BigInt.asUintN(64, v), true);
+  }
+  registers(): bigint[] {
+    const v = this.view();
+    const out: bigint[] = [];
+    for (let i = 0; i < 32; i++) out.push(v.getBigUint64(this.layout.regs + i * 8, true));
+    return out;
+  }
+}

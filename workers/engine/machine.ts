@@ -1,0 +1,303 @@
+// The machine: the core plus the program loader, semihosting, console and the
+// run loop that turns core stops into engine events. One class for every host
+// (CLI, browser worker, tests).
+import { Core, CoreStop } from './core';
+import { RAM_BASE, DEFAULT_RAM_MIB, MAX_RAM_MIB, DEVICES } from './memory-map';
+import { Semihosting, type ConsoleStream } from './semihosting';
+import type { HostInput } from './host-input';
+import { parseElf, checkLoadable, SymbolTable, type ElfImage } from '../formats/elf';
+
+export interface MachineConfig {
+  /** Guest RAM in MiB (1..2048). */
+  ramMiB: number;
+  /** The command line the guest reads through semihosting (QEMU gives the program's file name). */
+  commandLine?: string;
+}
+
+export const DEFAULT_CONFIG: MachineConfig = { ramMiB: DEFAULT_RAM_MIB };
+
+export type StopReason =
+  | 'budget' // the requested number of instructions retired
+  | 'breakpoint'
+  | 'watchpoint'
+  | 'exit' // the guest powered off or exited
+  | 'idle' // WFI with no interrupt that could ever wake it
+  | 'input' // a console read is waiting for input
+  | 'trap-loop' // a trap whose handler traps again at once, forever
+  | 'fault'; // the guest asked for something the machine cannot do
+
+export interface WatchHit {
+  address: bigint;
+  size: number;
+  kind: 'read' | 'write';
+  slot: number;
+  oldValue: bigint;
+  newValue: bigint;
+  pc: bigint;
+}
+
+export interface Stop {
+  reason: StopReason;
+  icount: bigint;
+  pc: bigint;
+  exitCode?: number;
+  watch?: WatchHit;
+  message?: string;
+}
+
+/** A slice: V8 optimises a wasm function on its next call, and slices keep hosts responsive. */
+const SLICE = 4_000_000n;
+
+export class MachineError extends Error {
+  override name = 'MachineError';
+}
+
+export class Machine {
+  readonly core: Core;
+  readonly config: MachineConfig;
+  program: ElfImage | undefined;
+  symbols = new SymbolTable([]);
+  private semihosting: Semihosting;
+  private outputListeners: ((bytes: Uint8Array, stream: ConsoleStream) => void)[] = [];
+  private exited: Stop | undefined;
+  /** Set after a breakpoint stop, so the next run steps over it. */
+  private resumeOverBreakpoint = false;
+
+  private constructor(core: Core, config: MachineConfig, private input: HostInput) {
+    this.core = core;
+    this.config = config;
+    this.semihosting = new Semihosting(input, (b, s) => this.emit(b, s), config.commandLine ?? '');
+  }
+
+  static async create(wasm: BufferSource | WebAssembly.Module, input: HostInput, config: MachineConfig = DEFAULT_CONFIG): Promise<Machine> {
+    if (!Number.isInteger(config.ramMiB) || config.ramMiB < 1 || config.ramMiB > MAX_RAM_MIB) {
+      throw new MachineError(`RAM size must be a whole number of MiB from 1 to ${MAX_RAM_MIB}, not ${config.ramMiB}`);
+    }
+    const core = await Core.instantiate(wasm);
+    if (!core.raw.init(BigInt(config.ramMiB) << 20n)) {
+      throw new MachineError(`cannot allocate ${config.ramMiB} MiB of guest RAM`);
+    }
+    core.raw.reset();
+    return new Machine(core, config, input);
+  }
+
+  get ramBytes(): number { return this.config.ramMiB * 1024 * 1024; }
+
+  onOutput(listener: (bytes: Uint8Array, stream: ConsoleStream) => void): void {
+    this.outputListeners.push(listener);
+  }
+
+  /** Parses and loads an ELF executable, and resets the machine to power-on. Throws ElfError on a bad file. */
+  load(elfBytes: Uint8Array): ElfImage {
+    const image = parseElf(elfBytes);
+    checkLoadable(image, { name: 'RAM', base: RAM_BASE, size: this.ramBytes }, DEVICES.map((d) => ({ ...d })));
+    this.core.raw.reset();
+    const mem = this.core.bytes();
+    for (const seg of image.segments) {
+      mem.set(seg.data, this.core.layout.ram + (seg.paddr - RAM_BASE));
+    }
+    this.clearDirtyPages();
+    this.program = image;
+    this.symbols = new SymbolTable(image.symbols);
+    this.exited = undefined;
+    this.resumeOverBreakpoint = false;
+    this.semihosting = new Semihosting(this.input, (b, s) => this.emit(b, s), this.config.commandLine ?? '');
+    return image;
+  }
+
+  get pc(): bigint { return this.core.raw.getPc(); }
+  get icount(): bigint { return this.core.raw.getIcount(); }
+  get privilege(): number { return this.core.raw.getPrivilege(); }
+
+  /**
+   * Runs until `budget` more instructions have retired or the machine stops
+   * for another reason. Host calls (semihosting) are serviced here.
+   */
+  run(budget: bigint): Stop {
+    if (this.exited) return { ...this.exited, reason: 'exit' };
+    const end = this.icount + budget;
+    for (;;) {
+      const remaining = end - this.icount;
+      if (remaining <= 0n) return this.stop('budget');
+      const slice = remaining < SLICE ? remaining : SLICE;
+      const flags = this.resumeOverBreakpoint ? 1 : 0;
+      this.resumeOverBreakpoint = false;
+      const code = this.core.raw.run(slice, flags);
+      this.drainUart();
+      const stop = this.handleStop(code);
+      if (stop) return stop;
+    }
+  }
+
+  /** Executes one instruction attempt (a retired instruction, or one that faulted). */
+  stepAttempt(): Stop | undefined {
+    if (this.exited) return { ...this.exited, reason: 'exit' };
+    const code = this.core.raw.run(1n, 2 | (this.resumeOverBreakpoint ? 1 : 0));
+    this.resumeOverBreakpoint = false;
+    this.drainUart();
+    return this.handleStop(code) ?? undefined;
+  }
+
+  private handleStop(code: number): Stop | undefined {
+    switch (code) {
+      case CoreStop.Budget:
+        return undefined;
+      case CoreStop.OutputFull:
+        return undefined;
+      case CoreStop.HostCall:
+        return this.hostCall();
+      case CoreStop.Breakpoint:
+        this.resumeOverBreakpoint = true;
+        return this.stop('breakpoint');
+      case CoreStop.Watchpoint:
+        return { ...this.stop('watchpoint'), watch: this.watchHit() };
+      case CoreStop.Exit:
+        return this.finish(this.core.raw.getExitCode());
+      case CoreStop.Idle:
+        return this.stop('idle', 'the guest is waiting in WFI with no interrupt source that could wake it');
+      case CoreStop.TrapLoop: {
+        const cause = this.core.raw.readCsr(0x342);
+        return this.stop('trap-loop', `trap loop: the handler at 0x${this.pc.toString(16)} traps again at once (mcause ${cause}, no usable trap handler)`);
+      }
+      default:
+        throw new MachineError(`core returned unknown stop code ${code}`);
+    }
+  }
+
+  private hostCall(): Stop | undefined {
+    const op = Number(this.core.readReg(10) & 0xffffffffn);
+    const param = this.core.readReg(11);
+    const outcome = this.semihosting.call(op, param, this.guestMemory, this.core.raw.getVirtualTime());
+    switch (outcome.kind) {
+      case 'done':
+        this.core.writeReg(10, outcome.result);
+        this.core.raw.completeHostCall();
+        return undefined;
+      case 'exit':
+        this.core.raw.completeHostCall();
+        return this.finish(outcome.code);
+      case 'wait-input':
+        return this.stop('input');
+      case 'fatal':
+        return this.stop('fault', outcome.message);
+    }
+  }
+
+  private finish(code: number): Stop {
+    this.exited = { ...this.stop('exit'), exitCode: code };
+    return this.exited;
+  }
+
+  private stop(reason: StopReason, message?: string): Stop {
+    return { reason, icount: this.icount, pc: this.pc, ...(message ? { message } : {}) };
+  }
+
+  private emit(bytes: Uint8Array, stream: ConsoleStream): void {
+    for (const l of this.outputListeners) l(bytes, stream);
+  }
+
+  private drainUart(): void {
+    const n = this.core.raw.takeOutputLength();
+    if (n > 0) {
+      const start = this.core.layout.txBuffer;
+      this.emit(this.core.bytes().slice(start, start + n), 'stdout');
+    }
+  }
+
+  // ---- memory ----
+
+  /** Guest RAM and ROM as the debugger and semihosting see them (no device side effects). */
+  readonly guestMemory = {
+    read: (addr: bigint, length: number): Uint8Array | undefined => this.readMemory(addr, length),
+    write: (addr: bigint, bytes: Uint8Array): boolean => this.writeMemory(addr, bytes),
+  };
+
+  readMemory(addr: bigint, length: number): Uint8Array | undefined {
+    const where = this.hostOffset(addr, length);
+    if (where === undefined) return undefined;
+    return this.core.bytes().slice(where, where + length);
+  }
+
+  writeMemory(addr: bigint, bytes: Uint8Array): boolean {
+    const off = addr - BigInt(RAM_BASE);
+    if (off < 0n || off + BigInt(bytes.length) > BigInt(this.ramBytes)) return false;
+    const o = Number(off);
+    this.core.bytes().set(bytes, this.core.layout.ram + o);
+    const dirty = this.core.bytes();
+    for (let p = o >> 12; p <= (o + Math.max(bytes.length, 1) - 1) >> 12; p++) dirty[this.core.layout.dirtyPages + p] = 1;
+    return true;
+  }
+
+  private hostOffset(addr: bigint, length: number): number | undefined {
+    if (length < 0) return undefined;
+    const ramOff = addr - BigInt(RAM_BASE);
+    if (ramOff >= 0n && ramOff + BigInt(length) <= BigInt(this.ramBytes)) return this.core.layout.ram + Number(ramOff);
+    const romOff = addr - 0x1000n;
+    if (romOff >= 0n && romOff + BigInt(length) <= BigInt(this.core.layout.mromSize)) return this.core.layout.mrom + Number(romOff);
+    return undefined;
+  }
+
+  /** Pages (4 KiB, RAM offset / 4096) written since the last clear. */
+  dirtyPages(): number[] {
+    const bytes = this.core.bytes();
+    const start = this.core.layout.dirtyPages;
+    const pages: number[] = [];
+    const count = this.ramBytes >> 12;
+    for (let i = 0; i < count; i++) if (bytes[start + i]) pages.push(i);
+    return pages;
+  }
+
+  clearDirtyPages(): void {
+    this.core.bytes().fill(0, this.core.layout.dirtyPages, this.core.layout.dirtyPages + (this.ramBytes >> 12));
+  }
+
+  // ---- debugging aids ----
+
+  registers(): bigint[] { return this.core.registers(); }
+
+  readCsr(csr: number): bigint | undefined {
+    const v = this.core.raw.readCsr(csr);
+    return this.core.raw.csrFailed() ? undefined : v;
+  }
+
+  /** Breakpoints replace the whole set: the core keeps a hash set of addresses. */
+  setBreakpoints(addresses: Iterable<bigint>): void {
+    this.core.raw.clearBreakpoints();
+    for (const a of addresses) {
+      if (!this.core.raw.addBreakpoint(a)) throw new MachineError('too many breakpoints (the limit is 512)');
+    }
+  }
+
+  setWatchpoint(slot: number, address: bigint, length: number, kinds: { read: boolean; write: boolean }): void {
+    if (slot < 0 || slot >= this.core.layout.watchpointSlots) throw new MachineError(`watchpoint slot ${slot} out of range`);
+    const k = (kinds.read ? 1 : 0) | (kinds.write ? 2 : 0);
+    this.core.raw.setWatchpoint(slot, address, address + BigInt(length), k);
+  }
+
+  clearWatchpoint(slot: number): void {
+    this.core.raw.setWatchpoint(slot, 0n, 0n, 0);
+  }
+
+  private watchHit(): WatchHit {
+    const v = this.core.view();
+    const p = this.core.layout.watchHit;
+    return {
+      address: v.getBigUint64(p, true),
+      size: Number(v.getBigUint64(p + 8, true)),
+      kind: v.getBigUint64(p + 16, true) === 2n ? 'write' : 'read',
+      slot: Number(v.getBigUint64(p + 24, true)),
+      oldValue: v.getBigUint64(p + 32, true),
+      newValue: v.getBigUint64(p + 40, true),
+      pc: v.getBigUint64(p + 48, true),
+    };
+  }
+
+  /** Queues bytes on the UART receive FIFO (asynchronous input, delivered at this instruction boundary). */
+  sendUartInput(bytes: Uint8Array): number {
+    let n = 0;
+    for (const b of bytes) { if (!this.core.raw.uartReceive(b)) break; n++; }
+    return n;
+  }
+
+  get hasExited(): boolean { return this.exited !== undefined; }
+}

@@ -1,0 +1,26 @@
+// QEMU virt board memory map (the subset Hindsight models).
+export const RAM_BASE = 0x8000_0000;
+export const DEFAULT_RAM_MIB = 128;
+export const MAX_RAM_MIB = 2048;
+
+export const DEVICES = [
+  { name: 'mask ROM', base: 0x1000, size: 0xf000 },
+  { name: 'test finisher', base: 0x10_0000, size: 0x1000 },
+  { name: 'CLINT', base: 0x200_0000, size: 0x1_0000 },
+  { name: 'UART', base: 0x1000_0000, size: 0x100 },
+] as const;
+
+export const ABI_NAMES = [
+  'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
+  'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
+] as const;
+
+export const PRIVILEGE_NAMES: Record<number, string> = { 0: 'U', 1: 'S', 3: 'M' };
+
+/** CSRs a debugger shows, by number. */
+export const MAIN_CSRS: ReadonlyArray<readonly [string, number]> = [
+  ['mstatus', 0x300], ['misa', 0x301], ['medeleg', 0x302], ['mideleg', 0x303], ['mie', 0x304], ['mtvec', 0x305],
+  ['mscratch', 0x340], ['mepc', 0x341], ['mcause', 0x342], ['mtval', 0x343], ['mip', 0x344],
+  ['sstatus', 0x100], ['sie', 0x104], ['stvec', 0x105], ['sscratch', 0x140], ['sepc', 0x141], ['scause', 0x142],
+  ['stval', 0x143], ['sip', 0x144], ['satp', 0x180], ['mcycle', 0xb00], ['minstret', 0xb02], ['mhartid', 0xf14],
+];

@@ -1,0 +1,47 @@
+// Instruction traces for differential testing: one line per instruction
+// attempt with the icount before it, the pc, the instruction bits and the
+// registers it changed. Attempts that fail to fetch are left out (QEMU's
+// -d cpu log cannot show them either).
+import type { Machine, Stop } from './machine';
+import { ABI_NAMES } from './memory-map';
+
+export interface TraceStep {
+  icount: bigint;
+  pc: bigint;
+  bits: number;
+  changes: { reg: number; value: bigint }[];
+}
+
+export function hex64(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
+}
+
+export function formatTraceStep(s: TraceStep): string {
+  const changes = s.changes.map((c) => `${ABI_NAMES[c.reg]}=${hex64(c.value)}`).join(' ');
+  const bits = (s.bits & 3) === 3 ? s.bits.toString(16).padStart(8, '0') : (s.bits & 0xffff).toString(16).padStart(4, '0');
+  return `${s.icount} ${hex64(s.pc)} ${bits}${changes ? ' ' + changes : ''}`;
+}
+
+/**
+ * Runs up to `limit` attempts one at a time, calling `onStep` for each, until
+ * the machine stops for a reason other than its one-step budget.
+ */
+export function traceRun(machine: Machine, limit: bigint, onStep: (s: TraceStep) => void): Stop {
+  let before = machine.registers();
+  for (let n = 0n; n < limit; n++) {
+    const pc = machine.pc;
+    const icount = machine.icount;
+    const word = machine.readMemory(pc, 4) ?? machine.readMemory(pc, 2);
+    const bits = word ? word.reduce((acc, b, i) => acc | (b << (8 * i)), 0) >>> 0 : 0;
+    const stop = machine.stepAttempt();
+    const after = machine.registers();
+    if (!machine.core.raw.lastFetchFaulted()) {
+      const changes: { reg: number; value: bigint }[] = [];
+      for (let r = 1; r < 32; r++) if (after[r] !== before[r]) changes.push({ reg: r, value: after[r] });
+      onStep({ icount, pc, bits, changes });
+    }
+    before = after;
+    if (stop && stop.reason !== 'budget') return stop;
+  }
+  return { reason: 'budget', icount: machine.icount, pc: machine.pc };
+}
