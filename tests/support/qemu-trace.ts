@@ -6,12 +6,28 @@ export interface LockstepStep {
   changes: Map<number, bigint>;
 }
 
+/**
+ * In icount mode QEMU retranslates an instruction that touches a device so
+ * that it ends its block, and logs the abandoned first attempt too: the same
+ * pc twice with nothing changed in between. Keep one of them.
+ */
+function dropAbortedAttempt(states: { pc: bigint; regs: bigint[] }[]): void {
+  const n = states.length;
+  if (n < 2) return;
+  const a = states[n - 2], b = states[n - 1];
+  if (a.pc === b.pc && a.regs.every((v, i) => v === b.regs[i])) states.splice(n - 2, 1);
+}
+
 const REG = /x(\d+)\/\S+\s+([0-9a-f]{16})/g;
 
 export function parseQemuCpuLog(text: string): LockstepStep[] {
+  return parseQemuCpuLogLines(text.split('\n'));
+}
+
+export function parseQemuCpuLogLines(lines: Iterable<string>): LockstepStep[] {
   const states: { pc: bigint; regs: bigint[] }[] = [];
   let current: { pc: bigint; regs: bigint[] } | undefined;
-  for (const line of text.split('\n')) {
+  for (const line of lines) {
     const pcMatch = /^ pc\s+([0-9a-f]{16})/.exec(line);
     if (pcMatch) {
       current = { pc: BigInt('0x' + pcMatch[1]), regs: new Array<bigint>(32).fill(0n) };
@@ -20,6 +36,7 @@ export function parseQemuCpuLog(text: string): LockstepStep[] {
     }
     if (current && line.startsWith(' x')) {
       for (const m of line.matchAll(REG)) current.regs[Number(m[1])] = BigInt('0x' + m[2]);
+      if (line.startsWith(' x28/t3')) dropAbortedAttempt(states);
     }
   }
   const steps: LockstepStep[] = [];

@@ -9,7 +9,7 @@ import {
   fetchLimit, dataLimit, breakpointCount, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE,
-  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED,
+  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
   CAUSE_STORE_ACCESS, CAUSE_LOAD_ACCESS, trapLoopCount,
 } from './state';
 import { fetchSlow, loadSlow, storeSlow, amoAllowed, markDirty } from './bus';
@@ -69,6 +69,9 @@ function illegal(bits: u32): void {
  */
 /** Whether the last instruction attempt failed to fetch (tracing leaves those out, as QEMU's log does). */
 export let fetchFaulted: bool = false;
+/** pc and icount of the last slice's first instruction (after any interrupt entry): what a trace shows. */
+export let attemptPc: u64 = 0;
+export let attemptIcount: u64 = 0;
 
 function interpret(): void {
   fetchFaulted = false;
@@ -396,7 +399,7 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
   }
   if (f5 == 3) { // sc: succeeds if the reservation is for this address and memory still holds the loaded value
     if (reservationAddress != addr) { reservationAddress = NEVER; wx(rd, 1); return true; }
-    if ((addr & (size - 1)) != 0) { raiseException(CAUSE_STORE_MISALIGNED, addr); faulted = false; return false; }
+    if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
     if (!amoAllowed(addr, size)) { raiseException(CAUSE_STORE_ACCESS, addr); faulted = false; return false; }
     let current = loadSlow(addr, size);
     if (size == 4) current = sx32(current);
@@ -412,7 +415,8 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
     case 0x01: case 0x00: case 0x04: case 0x0c: case 0x08: case 0x10: case 0x14: case 0x18: case 0x1c: op = f5; break;
     default: illegal(raw); return false;
   }
-  if ((addr & (size - 1)) != 0) { raiseException(CAUSE_STORE_MISALIGNED, addr); faulted = false; return false; }
+  // QEMU 7.2 checks the alignment of atomics as a load: cause 4, not 6.
+  if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
   if (!amoAllowed(addr, size)) {
     const cause = CAUSE_STORE_ACCESS;
     raiseException(cause, addr);
@@ -480,6 +484,8 @@ export function run(budget: u64, flags: u32): i32 {
       if (due < limit) limit = due;
     }
     sliceEnd = singleAttempt ? icount + 1 : limit;
+    attemptPc = pc;
+    attemptIcount = icount;
     interpret();
     if (stopReason != STOP_NONE) return stopReason;
     if (singleAttempt) return STOP_BUDGET;

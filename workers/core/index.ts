@@ -3,7 +3,7 @@
 import * as L from './layout';
 import * as S from './state';
 import { buildCompressedTable } from './compressed';
-import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted } from './cpu';
+import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted, attemptPc, attemptIcount } from './cpu';
 import { csrRead, csrWrite, csrIllegal } from './csr';
 import { updateFastPath } from './trap';
 import { uartReceive as pushRx } from './bus';
@@ -90,6 +90,8 @@ export function reset(): void {
 /** flags: 1 = ignore a breakpoint at the current pc (resuming from it), 2 = stop after one instruction attempt. */
 export function run(budget: u64, flags: u32): i32 { return runLoop(budget, flags); }
 export function lastFetchFaulted(): bool { return fetchFaulted; }
+export function lastAttemptPc(): u64 { return attemptPc; }
+export function lastAttemptIcount(): u64 { return attemptIcount; }
 export function completeHostCall(): void { retireHostCall(); }
 
 export function getPc(): u64 { return S.pc; }

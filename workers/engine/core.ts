@@ -19,6 +19,8 @@ interface RawExports {
   reset(): void;
   run(budget: bigint, flags: number): number;
   lastFetchFaulted(): number;
+  lastAttemptPc(): bigint;
+  lastAttemptIcount(): bigint;
   completeHostCall(): void;
   getPc(): bigint;
   setPc(v: bigint): void;

@@ -29,11 +29,12 @@ export function formatTraceStep(s: TraceStep): string {
 export function traceRun(machine: Machine, limit: bigint, onStep: (s: TraceStep) => void): Stop {
   let before = machine.registers();
   for (let n = 0n; n < limit; n++) {
-    const pc = machine.pc;
-    const icount = machine.icount;
+    const stop = machine.stepAttempt();
+    // The attempted instruction may be an interrupt handler's first, not the pc before the step.
+    const pc = machine.core.raw.lastAttemptPc();
+    const icount = machine.core.raw.lastAttemptIcount();
     const word = machine.readMemory(pc, 4) ?? machine.readMemory(pc, 2);
     const bits = word ? word.reduce((acc, b, i) => acc | (b << (8 * i)), 0) >>> 0 : 0;
-    const stop = machine.stepAttempt();
     const after = machine.registers();
     if (!machine.core.raw.lastFetchFaulted()) {
       const changes: { reg: number; value: bigint }[] = [];
