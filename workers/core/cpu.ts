@@ -63,117 +63,416 @@ function illegal(bits: u32): void {
   icount++; // QEMU counts instructions that raise illegal-instruction
 }
 
-/**
- * Executes instructions while icount < sliceEnd. Returns early when an
- * instruction sets stopReason or clears sliceEnd (CSR writes, MMIO, traps...).
- */
 /** Whether the last instruction attempt failed to fetch (tracing leaves those out, as QEMU's log does). */
 export let fetchFaulted: bool = false;
 /** pc and icount of the last slice's first instruction (after any interrupt entry): what a trace shows. */
 export let attemptPc: u64 = 0;
 export let attemptIcount: u64 = 0;
 
+/**
+ * Executes the one instruction at pc, with every check: the path for system
+ * instructions, atomics, traps and memory accesses that leave the fast path.
+ * Works on the globals; the fast loop below syncs its locals around it.
+ */
+function executeOne(): void {
+  const p = pc;
+  let insn: u32;
+  const fo = p - RAM_BASE;
+  if (fo < fetchLimit) {
+    insn = load<u32>(RAM + <usize>fo);
+  } else {
+    insn = fetchSlow(p);
+    if (faulted) { faulted = false; fetchFaulted = true; return; }
+  }
+  const raw = insn;
+  let npc = p + 4;
+  if ((insn & 3) != 3) {
+    insn = load<u32>(COMPRESSED_TABLE + ((insn & 0xffff) << 2));
+    npc = p + 2;
+    if (insn == 0) { illegal(raw & 0xffff); return; }
+  }
+  const rd = (insn >> 7) & 31;
+  const rs1 = (insn >> 15) & 31;
+  const rs2 = (insn >> 20) & 31;
+  const f3 = (insn >> 12) & 7;
+  switch (insn & 0x7f) {
+    case 0x37: // lui
+      wx(rd, <u64><i64><i32>(insn & 0xfffff000));
+      break;
+    case 0x17: // auipc
+      wx(rd, p + <u64><i64><i32>(insn & 0xfffff000));
+      break;
+    case 0x6f: { // jal
+      const imm = ((<i32>insn >> 11) & 0xfff00000) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+      wx(rd, npc);
+      npc = p + <u64><i64><i32>imm;
+      break;
+    }
+    case 0x67: { // jalr
+      if (f3 != 0) { illegal(raw); return; }
+      const target = (rx(rs1) + <u64>(<i32>insn >> 20)) & ~<u64>1;
+      wx(rd, npc);
+      npc = target;
+      break;
+    }
+    case 0x63: { // branches
+      const a = rx(rs1), b = rx(rs2);
+      let taken: bool;
+      switch (f3) {
+        case 0: taken = a == b; break;
+        case 1: taken = a != b; break;
+        case 4: taken = <i64>a < <i64>b; break;
+        case 5: taken = <i64>a >= <i64>b; break;
+        case 6: taken = a < b; break;
+        case 7: taken = a >= b; break;
+        default: illegal(raw); return;
+      }
+      if (taken) {
+        const imm = ((<i32>insn >> 19) & 0xfffff000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+        npc = p + <u64><i64><i32>imm;
+      }
+      break;
+    }
+    case 0x03: { // loads
+      const addr = rx(rs1) + <u64>(<i32>insn >> 20);
+      const off = addr - RAM_BASE;
+      let v: u64;
+      if (off < dataLimit) {
+        const hp = RAM + <usize>off;
+        switch (f3) {
+          case 0: v = <u64><i64>load<i8>(hp); break;
+          case 1: v = <u64><i64>load<i16>(hp); break;
+          case 2: v = <u64><i64>load<i32>(hp); break;
+          case 3: v = load<u64>(hp); break;
+          case 4: v = <u64>load<u8>(hp); break;
+          case 5: v = <u64>load<u16>(hp); break;
+          case 6: v = <u64>load<u32>(hp); break;
+          default: illegal(raw); return;
+        }
+      } else {
+        if (f3 == 7) { illegal(raw); return; }
+        const size: u64 = <u64>1 << (f3 & 3);
+        v = loadSlow(addr, size);
+        if (faulted) { faulted = false; return; }
+        if (f3 == 0) v = <u64><i64><i8>v;
+        else if (f3 == 1) v = <u64><i64><i16>v;
+        else if (f3 == 2) v = <u64><i64><i32>v;
+      }
+      wx(rd, v);
+      break;
+    }
+    case 0x23: { // stores
+      if (f3 > 3) { illegal(raw); return; }
+      const imm = ((<i32>insn >> 20) & ~31) | ((insn >> 7) & 31);
+      const addr = rx(rs1) + <u64><i64>imm;
+      const v = rx(rs2);
+      const off = addr - RAM_BASE;
+      if (off < dataLimit) {
+        const hp = RAM + <usize>off;
+        switch (f3) {
+          case 0: store<u8>(hp, <u8>v); break;
+          case 1: store<u16>(hp, <u16>v); break;
+          case 2: store<u32>(hp, <u32>v); break;
+          default: store<u64>(hp, v); break;
+        }
+        // Marks the page of the first byte; a store crossing into the next page marks it too.
+        store<u8>(DIRTY_PAGES + <usize>(off >> 12), 1);
+        if (((off & 0xfff) + (<u64>1 << f3)) > 0x1000) store<u8>(DIRTY_PAGES + <usize>((off >> 12) + 1), 1);
+      } else {
+        storeSlow(addr, <u64>1 << f3, v);
+        if (faulted) { faulted = false; return; }
+      }
+      break;
+    }
+    case 0x13: { // op-imm
+      const a = rx(rs1);
+      const imm = <u64>(<i32>insn >> 20);
+      let v: u64;
+      switch (f3) {
+        case 0: v = a + imm; break;
+        case 1: if ((insn >> 26) != 0) { illegal(raw); return; } v = a << (imm & 63); break;
+        case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
+        case 3: v = a < imm ? 1 : 0; break;
+        case 4: v = a ^ imm; break;
+        case 5: {
+          const f6 = insn >> 26;
+          if (f6 == 0) v = a >> (imm & 63);
+          else if (f6 == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
+          else { illegal(raw); return; }
+          break;
+        }
+        case 6: v = a | imm; break;
+        default: v = a & imm; break;
+      }
+      wx(rd, v);
+      break;
+    }
+    case 0x33: { // op
+      const a = rx(rs1), b = rx(rs2);
+      const f7 = insn >> 25;
+      let v: u64;
+      if (f7 == 0) {
+        switch (f3) {
+          case 0: v = a + b; break;
+          case 1: v = a << (b & 63); break;
+          case 2: v = <i64>a < <i64>b ? 1 : 0; break;
+          case 3: v = a < b ? 1 : 0; break;
+          case 4: v = a ^ b; break;
+          case 5: v = a >> (b & 63); break;
+          case 6: v = a | b; break;
+          default: v = a & b; break;
+        }
+      } else if (f7 == 0x20) {
+        if (f3 == 0) v = a - b;
+        else if (f3 == 5) v = <u64>(<i64>a >> <i64>(b & 63));
+        else { illegal(raw); return; }
+      } else if (f7 == 1) {
+        switch (f3) {
+          case 0: v = a * b; break;
+          case 1: v = mulh(a, b); break;
+          case 2: v = mulhsu(a, b); break;
+          case 3: v = mulhu(a, b); break;
+          case 4:
+            if (b == 0) v = NEVER;
+            else if (a == 0x8000000000000000 && b == NEVER) v = a;
+            else v = <u64>(<i64>a / <i64>b);
+            break;
+          case 5: v = b == 0 ? NEVER : a / b; break;
+          case 6:
+            if (b == 0) v = a;
+            else if (a == 0x8000000000000000 && b == NEVER) v = 0;
+            else v = <u64>(<i64>a % <i64>b);
+            break;
+          default: v = b == 0 ? a : a % b; break;
+        }
+      } else { illegal(raw); return; }
+      wx(rd, v);
+      break;
+    }
+    case 0x1b: { // op-imm-32
+      const a = <u32>rx(rs1);
+      let v: u64;
+      if (f3 == 0) v = sx32(<u64>(a + <u32>(<i32>insn >> 20)));
+      else if (f3 == 1) {
+        if ((insn >> 25) != 0) { illegal(raw); return; }
+        v = sx32(<u64>(a << rs2));
+      } else if (f3 == 5) {
+        const f7 = insn >> 25;
+        if (f7 == 0) v = sx32(<u64>(a >> rs2));
+        else if (f7 == 0x20) v = <u64><i64>(<i32>a >> rs2);
+        else { illegal(raw); return; }
+      } else { illegal(raw); return; }
+      wx(rd, v);
+      break;
+    }
+    case 0x3b: { // op-32
+      const a = <u32>rx(rs1), b = <u32>rx(rs2);
+      const f7 = insn >> 25;
+      let v: u64;
+      if (f7 == 0) {
+        if (f3 == 0) v = sx32(<u64>(a + b));
+        else if (f3 == 1) v = sx32(<u64>(a << (b & 31)));
+        else if (f3 == 5) v = sx32(<u64>(a >> (b & 31)));
+        else { illegal(raw); return; }
+      } else if (f7 == 0x20) {
+        if (f3 == 0) v = sx32(<u64>(a - b));
+        else if (f3 == 5) v = <u64><i64>(<i32>a >> (b & 31));
+        else { illegal(raw); return; }
+      } else if (f7 == 1) {
+        switch (f3) {
+          case 0: v = sx32(<u64>(a * b)); break;
+          case 4:
+            if (b == 0) v = NEVER;
+            else if (a == 0x80000000 && b == 0xffffffff) v = sx32(<u64>a);
+            else v = <u64><i64>(<i32>a / <i32>b);
+            break;
+          case 5: v = b == 0 ? NEVER : sx32(<u64>(a / b)); break;
+          case 6:
+            if (b == 0) v = sx32(<u64>a);
+            else if (a == 0x80000000 && b == 0xffffffff) v = 0;
+            else v = <u64><i64>(<i32>a % <i32>b);
+            break;
+          case 7: v = b == 0 ? sx32(<u64>a) : sx32(<u64>(a % b)); break;
+          default: illegal(raw); return;
+        }
+      } else { illegal(raw); return; }
+      wx(rd, v);
+      break;
+    }
+    case 0x0f: // fence, fence.i: memory is coherent and nothing is cached
+      if (f3 > 1) { illegal(raw); return; }
+      break;
+    case 0x2f: { // atomics
+      if (!executeAtomic(insn, raw, rd, rs1, rs2, f3)) return;
+      break;
+    }
+    case 0x73: { // system
+      if (f3 == 0) {
+        if (insn == 0x00000073) { // ecall
+          raiseException(CAUSE_ECALL_U + <u64>priv, 0);
+          icount++;
+          return;
+        }
+        if (insn == 0x00100073) { // ebreak
+          if (npc - p == 4 && isSemihostingCall(p)) {
+            // The engine performs the call, then completeHostCall() retires the ebreak.
+            stopReason = STOP_HOSTCALL;
+            return;
+          }
+          raiseException(CAUSE_BREAKPOINT, 0);
+          icount++;
+          return;
+        }
+        if (insn == 0x30200073) { // mret
+          if (priv < PRIV_M) { illegal(raw); return; }
+          doMret();
+          icount++;
+          store<u64>(REGS, 0);
+          return;
+        }
+        if (insn == 0x10200073) { // sret
+          if (priv < PRIV_S || (priv == PRIV_S && (mstatus & MSTATUS_TSR) != 0)) { illegal(raw); return; }
+          doSret();
+          icount++;
+          return;
+        }
+        if (insn == 0x10500073) { // wfi
+          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) { illegal(raw); return; }
+          if ((mip & mie) == 0) { halted = true; sliceEnd = 0; }
+          break;
+        }
+        if ((insn >> 25) == 0x09 && rd == 0) { // sfence.vma
+          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { illegal(raw); return; }
+          break;
+        }
+        illegal(raw);
+        return;
+      }
+      if (f3 == 4) { illegal(raw); return; }
+      const csr = insn >> 20;
+      const immediate = (f3 & 4) != 0;
+      const src: u64 = immediate ? <u64>rs1 : rx(rs1);
+      const op = f3 & 3;
+      const writes = op == 1 || rs1 != 0;
+      if (!csrAccessAllowed(csr, writes)) { illegal(raw); return; }
+      const old = csrRead(csr);
+      if (csrIllegal) { illegal(raw); return; }
+      if (writes) {
+        const next = op == 1 ? src : op == 2 ? old | src : old & ~src;
+        csrWrite(csr, next);
+        if (csrIllegal) { illegal(raw); return; }
+      }
+      wx(rd, old);
+      break;
+    }
+    default:
+      illegal(raw);
+      return;
+  }
+  store<u64>(REGS, 0);
+  pc = npc;
+  icount++;
+}
+
+/**
+ * The hot loop: executes instructions while icount < sliceEnd, keeping pc and
+ * icount in locals. Common instructions run inline; anything else (system,
+ * atomics, illegal encodings, accesses off the RAM fast path) goes through
+ * executeOne(). Returns early when an instruction sets stopReason or clears
+ * sliceEnd (CSR writes, MMIO, traps...).
+ */
 function interpret(): void {
   fetchFaulted = false;
-  while (icount < sliceEnd) {
-    const p = pc;
-    if (breakpointCount != 0 && isBreakpoint(p) && !(icount == skipBreakpointIcount)) {
-      stopReason = STOP_BREAKPOINT;
-      return;
+  let p = pc;
+  let ic = icount;
+  let end = sliceEnd;
+  const checkBreakpoints = breakpointCount != 0;
+  // Limits change only in the slow path (privilege, PMP, watchpoints): reloaded after it.
+  let fetchEnd = fetchLimit;
+  let dataEnd = dataLimit;
+  while (ic < end) {
+    if (checkBreakpoints) {
+      if (ic != skipBreakpointIcount && isBreakpoint(p)) {
+        stopReason = STOP_BREAKPOINT;
+        break;
+      }
     }
-    let insn: u32;
     const fo = p - RAM_BASE;
-    if (fo < fetchLimit) {
-      insn = load<u32>(RAM + <usize>fo);
-    } else {
-      insn = fetchSlow(p);
-      if (faulted) { faulted = false; fetchFaulted = true; continue; }
-    }
-    const raw = insn;
+    let insn: u32 = 0;
     let npc = p + 4;
-    if ((insn & 3) != 3) {
-      insn = load<u32>(COMPRESSED_TABLE + ((insn & 0xffff) << 2));
-      npc = p + 2;
-      if (insn == 0) { illegal(raw & 0xffff); continue; }
+    let fast = fo < fetchEnd;
+    if (fast) {
+      insn = load<u32>(RAM + <usize>fo);
+      if ((insn & 3) != 3) {
+        insn = load<u32>(COMPRESSED_TABLE + ((insn & 0xffff) << 2));
+        npc = p + 2;
+        fast = insn != 0;
+      }
     }
-    const rd = (insn >> 7) & 31;
-    const rs1 = (insn >> 15) & 31;
-    const rs2 = (insn >> 20) & 31;
-    const f3 = (insn >> 12) & 7;
-    switch (insn & 0x7f) {
-      case 0x37: // lui
-        wx(rd, <u64><i64><i32>(insn & 0xfffff000));
-        break;
-      case 0x17: // auipc
-        wx(rd, p + <u64><i64><i32>(insn & 0xfffff000));
-        break;
-      case 0x6f: { // jal
-        const imm = ((<i32>insn >> 11) & 0xfff00000) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
-        wx(rd, npc);
-        npc = p + <u64><i64><i32>imm;
-        break;
-      }
-      case 0x67: { // jalr
-        if (f3 != 0) { illegal(raw); continue; }
-        const target = (rx(rs1) + <u64>(<i32>insn >> 20)) & ~<u64>1;
-        wx(rd, npc);
-        npc = target;
-        break;
-      }
-      case 0x63: { // branches
-        const a = rx(rs1), b = rx(rs2);
-        let taken: bool;
-        switch (f3) {
-          case 0: taken = a == b; break;
-          case 1: taken = a != b; break;
-          case 4: taken = <i64>a < <i64>b; break;
-          case 5: taken = <i64>a >= <i64>b; break;
-          case 6: taken = a < b; break;
-          case 7: taken = a >= b; break;
-          default: illegal(raw); continue;
-        }
-        if (taken) {
-          const imm = ((<i32>insn >> 19) & 0xfffff000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+    if (fast) {
+      const rd = (insn >> 7) & 31;
+      const rs1 = (insn >> 15) & 31;
+      const f3 = (insn >> 12) & 7;
+      switch (insn & 0x7f) {
+        case 0x37: // lui
+          wx(rd, <u64><i64><i32>(insn & 0xfffff000));
+          break;
+        case 0x17: // auipc
+          wx(rd, p + <u64><i64><i32>(insn & 0xfffff000));
+          break;
+        case 0x6f: { // jal
+          const imm = ((<i32>insn >> 11) & 0xfff00000) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+          wx(rd, npc);
           npc = p + <u64><i64><i32>imm;
+          break;
         }
-        break;
-      }
-      case 0x03: { // loads
-        const addr = rx(rs1) + <u64>(<i32>insn >> 20);
-        const off = addr - RAM_BASE;
-        let v: u64;
-        if (off < dataLimit) {
+        case 0x67: { // jalr
+          if (f3 != 0) { fast = false; break; }
+          const target = (rx(rs1) + <u64>(<i32>insn >> 20)) & ~<u64>1;
+          wx(rd, npc);
+          npc = target;
+          break;
+        }
+        case 0x63: { // branches
+          const a = rx(rs1), b = rx((insn >> 20) & 31);
+          let taken: bool;
+          switch (f3) {
+            case 0: taken = a == b; break;
+            case 1: taken = a != b; break;
+            case 4: taken = <i64>a < <i64>b; break;
+            case 5: taken = <i64>a >= <i64>b; break;
+            case 6: taken = a < b; break;
+            case 7: taken = a >= b; break;
+            default: taken = false; fast = false; break;
+          }
+          if (taken) {
+            const imm = ((<i32>insn >> 19) & 0xfffff000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+            npc = p + <u64><i64><i32>imm;
+          }
+          break;
+        }
+        case 0x03: { // loads from RAM
+          const off = rx(rs1) + <u64>(<i32>insn >> 20) - RAM_BASE;
+          if (off >= dataEnd) { fast = false; break; }
           const hp = RAM + <usize>off;
           switch (f3) {
-            case 0: v = <u64><i64>load<i8>(hp); break;
-            case 1: v = <u64><i64>load<i16>(hp); break;
-            case 2: v = <u64><i64>load<i32>(hp); break;
-            case 3: v = load<u64>(hp); break;
-            case 4: v = <u64>load<u8>(hp); break;
-            case 5: v = <u64>load<u16>(hp); break;
-            case 6: v = <u64>load<u32>(hp); break;
-            default: illegal(raw); continue;
+            case 0: wx(rd, <u64><i64>load<i8>(hp)); break;
+            case 1: wx(rd, <u64><i64>load<i16>(hp)); break;
+            case 2: wx(rd, <u64><i64>load<i32>(hp)); break;
+            case 3: wx(rd, load<u64>(hp)); break;
+            case 4: wx(rd, <u64>load<u8>(hp)); break;
+            case 5: wx(rd, <u64>load<u16>(hp)); break;
+            case 6: wx(rd, <u64>load<u32>(hp)); break;
+            default: fast = false; break;
           }
-        } else {
-          if (f3 == 7) { illegal(raw); continue; }
-          const size: u64 = <u64>1 << (f3 & 3);
-          v = loadSlow(addr, size);
-          if (faulted) { faulted = false; continue; }
-          if (f3 == 0) v = <u64><i64><i8>v;
-          else if (f3 == 1) v = <u64><i64><i16>v;
-          else if (f3 == 2) v = <u64><i64><i32>v;
+          break;
         }
-        wx(rd, v);
-        break;
-      }
-      case 0x23: { // stores
-        if (f3 > 3) { illegal(raw); continue; }
-        const imm = ((<i32>insn >> 20) & ~31) | ((insn >> 7) & 31);
-        const addr = rx(rs1) + <u64><i64>imm;
-        const v = rx(rs2);
-        const off = addr - RAM_BASE;
-        if (off < dataLimit) {
+        case 0x23: { // stores to RAM
+          const imm = ((<i32>insn >> 20) & ~31) | ((insn >> 7) & 31);
+          const off = rx(rs1) + <u64><i64>imm - RAM_BASE;
+          if (off >= dataEnd || f3 > 3) { fast = false; break; }
           const hp = RAM + <usize>off;
+          const v = rx((insn >> 20) & 31);
           switch (f3) {
             case 0: store<u8>(hp, <u8>v); break;
             case 1: store<u16>(hp, <u16>v); break;
@@ -183,201 +482,101 @@ function interpret(): void {
           // Marks the page of the first byte; a store crossing into the next page marks it too.
           store<u8>(DIRTY_PAGES + <usize>(off >> 12), 1);
           if (((off & 0xfff) + (<u64>1 << f3)) > 0x1000) store<u8>(DIRTY_PAGES + <usize>((off >> 12) + 1), 1);
-        } else {
-          storeSlow(addr, <u64>1 << f3, v);
-          if (faulted) { faulted = false; continue; }
+          break;
         }
-        break;
-      }
-      case 0x13: { // op-imm
-        const a = rx(rs1);
-        const imm = <u64>(<i32>insn >> 20);
-        let v: u64;
-        switch (f3) {
-          case 0: v = a + imm; break;
-          case 1: if ((insn >> 26) != 0) { illegal(raw); continue; } v = a << (imm & 63); break;
-          case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
-          case 3: v = a < imm ? 1 : 0; break;
-          case 4: v = a ^ imm; break;
-          case 5: {
-            const f6 = insn >> 26;
-            if (f6 == 0) v = a >> (imm & 63);
-            else if (f6 == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
-            else { illegal(raw); continue; }
-            break;
-          }
-          case 6: v = a | imm; break;
-          default: v = a & imm; break;
-        }
-        wx(rd, v);
-        break;
-      }
-      case 0x33: { // op
-        const a = rx(rs1), b = rx(rs2);
-        const f7 = insn >> 25;
-        let v: u64;
-        if (f7 == 0) {
+        case 0x13: { // op-imm
+          const a = rx(rs1);
+          const imm = <u64>(<i32>insn >> 20);
           switch (f3) {
-            case 0: v = a + b; break;
-            case 1: v = a << (b & 63); break;
-            case 2: v = <i64>a < <i64>b ? 1 : 0; break;
-            case 3: v = a < b ? 1 : 0; break;
-            case 4: v = a ^ b; break;
-            case 5: v = a >> (b & 63); break;
-            case 6: v = a | b; break;
-            default: v = a & b; break;
-          }
-        } else if (f7 == 0x20) {
-          if (f3 == 0) v = a - b;
-          else if (f3 == 5) v = <u64>(<i64>a >> <i64>(b & 63));
-          else { illegal(raw); continue; }
-        } else if (f7 == 1) {
-          switch (f3) {
-            case 0: v = a * b; break;
-            case 1: v = mulh(a, b); break;
-            case 2: v = mulhsu(a, b); break;
-            case 3: v = mulhu(a, b); break;
-            case 4:
-              if (b == 0) v = NEVER;
-              else if (a == 0x8000000000000000 && b == NEVER) v = a;
-              else v = <u64>(<i64>a / <i64>b);
+            case 0: wx(rd, a + imm); break;
+            case 1: if ((insn >> 26) != 0) { fast = false; break; } wx(rd, a << (imm & 63)); break;
+            case 2: wx(rd, <i64>a < <i64>imm ? 1 : 0); break;
+            case 3: wx(rd, a < imm ? 1 : 0); break;
+            case 4: wx(rd, a ^ imm); break;
+            case 5: {
+              const f6 = insn >> 26;
+              if (f6 == 0) wx(rd, a >> (imm & 63));
+              else if (f6 == 0x10) wx(rd, <u64>(<i64>a >> <i64>(imm & 63)));
+              else fast = false;
               break;
-            case 5: v = b == 0 ? NEVER : a / b; break;
-            case 6:
-              if (b == 0) v = a;
-              else if (a == 0x8000000000000000 && b == NEVER) v = 0;
-              else v = <u64>(<i64>a % <i64>b);
-              break;
-            default: v = b == 0 ? a : a % b; break;
-          }
-        } else { illegal(raw); continue; }
-        wx(rd, v);
-        break;
-      }
-      case 0x1b: { // op-imm-32
-        const a = <u32>rx(rs1);
-        let v: u64;
-        if (f3 == 0) v = sx32(<u64>(a + <u32>(<i32>insn >> 20)));
-        else if (f3 == 1) {
-          if ((insn >> 25) != 0) { illegal(raw); continue; }
-          v = sx32(<u64>(a << rs2));
-        } else if (f3 == 5) {
-          const f7 = insn >> 25;
-          if (f7 == 0) v = sx32(<u64>(a >> rs2));
-          else if (f7 == 0x20) v = <u64><i64>(<i32>a >> rs2);
-          else { illegal(raw); continue; }
-        } else { illegal(raw); continue; }
-        wx(rd, v);
-        break;
-      }
-      case 0x3b: { // op-32
-        const a = <u32>rx(rs1), b = <u32>rx(rs2);
-        const f7 = insn >> 25;
-        let v: u64;
-        if (f7 == 0) {
-          if (f3 == 0) v = sx32(<u64>(a + b));
-          else if (f3 == 1) v = sx32(<u64>(a << (b & 31)));
-          else if (f3 == 5) v = sx32(<u64>(a >> (b & 31)));
-          else { illegal(raw); continue; }
-        } else if (f7 == 0x20) {
-          if (f3 == 0) v = sx32(<u64>(a - b));
-          else if (f3 == 5) v = <u64><i64>(<i32>a >> (b & 31));
-          else { illegal(raw); continue; }
-        } else if (f7 == 1) {
-          switch (f3) {
-            case 0: v = sx32(<u64>(a * b)); break;
-            case 4:
-              if (b == 0) v = NEVER;
-              else if (a == 0x80000000 && b == 0xffffffff) v = sx32(<u64>a);
-              else v = <u64><i64>(<i32>a / <i32>b);
-              break;
-            case 5: v = b == 0 ? NEVER : sx32(<u64>(a / b)); break;
-            case 6:
-              if (b == 0) v = sx32(<u64>a);
-              else if (a == 0x80000000 && b == 0xffffffff) v = 0;
-              else v = <u64><i64>(<i32>a % <i32>b);
-              break;
-            case 7: v = b == 0 ? sx32(<u64>a) : sx32(<u64>(a % b)); break;
-            default: illegal(raw); continue;
-          }
-        } else { illegal(raw); continue; }
-        wx(rd, v);
-        break;
-      }
-      case 0x0f: // fence, fence.i: memory is coherent and nothing is cached
-        if (f3 > 1) { illegal(raw); continue; }
-        break;
-      case 0x2f: { // atomics
-        if (!executeAtomic(insn, raw, rd, rs1, rs2, f3)) continue;
-        break;
-      }
-      case 0x73: { // system
-        if (f3 == 0) {
-          if (insn == 0x00000073) { // ecall
-            raiseException(CAUSE_ECALL_U + <u64>priv, 0);
-            icount++;
-            continue;
-          }
-          if (insn == 0x00100073) { // ebreak
-            if (npc - p == 4 && isSemihostingCall(p)) {
-              // The engine performs the call, then completeHostCall() retires the ebreak.
-              stopReason = STOP_HOSTCALL;
-              return;
             }
-            raiseException(CAUSE_BREAKPOINT, 0);
-            icount++;
-            continue;
+            case 6: wx(rd, a | imm); break;
+            default: wx(rd, a & imm); break;
           }
-          if (insn == 0x30200073) { // mret
-            if (priv < PRIV_M) { illegal(raw); continue; }
-            doMret();
-            icount++;
-            store<u64>(REGS, 0);
-            continue;
-          }
-          if (insn == 0x10200073) { // sret
-            if (priv < PRIV_S || (priv == PRIV_S && (mstatus & MSTATUS_TSR) != 0)) { illegal(raw); continue; }
-            doSret();
-            icount++;
-            continue;
-          }
-          if (insn == 0x10500073) { // wfi
-            if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) { illegal(raw); continue; }
-            if ((mip & mie) == 0) { halted = true; sliceEnd = 0; }
-            break;
-          }
-          if ((insn >> 25) == 0x09 && rd == 0) { // sfence.vma
-            if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { illegal(raw); continue; }
-            break;
-          }
-          illegal(raw);
-          continue;
+          break;
         }
-        if (f3 == 4) { illegal(raw); continue; }
-        const csr = insn >> 20;
-        const immediate = (f3 & 4) != 0;
-        const src: u64 = immediate ? <u64>rs1 : rx(rs1);
-        const op = f3 & 3;
-        const writes = op == 1 || rs1 != 0;
-        if (!csrAccessAllowed(csr, writes)) { illegal(raw); continue; }
-        const old = csrRead(csr);
-        if (csrIllegal) { illegal(raw); continue; }
-        if (writes) {
-          const next = op == 1 ? src : op == 2 ? old | src : old & ~src;
-          csrWrite(csr, next);
-          if (csrIllegal) { illegal(raw); continue; }
+        case 0x33: { // op
+          const a = rx(rs1), b = rx((insn >> 20) & 31);
+          const f7 = insn >> 25;
+          if (f7 == 0) {
+            switch (f3) {
+              case 0: wx(rd, a + b); break;
+              case 1: wx(rd, a << (b & 63)); break;
+              case 2: wx(rd, <i64>a < <i64>b ? 1 : 0); break;
+              case 3: wx(rd, a < b ? 1 : 0); break;
+              case 4: wx(rd, a ^ b); break;
+              case 5: wx(rd, a >> (b & 63)); break;
+              case 6: wx(rd, a | b); break;
+              default: wx(rd, a & b); break;
+            }
+          } else if (f7 == 0x20 && f3 == 0) {
+            wx(rd, a - b);
+          } else if (f7 == 0x20 && f3 == 5) {
+            wx(rd, <u64>(<i64>a >> <i64>(b & 63)));
+          } else if (f7 == 1 && f3 == 0) {
+            wx(rd, a * b);
+          } else {
+            fast = false;
+          }
+          break;
         }
-        wx(rd, old);
-        break;
+        case 0x1b: { // op-imm-32
+          const a = <u32>rx(rs1);
+          const sh = (insn >> 20) & 31;
+          const f7 = insn >> 25;
+          if (f3 == 0) wx(rd, sx32(<u64>(a + <u32>(<i32>insn >> 20))));
+          else if (f3 == 1 && f7 == 0) wx(rd, sx32(<u64>(a << sh)));
+          else if (f3 == 5 && f7 == 0) wx(rd, sx32(<u64>(a >> sh)));
+          else if (f3 == 5 && f7 == 0x20) wx(rd, <u64><i64>(<i32>a >> sh));
+          else fast = false;
+          break;
+        }
+        case 0x3b: { // op-32
+          const a = <u32>rx(rs1), b = <u32>rx((insn >> 20) & 31);
+          const f7 = insn >> 25;
+          if (f7 == 0 && f3 == 0) wx(rd, sx32(<u64>(a + b)));
+          else if (f7 == 0x20 && f3 == 0) wx(rd, sx32(<u64>(a - b)));
+          else if (f7 == 0 && f3 == 1) wx(rd, sx32(<u64>(a << (b & 31))));
+          else if (f7 == 0 && f3 == 5) wx(rd, sx32(<u64>(a >> (b & 31))));
+          else if (f7 == 0x20 && f3 == 5) wx(rd, <u64><i64>(<i32>a >> (b & 31)));
+          else if (f7 == 1 && f3 == 0) wx(rd, sx32(<u64>(a * b)));
+          else fast = false;
+          break;
+        }
+        default:
+          fast = false;
+          break;
       }
-      default:
-        illegal(raw);
-        continue;
     }
-    store<u64>(REGS, 0);
-    pc = npc;
-    icount++;
+    if (fast) {
+      store<u64>(REGS, 0);
+      p = npc;
+      ic++;
+      continue;
+    }
+    // Everything else, with all checks, on the globals.
+    pc = p;
+    icount = ic;
+    executeOne();
+    p = pc;
+    ic = icount;
+    end = sliceEnd;
+    fetchEnd = fetchLimit;
+    dataEnd = dataLimit;
+    if (stopReason != STOP_NONE) break;
   }
+  pc = p;
+  icount = ic;
 }
 
 /** LR/SC and AMOs. Returns false if the instruction trapped. */
