@@ -58,7 +58,7 @@ export function parseHindsightTrace(text: string): LockstepStep[] {
   const steps: LockstepStep[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    const [, pc, , ...rest] = line.split(' ');
+    const [, pc, , ...rest] = line.split(' ; ')[0].split(' ');
     const changes = new Map<number, bigint>();
     for (const c of rest) {
       const [name, value] = c.split('=');

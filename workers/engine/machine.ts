@@ -48,6 +48,8 @@ export interface Stop {
 /** A slice: V8 optimises a wasm function on its next call, and slices keep hosts responsive. */
 const SLICE = 4_000_000n;
 
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
 export class MachineError extends Error {
   override name = 'MachineError';
 }
@@ -105,8 +107,9 @@ export class Machine {
     return image;
   }
 
-  get pc(): bigint { return this.core.raw.getPc(); }
-  get icount(): bigint { return this.core.raw.getIcount(); }
+  // wasm i64 results arrive as signed BigInts: every 64-bit value leaves the engine unsigned.
+  get pc(): bigint { return u64(this.core.raw.getPc()); }
+  get icount(): bigint { return u64(this.core.raw.getIcount()); }
   get privilege(): number { return this.core.raw.getPrivilege(); }
 
   /**
@@ -167,7 +170,7 @@ export class Machine {
   private hostCall(): Stop | undefined {
     const op = Number(this.core.readReg(10) & 0xffffffffn);
     const param = this.core.readReg(11);
-    const outcome = this.semihosting.call(op, param, this.guestMemory, this.core.raw.getVirtualTime());
+    const outcome = this.semihosting.call(op, param, this.guestMemory, u64(this.core.raw.getVirtualTime()));
     switch (outcome.kind) {
       case 'done':
         this.core.writeReg(10, outcome.result);
@@ -257,7 +260,7 @@ export class Machine {
 
   readCsr(csr: number): bigint | undefined {
     const v = this.core.raw.readCsr(csr);
-    return this.core.raw.csrFailed() ? undefined : v;
+    return this.core.raw.csrFailed() ? undefined : u64(v);
   }
 
   /** Breakpoints replace the whole set: the core keeps a hash set of addresses. */

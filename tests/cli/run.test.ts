@@ -1,0 +1,117 @@
+// `hindsight run` as a user drives it from a shell.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { runHindsight, tempDir, EXAMPLES_DIR } from '../support/qemu';
+
+let dir: string;
+beforeAll(() => { dir = tempDir('cli'); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+/** Assembles a bare program (entry at 0x80000000) with the Debian toolchain. */
+function assemble(name: string, source: string): string {
+  const src = join(dir, `${name}.S`);
+  const elf = join(dir, `${name}.elf`);
+  writeFileSync(src, source);
+  const r = spawnSync('riscv64-unknown-elf-gcc', ['-march=rv64imac_zicsr', '-mabi=lp64', '-nostdlib', '-nostartfiles',
+    '-Wl,-Ttext=0x80000000', '-Wl,-N', '-Wl,--no-relax', '-o', elf, src], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`assembling ${name} failed: ${r.stderr}${r.error?.message ?? ''}`);
+  return elf;
+}
+
+describe('hindsight run', () => {
+  it('prints help and exits 0', () => {
+    const r = runHindsight(['--help'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.output).toContain('hindsight run <prog.elf>');
+  });
+
+  it('passes the guest exit status through', () => {
+    const r = runHindsight(['run', 'corruption.elf'], { cwd: EXAMPLES_DIR });
+    expect(r.status).toBe(1);
+    expect(r.output).toContain('SELF-CHECK FAILED');
+  });
+
+  it('reads console input from --stdin', () => {
+    const input = join(dir, 'input.txt');
+    writeFileSync(input, 'one two\nthree\n');
+    const r = runHindsight(['run', join(EXAMPLES_DIR, 'echo.elf'), '--stdin', input], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.output).toContain('1: ONE TWO');
+    expect(r.output).toContain('2: THREE');
+    expect(r.output).toContain('2 lines, 3 words');
+  });
+
+  it('--stats reports instructions, seconds and MIPS', () => {
+    const r = runHindsight(['run', 'hello.elf', '--stats'], { cwd: EXAMPLES_DIR });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^instructions: \d+\nseconds: [\d.]+\nMIPS: [\d.]+\n$/);
+  });
+
+  it('--max-insns stops a program that never ends, with status 124 and where it stopped', () => {
+    const elf = assemble('spin', '.globl _start\n_start:\n  addi a0, a0, 1\n  j _start\n');
+    const r = runHindsight(['run', elf, '--max-insns', '100000'], { cwd: dir });
+    expect(r.status).toBe(124);
+    expect(r.stderr).toContain('stopped after 100000 instructions (--max-insns)');
+    expect(r.stderr).toContain('_start');
+  });
+
+  it('reports a trap loop with no handler as fatal (status 125)', () => {
+    // mtvec is 0 (unmapped): the load faults, the handler fetch faults, forever.
+    const elf = assemble('nohandler', '.globl _start\n_start:\n  ld a0, 0(zero)\n');
+    const r = runHindsight(['run', elf, '--max-insns', '1000000'], { cwd: dir });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/trap loop/);
+  });
+
+  it('reports WFI with nothing to wake the hart as fatal', () => {
+    const elf = assemble('sleep', '.globl _start\n_start:\n  wfi\n  j _start\n');
+    const r = runHindsight(['run', elf], { cwd: dir });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/WFI/);
+  });
+
+  it('rejects a file that is not ELF with a clear message and status 1', () => {
+    const bad = join(dir, 'notes.txt');
+    writeFileSync(bad, 'this is not a program\n');
+    const r = runHindsight(['run', bad], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/notes\.txt: .*ELF/);
+  });
+
+  it('rejects a missing file and bad options with clear messages', () => {
+    expect(runHindsight(['run', 'nope.elf'], { cwd: dir }).stderr).toContain('cannot read nope.elf');
+    const badRam = runHindsight(['run', 'hello.elf', '--ram', '0'], { cwd: EXAMPLES_DIR });
+    expect(badRam.status).toBe(2);
+    expect(badRam.stderr).toContain('--ram must be between 1 and 2048');
+    const unknown = runHindsight(['run', 'hello.elf', '--fast'], { cwd: EXAMPLES_DIR });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown option --fast');
+  });
+
+  it('--ram sets the guest RAM size (the device tree address moves with it)', () => {
+    const elf = assemble('ramsize', `.globl _start
+_start:
+  li t0, 0x100000
+  li t1, 0x3333
+  srli a1, a1, 20
+  slli a1, a1, 16
+  or t1, t1, a1
+  sw t1, 0(t0)
+`);
+    // a1 = device tree address = RAM end - 2 MiB; exit code = its MiB number (low byte).
+    const r = runHindsight(['run', elf, '--ram', '64'], { cwd: dir });
+    expect(r.status).toBe(((0x80000000 + 64 * 1048576 - 2 * 1048576) >>> 20) & 0xff);
+  });
+
+  it('--trace writes one line per instruction with the registers it changed', () => {
+    const trace = join(dir, 'hello.trace');
+    const r = runHindsight(['run', 'hello.elf', '--trace', trace], { cwd: EXAMPLES_DIR });
+    expect(r.status).toBe(0);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('0 0000000000001000 00000297 t0=0000000000001000 ; auipc t0,0x0');
+    expect(lines[6]).toMatch(/^6 0000000080000000 /);
+    expect(lines.length).toBeGreaterThan(5000);
+  });
+});
