@@ -89,8 +89,11 @@ export class Machine {
     this.outputListeners.push(listener);
   }
 
-  /** Parses and loads an ELF executable, and resets the machine to power-on. Throws ElfError on a bad file. */
-  load(elfBytes: Uint8Array): ElfImage {
+  /**
+   * Parses and loads an ELF executable, and resets the machine to power-on.
+   * Throws ElfError on a bad file. `commandLine` overrides the configured one.
+   */
+  load(elfBytes: Uint8Array, options: { commandLine?: string } = {}): ElfImage {
     const image = parseElf(elfBytes);
     checkLoadable(image, { name: 'RAM', base: RAM_BASE, size: this.ramBytes }, DEVICES.map((d) => ({ ...d })));
     this.core.raw.reset();
@@ -103,7 +106,7 @@ export class Machine {
     this.symbols = new SymbolTable(image.symbols);
     this.exited = undefined;
     this.resumeOverBreakpoint = false;
-    this.semihosting = new Semihosting(this.input, (b, s) => this.emit(b, s), this.config.commandLine ?? '');
+    this.semihosting = new Semihosting(this.input, (b, s) => this.emit(b, s), options.commandLine ?? this.config.commandLine ?? '');
     return image;
   }
 
