@@ -144,7 +144,7 @@ class Engine implements Local<EngineApi> {
     this.lastStop = null;
     let image;
     try {
-      image = machine.load(bytes);
+      image = machine.load(bytes, { commandLine: name });
     } catch (e) {
       throw new Error(`Cannot load ${name}: ${(e as Error).message}`);
     }

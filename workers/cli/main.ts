@@ -1,5 +1,8 @@
 // The `hindsight` command: the engine, hosted in Node.
 import { readFileSync, writeSync, openSync, closeSync } from 'node:fs';
+import { cmdRecord, cmdReplay, cmdInfo } from './record-replay';
+import { cmdDebug } from './debug';
+import { writeAll, CliFailure, EXIT } from './output';
 import { Machine, type Stop } from '../engine/machine';
 import { BufferedInput } from '../engine/host-input';
 import type { HostInput } from '../engine/host-input';
@@ -12,7 +15,11 @@ import { parseArgs, integerFlag, UsageError } from './args';
 const HELP = `hindsight: a time-travel debugger for RISC-V programs
 
 Usage:
-  hindsight run <prog.elf> [options]     run a RISC-V ELF on the emulated virt board
+  hindsight run <prog.elf> [options]          run a RISC-V ELF on the emulated virt board
+  hindsight record <prog.elf> -o <file.hsr>   run it and record everything it received [--stdin FILE] [--ram MiB] [--max-insns N] [--stats]
+  hindsight replay <file.hsr> [--stats]       replay a recording: same output, same exit status, checked as it goes
+  hindsight info <file.hsr> [--json]          what a recording holds
+  hindsight debug <file.hsr>                  travel through a recording at a prompt (reads commands from stdin)
 
 Options for run:
   --ram MiB          guest RAM size (default ${DEFAULT_RAM_MIB}, up to ${MAX_RAM_MIB})
@@ -26,13 +33,14 @@ Options for run:
 
 Exit status: the guest's exit status; 124 if --max-insns was reached;
 125 if the guest cannot go on (trap loop, idle forever, unsupported request);
-2 for usage errors; 1 if the program file cannot be loaded.
+2 for usage errors; 1 if a file cannot be read or is malformed;
+3 if a replay diverged from its recording; 4 if a recording was cut off.
 `;
 
-const EXIT_LIMIT = 124;
-const EXIT_GUEST_FATAL = 125;
-const EXIT_USAGE = 2;
-const EXIT_LOAD = 1;
+const EXIT_LIMIT = EXIT.limit;
+const EXIT_GUEST_FATAL = EXIT.guestFatal;
+const EXIT_USAGE = EXIT.usage;
+const EXIT_LOAD = EXIT.load;
 
 function fail(status: number, message: string): never {
   process.stderr.write(`hindsight: ${message}\n`);
@@ -109,19 +117,6 @@ function exitStatusFor(stop: Stop, machine: Machine): number {
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) {
-    try {
-      off += writeSync(fd, bytes, off, bytes.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
-      throw e;
-    }
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -132,10 +127,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'run': return await cmdRun(rest);
+      case 'record': return await cmdRecord(rest);
+      case 'replay': return await cmdReplay(rest);
+      case 'info': return cmdInfo(rest);
+      case 'debug': return await cmdDebug(rest);
       default: throw new UsageError(`unknown command "${command}" (try hindsight --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError) fail(EXIT_USAGE, e.message);
+    if (e instanceof CliFailure) fail(e.status, e.message);
     throw e;
   }
 }

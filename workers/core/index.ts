@@ -220,3 +220,25 @@ export function loadState(): void {
   S.stopReason = S.STOP_NONE;
   updateFastPath();
 }
+
+// ---- hashing, for state digests ----
+
+/** A fast 64-bit hash of `length` bytes at linear-memory offset `ptr` (deterministic everywhere). */
+export function hashBytes(ptr: usize, length: usize, seed: u64): u64 {
+  let h: u64 = seed ^ 0x9e3779b97f4a7c15 ^ <u64>length;
+  let p = ptr;
+  const end8 = ptr + (length & ~<usize>7);
+  while (p < end8) {
+    h = rotl<u64>((h ^ load<u64>(p)) * 0xff51afd7ed558ccd, 29);
+    p += 8;
+  }
+  const end = ptr + length;
+  while (p < end) {
+    h = rotl<u64>((h ^ <u64>load<u8>(p)) * 0xc4ceb9fe1a85ec53, 23);
+    p += 1;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccd;
+  h ^= h >> 33;
+  return h;
+}

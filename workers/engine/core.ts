@@ -40,6 +40,7 @@ interface RawExports {
   uartPending(): number;
   takeOutputLength(): number;
   saveState(): number;
+  hashBytes(ptr: number, length: number, seed: bigint): bigint;
   loadState(): void;
   REGS: WebAssembly.Global;
   STATE: WebAssembly.Global;
@@ -51,6 +52,7 @@ interface RawExports {
   MROM_SIZE: WebAssembly.Global;
   DIRTY_PAGES: WebAssembly.Global;
   RAM: WebAssembly.Global;
+  SCRATCH: WebAssembly.Global;
 }
 
 export interface CoreLayout {
@@ -64,6 +66,7 @@ export interface CoreLayout {
   mromSize: number;
   dirtyPages: number;
   ram: number;
+  scratch: number;
 }
 
 /** One instance of the CPU core with its linear memory. */
@@ -78,7 +81,7 @@ export class Core {
     this.layout = {
       regs: g(r.REGS), state: g(r.STATE), stateCapacity: g(r.STATE_CAPACITY), watchHit: g(r.WATCH_HIT),
       txBuffer: g(r.TX_BUFFER), watchpointSlots: g(r.WATCHPOINT_SLOTS), mrom: g(r.MROM), mromSize: g(r.MROM_SIZE),
-      dirtyPages: g(r.DIRTY_PAGES), ram: g(r.RAM),
+      dirtyPages: g(r.DIRTY_PAGES), ram: g(r.RAM), scratch: g(r.SCRATCH),
     };
   }
 

@@ -3,7 +3,7 @@
 // (CLI, browser worker, tests).
 import { Core, CoreStop } from './core';
 import { RAM_BASE, DEFAULT_RAM_MIB, MAX_RAM_MIB, DEVICES } from './memory-map';
-import { Semihosting, type ConsoleStream } from './semihosting';
+import { Semihosting, type ConsoleStream, type SemihostingState } from './semihosting';
 import type { HostInput } from './host-input';
 import { parseElf, checkLoadable, SymbolTable, type ElfImage } from '../formats/elf';
 
@@ -43,6 +43,16 @@ export interface Stop {
   exitCode?: number;
   watch?: WatchHit;
   message?: string;
+}
+
+/** Everything about the machine except RAM: what a snapshot stores besides pages. */
+export interface MachineState {
+  /** The core's serialised CSRs, devices and counters (workers/core saveState). */
+  core: Uint8Array;
+  /** x0..x31, little-endian. */
+  registers: Uint8Array;
+  semihosting: SemihostingState;
+  exited: Stop | undefined;
 }
 
 /** A slice: V8 optimises a wasm function on its next call, and slices keep hosts responsive. */
@@ -306,4 +316,47 @@ export class Machine {
   }
 
   get hasExited(): boolean { return this.exited !== undefined; }
+
+  // ---- state, for snapshots (RAM is handled page by page by the snapshot store) ----
+
+  captureState(): MachineState {
+    const length = this.core.raw.saveState();
+    const bytes = this.core.bytes();
+    const { state, regs } = this.core.layout;
+    return {
+      core: bytes.slice(state, state + length),
+      registers: bytes.slice(regs, regs + 256),
+      semihosting: this.semihosting.saveState(),
+      exited: this.exited,
+    };
+  }
+
+  restoreState(s: MachineState): void {
+    const bytes = this.core.bytes();
+    bytes.set(s.core, this.core.layout.state);
+    bytes.set(s.registers, this.core.layout.regs);
+    this.core.raw.loadState();
+    this.semihosting.loadState(s.semihosting);
+    this.exited = s.exited;
+    this.resumeOverBreakpoint = false;
+  }
+
+  /** Hash of linear-memory bytes (computed in wasm). */
+  hashHostBytes(offset: number, length: number, seed: bigint): bigint {
+    return BigInt.asUintN(64, this.core.raw.hashBytes(offset, length, seed));
+  }
+
+  /** The machine's RAM as a view into linear memory (valid until memory grows). */
+  ramView(): Uint8Array {
+    return this.core.bytes().subarray(this.core.layout.ram, this.core.layout.ram + this.ramBytes);
+  }
+
+  /** The dirty-page bitmap, one byte per page (a live view). */
+  dirtyBitmap(): Uint8Array {
+    const start = this.core.layout.dirtyPages;
+    return this.core.bytes().subarray(start, start + (this.ramBytes >> 12));
+  }
+
+  /** Drops the "step over the breakpoint here" state (after a seek, the next run starts fresh). */
+  setResumeOverBreakpoint(on: boolean): void { this.resumeOverBreakpoint = on; }
 }

@@ -1,0 +1,247 @@
+// `hindsight debug <file.hsr>`: a prompt for travelling through a recording.
+// Reads commands from stdin (scriptable when stdin is not a terminal) and
+// prints one line after every motion: icount, pc and symbol, instruction, why it stopped.
+import { createInterface } from 'node:readline';
+import { Timeline, ReplayDivergence, TimelineError, type MotionResult } from '../replay/timeline';
+import { disassemble } from '../engine/disassembler';
+import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
+import { loadCoreWasm } from './node-host';
+import { parseArgs, UsageError } from './args';
+import { loadRecording } from './record-replay';
+import { CliFailure, EXIT } from './output';
+
+const HELP = `commands:
+  stepi [N] (si)              step N instructions forward
+  reverse-stepi [N] (rsi)     step N instructions backward
+  continue (c)                run forward to a breakpoint, watchpoint, replay-break, exit or the end
+  reverse-continue (rc)       run backward to the last breakpoint or watchpoint hit
+  break ADDR|SYMBOL (b)       set a breakpoint
+  watch [-r|-a] ADDR|SYMBOL [LEN]   watch writes (-r reads, -a both)
+  delete [N]                  delete breakpoint/watchpoint N, or all
+  seek ICOUNT                 go to an instruction count
+  replay-break ICOUNT         stop forward execution at ICOUNT ("replay-break none" removes it)
+  info registers|replay|breakpoints
+  x/N[bhwg]x ADDR|SYMBOL      examine memory
+  quit (q)`;
+
+export async function cmdDebug(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {});
+  if (args.positional.length !== 1) throw new UsageError('debug needs one recording: hindsight debug <file.hsr>');
+  const path = args.positional[0];
+  const timeline = await Timeline.replay(loadCoreWasm(), loadRecording(path));
+  const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'));
+  const interactive = process.stdin.isTTY === true;
+  const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
+  if (interactive) {
+    process.stdout.write(`Hindsight: ${timeline.meta.name}, ${timeline.length} instructions. Type "help" for commands.\n`);
+    rl.setPrompt('(hindsight) ');
+    rl.prompt();
+  }
+  let status = 0;
+  for await (const line of rl) {
+    try {
+      if (!(await session.execute(line))) break;
+    } catch (e) {
+      if (e instanceof ReplayDivergence) { rl.close(); throw new CliFailure(EXIT.divergence, `${path}: ${e.message}`); }
+      if (e instanceof TimelineError || e instanceof CommandError) {
+        process.stdout.write(`error: ${e.message}\n`);
+        if (!interactive) status = 1;
+      } else {
+        throw e;
+      }
+    }
+    if (interactive) rl.prompt();
+  }
+  rl.close();
+  return status;
+}
+
+class CommandError extends Error {}
+
+/** The command interpreter, apart from the terminal (so tests can drive it). */
+export class DebugSession {
+  constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void) {}
+
+  /** Runs one command line; returns false on quit. */
+  async execute(line: string): Promise<boolean> {
+    const words = line.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return true;
+    const [cmd, ...rest] = words;
+    const t = this.timeline;
+    switch (cmd) {
+      case 'quit': case 'q': case 'exit':
+        return false;
+      case 'help': case 'h':
+        this.print(HELP);
+        return true;
+      case 'stepi': case 'si':
+        this.motion(t.stepi(this.count(rest[0])));
+        return true;
+      case 'reverse-stepi': case 'rsi':
+        this.motion(t.reverseStepi(this.count(rest[0])));
+        return true;
+      case 'continue': case 'c':
+        this.motion(await t.continue());
+        return true;
+      case 'reverse-continue': case 'rc':
+        this.motion(await t.reverseContinue());
+        return true;
+      case 'seek':
+        this.motion(t.seek(this.number(rest[0], 'seek needs an instruction count')));
+        return true;
+      case 'replay-break':
+        if (rest[0] === 'none' || rest[0] === 'delete') { t.deleteReplayBreak(); this.print('replay-break removed'); return true; }
+        t.replayBreak(this.number(rest[0], 'replay-break needs an instruction count'));
+        this.print(`replay-break at icount ${rest[0]}`);
+        return true;
+      case 'break': case 'b': {
+        if (!rest[0]) throw new CommandError('break needs an address or a symbol');
+        const bp = t.addBreakpoint(this.location(rest[0]));
+        this.print(`breakpoint ${bp.id} at 0x${bp.address.toString(16)} <${t.machine.symbols.format(Number(bp.address))}>`);
+        return true;
+      }
+      case 'watch': {
+        let access: 'write' | 'read' | 'access' = 'write';
+        const a = [...rest];
+        if (a[0] === '-r') { access = 'read'; a.shift(); } else if (a[0] === '-a') { access = 'access'; a.shift(); }
+        if (!a[0]) throw new CommandError('watch needs an address or a symbol');
+        const where = this.location(a[0]);
+        const sym = typeof where === 'string' ? t.machine.symbols.lookup(where) : undefined;
+        const length = a[1] ? Number(this.number(a[1], 'watch length must be a number')) : sym && sym.size > 0 && sym.size <= 8 ? sym.size : 8;
+        const wp = t.addWatchpoint(where, length, access);
+        this.print(`watchpoint ${wp.id}: ${access} of ${length} bytes at 0x${wp.address.toString(16)} <${wp.label}>`);
+        return true;
+      }
+      case 'delete': case 'd':
+        if (rest[0] === undefined) { for (const tr of t.listTraps()) t.deleteTrap(tr.id); this.print('deleted all breakpoints and watchpoints'); return true; }
+        if (!t.deleteTrap(Number(this.number(rest[0], 'delete needs a number')))) throw new CommandError(`no breakpoint or watchpoint ${rest[0]}`);
+        this.print(`deleted ${rest[0]}`);
+        return true;
+      case 'info': case 'i':
+        this.info(rest[0]);
+        return true;
+      default:
+        if (cmd.startsWith('x/') || cmd === 'x') { this.examine(cmd, rest[0]); return true; }
+        throw new CommandError(`unknown command "${cmd}" (try "help")`);
+    }
+  }
+
+  private count(word: string | undefined): bigint {
+    if (word === undefined) return 1n;
+    const n = this.number(word, 'the count must be a number');
+    if (n < 1n) throw new CommandError('the count must be 1 or more');
+    return n;
+  }
+
+  private number(word: string | undefined, message: string): bigint {
+    if (word === undefined || !/^(0x[0-9a-fA-F_]+|[0-9_]+)$/.test(word)) throw new CommandError(message);
+    return BigInt(word.replace(/_/g, ''));
+  }
+
+  private location(word: string): bigint | string {
+    if (/^(0x[0-9a-fA-F_]+|[0-9]+)$/.test(word)) return BigInt(word.replace(/_/g, ''));
+    if (word.startsWith('*')) return this.location(word.slice(1));
+    return word;
+  }
+
+  private address(word: string | undefined): bigint {
+    if (!word) throw new CommandError('an address or a symbol is needed');
+    const loc = this.location(word);
+    if (typeof loc === 'bigint') return loc;
+    const s = this.timeline.machine.symbols.lookup(loc);
+    if (!s) throw new CommandError(`no symbol named "${loc}"`);
+    return BigInt(s.address);
+  }
+
+  /** The one line printed after every motion. */
+  motion(r: MotionResult): void {
+    const t = this.timeline;
+    const pc = r.pc;
+    const bytes = t.machine.readMemory(pc, 4) ?? t.machine.readMemory(pc, 2);
+    const bits = bytes ? bytes.reduce((acc, b, i) => acc | (b << (8 * i)), 0) >>> 0 : 0;
+    const symbolize = (a: number) => { const s = t.machine.symbols.symbolize(a); return s ? (s.offset ? `${s.symbol.name}+0x${s.offset.toString(16)}` : s.symbol.name) : undefined; };
+    const text = bytes ? disassemble(bits, Number(pc), symbolize).text.replace('\t', ' ') : '(no instruction here)';
+    this.print(`[${r.icount}] 0x${pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(pc))}>: ${text}  -- ${this.reason(r)}`);
+  }
+
+  private reason(r: MotionResult): string {
+    switch (r.reason) {
+      case 'step': return 'stepped';
+      case 'breakpoint': return `breakpoint ${r.breakpointId ?? '?'}`;
+      case 'watchpoint': {
+        const w = r.watch;
+        if (!w) return `watchpoint ${r.watchpointId ?? '?'}`;
+        const by = `by 0x${w.pc.toString(16)} <${this.timeline.machine.symbols.format(Number(w.pc))}>`;
+        return w.kind === 'write'
+          ? `watchpoint ${r.watchpointId ?? '?'}: write of ${w.size} bytes at 0x${w.address.toString(16)} ${by}: old 0x${w.oldValue.toString(16)}, new 0x${w.newValue.toString(16)}`
+          : `watchpoint ${r.watchpointId ?? '?'}: read of ${w.size} bytes at 0x${w.address.toString(16)} ${by}: value 0x${w.newValue.toString(16)}`;
+      }
+      case 'replay-break': return 'replay-break';
+      case 'exit': return `program exited with status ${r.exitCode ?? '?'} (end of the recording)`;
+      case 'start': return 'start of the recording: no more reverse-execution history';
+      case 'end': return 'end of the recording: no more forward-execution history';
+      default: return r.message ? `${r.reason}: ${r.message}` : r.reason;
+    }
+  }
+
+  private info(what: string | undefined): void {
+    const t = this.timeline;
+    switch (what) {
+      case 'registers': case 'reg': case 'r': {
+        const regs = t.machine.registers();
+        this.print(`pc       0x${t.pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(t.pc))}>   privilege ${PRIVILEGE_NAMES[t.machine.privilege] ?? t.machine.privilege}`);
+        for (let i = 0; i < 32; i += 4) {
+          this.print([0, 1, 2, 3].map((k) => `${`x${i + k}/${ABI_NAMES[i + k]}`.padEnd(8)} 0x${regs[i + k].toString(16).padStart(16, '0')}`).join('  '));
+        }
+        for (const [name, num] of MAIN_CSRS) {
+          const v = t.machine.readCsr(num);
+          if (v !== undefined) this.print(`${name.padEnd(8)} 0x${v.toString(16).padStart(16, '0')}`);
+        }
+        return;
+      }
+      case 'replay': {
+        const i = t.info();
+        this.print(`mode ${i.mode}, recording ${i.name}, icount ${i.icount} of ${i.length}` +
+          `${i.ended ? ` (ends: ${i.ended.reason}${i.ended.exitCode !== undefined ? ` ${i.ended.exitCode}` : ''})` : ''}` +
+          `, ${i.snapshots.count} snapshots (${(i.snapshots.bytes / 1048576).toFixed(1)} MiB)` +
+          `${i.replayBreak !== undefined ? `, replay-break at ${i.replayBreak}` : ''}`);
+        return;
+      }
+      case 'breakpoints': case 'break': case 'b': case 'watchpoints': {
+        const traps = t.listTraps();
+        if (traps.length === 0) { this.print('no breakpoints or watchpoints'); return; }
+        for (const tr of traps) {
+          this.print(tr.kind === 'breakpoint'
+            ? `${tr.id}  breakpoint  0x${tr.address.toString(16)} <${t.machine.symbols.format(Number(tr.address))}>${tr.enabled ? '' : ' (disabled)'}`
+            : `${tr.id}  watchpoint  ${tr.access} ${tr.length} bytes at 0x${tr.address.toString(16)} <${tr.label}>${tr.enabled ? '' : ' (disabled)'}`);
+        }
+        return;
+      }
+      default:
+        throw new CommandError('info needs one of: registers, replay, breakpoints');
+    }
+  }
+
+  private examine(cmd: string, where: string | undefined): void {
+    const m = /^x(?:\/(\d*)([bhwg]?)x?)?$/.exec(cmd);
+    if (!m) throw new CommandError(`cannot read "${cmd}": use x/N[bhwg]x ADDR`);
+    const count = m[1] ? Number(m[1]) : 1;
+    const size = { b: 1, h: 2, w: 4, g: 8, '': 4 }[m[2] as 'b' | 'h' | 'w' | 'g' | ''];
+    if (count < 1 || count > 4096) throw new CommandError('x: the count must be 1..4096');
+    const addr = this.address(where);
+    const bytes = this.timeline.machine.readMemory(addr, count * size);
+    if (!bytes) throw new CommandError(`cannot read ${count * size} bytes at 0x${addr.toString(16)}: not RAM or ROM`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const perLine = Math.max(1, 16 / size);
+    for (let i = 0; i < count; i += perLine) {
+      const a = addr + BigInt(i * size);
+      const values: string[] = [];
+      for (let k = i; k < Math.min(count, i + perLine); k++) {
+        const o = k * size;
+        const v = size === 1 ? view.getUint8(o) : size === 2 ? view.getUint16(o, true) : size === 4 ? view.getUint32(o, true) : view.getBigUint64(o, true);
+        values.push(`0x${v.toString(16).padStart(size * 2, '0')}`);
+      }
+      this.print(`0x${a.toString(16)} <${this.timeline.machine.symbols.format(Number(a))}>:\t${values.join('\t')}`);
+    }
+  }
+}

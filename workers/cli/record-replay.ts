@@ -1,0 +1,151 @@
+// `hindsight record`, `hindsight replay` and `hindsight info`.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Timeline, ReplayDivergence, type MotionResult } from '../replay/timeline';
+import { BufferedInput, type HostInput } from '../engine/host-input';
+import { ElfError } from '../formats/elf';
+import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
+import { loadCoreWasm, StdinInput } from './node-host';
+import { parseArgs, integerFlag, UsageError } from './args';
+import { RecordingFileWriter, readRecordingFile } from './recording-file';
+import { writeAll, CliFailure, EXIT } from './output';
+
+export async function cmdRecord(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    '-o': { value: true }, '--output': { value: true }, '--stdin': { value: true }, '--ram': { value: true },
+    '--max-insns': { value: true }, '--stats': { value: false },
+  });
+  if (args.positional.length !== 1) throw new UsageError('record needs one program: hindsight record <prog.elf> -o <file.hsr>');
+  const out = (args.flags.get('-o') ?? args.flags.get('--output')) as string | undefined;
+  if (typeof out !== 'string') throw new UsageError('record needs an output file: -o <file.hsr>');
+  const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
+  const maxInsns = integerFlag(args, '--max-insns', 1n, 1n << 62n);
+  const path = args.positional[0];
+  const program = readInput(path);
+  const stdinPath = args.flags.get('--stdin');
+  const live: HostInput = typeof stdinPath === 'string' ? new BufferedInput(readInput(stdinPath)) : new StdinInput();
+
+  let timeline: Timeline;
+  try {
+    timeline = await Timeline.record(loadCoreWasm(), program, path, { ramMiB, commandLine: path }, live, 'cli');
+  } catch (e) {
+    if (e instanceof ElfError) throw new CliFailure(EXIT.load, `${path}: ${e.message}`);
+    throw e;
+  }
+  timeline.onOutput((bytes, stream) => writeAll(stream === 'stderr' ? 2 : 1, bytes));
+  const file = new RecordingFileWriter(out, { ...timeline.meta, name: basename(path) }, program);
+  const started = performance.now();
+  let result: MotionResult;
+  try {
+    result = await timeline.continue({ limit: maxInsns, onSlice: () => file.events(timeline.takeNewEvents()) });
+  } finally {
+    file.events(timeline.takeNewEvents());
+  }
+  if (timeline.ended) file.end(timeline.ended);
+  file.close();
+  if (args.flags.has('--stats')) printStats(timeline.icount, performance.now() - started, timeline);
+  return statusFor(result, timeline, '--max-insns');
+}
+
+export async function cmdReplay(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { '--stats': { value: false } });
+  if (args.positional.length !== 1) throw new UsageError('replay needs one recording: hindsight replay <file.hsr>');
+  const path = args.positional[0];
+  const recording = loadRecording(path);
+  const timeline = await Timeline.replay(loadCoreWasm(), recording);
+  timeline.onOutput((bytes, stream) => writeAll(stream === 'stderr' ? 2 : 1, bytes));
+  const started = performance.now();
+  let result: MotionResult;
+  try {
+    result = await timeline.continue();
+  } catch (e) {
+    if (e instanceof ReplayDivergence) throw new CliFailure(EXIT.divergence, `${path}: ${e.message}`);
+    throw e;
+  }
+  if (args.flags.has('--stats')) printStats(timeline.icount, performance.now() - started, timeline);
+  if (!recording.end) {
+    process.stderr.write(`hindsight: ${path}: the recording was cut off (${recording.truncation ?? 'no end marker'}); replayed its ${timeline.icount} recorded instructions\n`);
+    return EXIT.incomplete;
+  }
+  return statusFor(result, timeline, '');
+}
+
+export function cmdInfo(argv: string[]): number {
+  const args = parseArgs(argv, { '--json': { value: false } });
+  if (args.positional.length !== 1) throw new UsageError('info needs one recording: hindsight info <file.hsr>');
+  const path = args.positional[0];
+  const r = loadRecording(path);
+  const counts: Record<string, number> = {};
+  for (const e of r.events) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+  const last = r.events.length ? r.events[r.events.length - 1].icount : 0n;
+  const info = {
+    file: path,
+    formatVersion: r.version,
+    name: r.meta.name,
+    recorder: r.meta.recorder,
+    host: r.meta.host,
+    createdAt: r.meta.createdAt,
+    ramMiB: r.meta.ramMiB,
+    commandLine: r.meta.commandLine,
+    programBytes: r.program.length,
+    programSha256: r.meta.programSha256,
+    length: (r.end ? r.end.icount : last).toString(),
+    complete: r.end !== undefined,
+    end: r.end ? { reason: r.end.reason, exitCode: r.end.exitCode, icount: r.end.icount.toString() } : null,
+    events: counts,
+    fileBytes: r.validLength,
+    truncation: r.truncation ?? null,
+    snapshotImageBytes: r.snapshot?.length ?? 0,
+  };
+  if (args.flags.has('--json')) {
+    process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+    return 0;
+  }
+  const lines = [
+    `recording:   ${path} (format ${info.formatVersion}, ${info.fileBytes} bytes)`,
+    `program:     ${info.name}, ${info.programBytes} bytes, sha256 ${info.programSha256}`,
+    `recorded:    ${info.createdAt} by ${info.recorder} (${info.host})`,
+    `machine:     ${info.ramMiB} MiB RAM, command line "${info.commandLine}"`,
+    `length:      ${info.length} instructions`,
+    `end:         ${r.end ? `${r.end.reason}${r.end.exitCode !== undefined ? ` with status ${r.end.exitCode}` : ''} at icount ${r.end.icount}` : `none: cut off (${info.truncation ?? 'no end marker'})`}`,
+    `events:      ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+export function loadRecording(path: string) {
+  try {
+    return readRecordingFile(path);
+  } catch (e) {
+    throw new CliFailure(EXIT.load, (e as Error).message);
+  }
+}
+
+function readInput(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new CliFailure(EXIT.load, `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function printStats(icount: bigint, ms: number, timeline: Timeline): void {
+  const s = ms / 1000;
+  const snaps = timeline.snapshots.stats();
+  process.stderr.write(`instructions: ${icount}\nseconds: ${s.toFixed(3)}\nMIPS: ${(Number(icount) / s / 1e6).toFixed(1)}\n` +
+    `snapshots: ${snaps.count} (${(snaps.bytes / 1048576).toFixed(1)} MiB)\n`);
+}
+
+function statusFor(result: MotionResult, timeline: Timeline, limitFlag: string): number {
+  const where = `at pc 0x${result.pc.toString(16)} (${timeline.machine.symbols.format(Number(result.pc))}), icount ${result.icount}`;
+  switch (result.reason) {
+    case 'exit': return result.exitCode ?? 0;
+    case 'limit':
+      process.stderr.write(`hindsight: stopped after ${result.icount} instructions (${limitFlag}) ${where}\n`);
+      return EXIT.limit;
+    default:
+      process.stderr.write(`hindsight: ${result.message ?? result.reason} ${where}\n`);
+      return EXIT.guestFatal;
+  }
+}

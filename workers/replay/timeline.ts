@@ -1,0 +1,627 @@
+// The Timeline: one execution of a program, recorded or replayed, that can be
+// travelled in both directions. It owns the machine, the event log, the
+// snapshots and the digests; the UI, the CLI and the GDB server all drive it.
+//
+// Time is the icount. Position t is the state after t instructions. While
+// recording, the frontier is how far the program has really run; behind it,
+// every input comes from the log, so re-executing any stretch gives the same
+// states. A replayed recording is all log: its length is fixed.
+import { Machine, type MachineConfig, type Stop, type WatchHit } from '../engine/machine';
+import type { HostInput } from '../engine/host-input';
+import type { RecordingEvent, RecordingEnd, RecordingMeta, ParsedRecording } from '../formats/recording';
+import { sha256Hex } from '../formats/sha256';
+import { RAM_BASE } from '../engine/memory-map';
+import { computeDigest, decodeDigest, describeDifference, digestHex, encodeDigest, MemoryDigest, PAGE_SIZE } from './digest';
+import { SnapshotStore, type SnapshotStats } from './snapshots';
+
+export type TimelineMode = 'record' | 'replay';
+
+export type MotionReason =
+  | 'step' // a step or seek completed
+  | 'breakpoint'
+  | 'watchpoint'
+  | 'replay-break'
+  | 'exit' // the program exited here (the end of its recording)
+  | 'start' // reverse execution reached icount 0: no more history
+  | 'end' // forward execution reached the end of the recording: no more history
+  | 'input' // live recording: the program waits for console input
+  | 'idle'
+  | 'trap-loop'
+  | 'fault'
+  | 'cancelled'
+  | 'limit'; // a caller-given instruction limit was reached
+
+export interface MotionResult {
+  reason: MotionReason;
+  icount: bigint;
+  pc: bigint;
+  breakpointId?: number;
+  watchpointId?: number;
+  watch?: WatchHit;
+  exitCode?: number;
+  message?: string;
+}
+
+export interface Breakpoint { id: number; kind: 'breakpoint'; address: bigint; label: string; enabled: boolean }
+export interface Watchpoint { id: number; kind: 'watchpoint'; address: bigint; length: number; access: 'write' | 'read' | 'access'; label: string; enabled: boolean }
+export type Trap = Breakpoint | Watchpoint;
+
+export interface TimelineInfo {
+  mode: TimelineMode;
+  name: string;
+  icount: bigint;
+  length: bigint;
+  /** The program exited at `length` (or the recording ended there for another reason). */
+  ended: RecordingEnd | undefined;
+  snapshots: SnapshotStats;
+  replayBreak: bigint | undefined;
+}
+
+export interface TimelineOptions {
+  /** Snapshot memory budget in bytes (default 512 MiB). */
+  budgetBytes?: number;
+  /** Instructions between periodic snapshots and digests (default 2^23). */
+  checkpointInterval?: bigint;
+}
+
+export class ReplayDivergence extends Error {
+  override name = 'ReplayDivergence';
+  constructor(readonly icount: bigint, detail: string) {
+    super(`replay diverged at icount ${icount}: ${detail}`);
+  }
+}
+
+export class TimelineError extends Error {
+  override name = 'TimelineError';
+}
+
+const DEFAULT_BUDGET = 512 * 1024 * 1024;
+const DEFAULT_INTERVAL = 1n << 23n;
+/** Largest single core run between checks for cancellation and progress. */
+const SLICE = 4_000_000n;
+/** Seeks that replay further than this leave snapshots behind them, denser towards the target. */
+const NEAR_SNAPSHOT_MIN = 1n << 16n;
+
+interface AdvanceOptions {
+  armed: boolean;
+  /** Called between slices; returning true stops the advance ('cancelled'). */
+  shouldStop?: () => boolean;
+}
+
+export class Timeline {
+  readonly machine: Machine;
+  readonly mode: TimelineMode;
+  readonly meta: RecordingMeta;
+  readonly program: Uint8Array;
+  /** The log: every input, digest and output, in icount order. */
+  readonly events: RecordingEvent[] = [];
+  private newEventsFrom = 0;
+  private readonly consoleEvents = new Map<bigint, RecordingEvent & { kind: 'console-input' }>();
+  private readonly clockEvents = new Map<bigint, RecordingEvent & { kind: 'wall-clock' }>();
+  private readonly digestEvents = new Map<bigint, RecordingEvent & { kind: 'digest' }>();
+  private readonly uartEvents: (RecordingEvent & { kind: 'uart-input' })[] = [];
+  private uartDeliveredAt: bigint | undefined;
+  private readonly live: HostInput | undefined;
+  private readonly memory: MemoryDigest;
+  readonly snapshots: SnapshotStore;
+  private readonly interval: bigint;
+  /** Furthest icount executed in this session; beyond it, output is new and checkpoints are due. */
+  private frontier = 0n;
+  /** Recording end (program exit), once known. */
+  private endInfo: RecordingEnd | undefined;
+  /** The icount up to which the log holds the inputs (replay mode). */
+  private logLength: bigint;
+  private replayBreakAt: bigint | undefined;
+  /** Highest icount at which a checkpoint (snapshot + digest) was taken on the first pass. */
+  private checkpointedTo = 0n;
+  private nextTrapId = 1;
+  private readonly traps = new Map<number, Trap>();
+  private outputListeners: ((bytes: Uint8Array, stream: 'stdout' | 'stderr', icount: bigint) => void)[] = [];
+  /** Set while a host call runs, so output can be stamped. */
+  private executingLive = false;
+
+  private constructor(machine: Machine, mode: TimelineMode, meta: RecordingMeta, program: Uint8Array, live: HostInput | undefined, options: TimelineOptions) {
+    this.machine = machine;
+    this.mode = mode;
+    this.meta = meta;
+    this.program = program;
+    this.live = live;
+    this.interval = options.checkpointInterval ?? DEFAULT_INTERVAL;
+    this.memory = new MemoryDigest(machine);
+    this.snapshots = new SnapshotStore(machine, this.memory, options.budgetBytes ?? DEFAULT_BUDGET);
+    this.logLength = 0n;
+    machine.onOutput((bytes, stream) => this.onMachineOutput(bytes, stream));
+  }
+
+  /** Starts recording `program` as it runs, with `live` as the outside world. */
+  static async record(wasm: BufferSource | WebAssembly.Module, program: Uint8Array, name: string, config: MachineConfig,
+    live: HostInput, host: 'cli' | 'browser', options: TimelineOptions = {}): Promise<Timeline> {
+    const meta: RecordingMeta = {
+      name, ramMiB: config.ramMiB, commandLine: config.commandLine ?? name, createdAt: new Date().toISOString(),
+      recorder: 'hindsight 0.1.0', host, programSha256: sha256Hex(program),
+    };
+    const t = await Timeline.boot(wasm, 'record', meta, program, live, options);
+    return t;
+  }
+
+  /** Opens a recording for replay and time travel. */
+  static async replay(wasm: BufferSource | WebAssembly.Module, recording: ParsedRecording, options: TimelineOptions = {}): Promise<Timeline> {
+    const t = await Timeline.boot(wasm, 'replay', recording.meta, recording.program, undefined, options);
+    for (const e of recording.events) t.addEvent(e);
+    t.newEventsFrom = t.events.length;
+    t.endInfo = recording.end;
+    const last = recording.events.length ? recording.events[recording.events.length - 1].icount : 0n;
+    t.logLength = recording.end ? recording.end.icount : last;
+    return t;
+  }
+
+  private static async boot(wasm: BufferSource | WebAssembly.Module, mode: TimelineMode, meta: RecordingMeta, program: Uint8Array,
+    live: HostInput | undefined, options: TimelineOptions): Promise<Timeline> {
+    // The machine's host input while it belongs to a Timeline: the log behind the frontier, live beyond it.
+    let timeline: Timeline | undefined;
+    const input: HostInput = {
+      readConsole: (max) => (timeline as Timeline).hostConsoleRead(max),
+      wallClockSeconds: () => (timeline as Timeline).hostWallClock(),
+    };
+    const machine = await Machine.create(wasm, input, { ramMiB: meta.ramMiB, commandLine: meta.commandLine });
+    timeline = new Timeline(machine, mode, meta, program, live, options);
+    const image = machine.load(program, { commandLine: meta.commandLine });
+    const loaded = new Set<number>();
+    for (const seg of image.segments) {
+      const first = Math.floor((seg.paddr - RAM_BASE) / PAGE_SIZE);
+      const last = Math.floor((seg.paddr - RAM_BASE + Math.max(seg.memSize, 1) - 1) / PAGE_SIZE);
+      for (let p = first; p <= last; p++) loaded.add(p);
+    }
+    for (const p of loaded) timeline.memory.update(p);
+    timeline.snapshots.takeInitial(loaded);
+    timeline.checkpoint(); // digest at icount 0
+    return timeline;
+  }
+
+  // ---- information ----
+
+  get icount(): bigint { return this.machine.icount; }
+  get pc(): bigint { return this.machine.pc; }
+
+  /** The last position with known inputs: the recording's end, or (recording) the frontier. */
+  get length(): bigint {
+    if (this.mode === 'replay') return this.logLength;
+    return this.endInfo ? this.endInfo.icount : this.frontier;
+  }
+
+  get ended(): RecordingEnd | undefined { return this.endInfo; }
+
+  info(): TimelineInfo {
+    return {
+      mode: this.mode, name: this.meta.name, icount: this.icount, length: this.length, ended: this.endInfo,
+      snapshots: this.snapshots.stats(), replayBreak: this.replayBreakAt,
+    };
+  }
+
+  onOutput(listener: (bytes: Uint8Array, stream: 'stdout' | 'stderr', icount: bigint) => void): void {
+    this.outputListeners.push(listener);
+  }
+
+  /** Events added since the last call (to append to a recording file as it grows). */
+  takeNewEvents(): RecordingEvent[] {
+    const out = this.events.slice(this.newEventsFrom);
+    this.newEventsFrom = this.events.length;
+    return out;
+  }
+
+  /** The final state digest, for the END chunk. */
+  finalDigest(): string {
+    this.snapshots.updateMemoryDigest();
+    return digestHex(computeDigest(this.machine, this.memory));
+  }
+
+  // ---- breakpoints and watchpoints ----
+
+  /** A breakpoint at an address or a symbol name. */
+  addBreakpoint(where: bigint | string): Breakpoint {
+    const address = typeof where === 'string' ? this.resolve(where) : where;
+    const label = typeof where === 'string' ? where : this.machine.symbols.format(Number(address));
+    const bp: Breakpoint = { id: this.nextTrapId++, kind: 'breakpoint', address, label, enabled: true };
+    this.traps.set(bp.id, bp);
+    return bp;
+  }
+
+  addWatchpoint(where: bigint | string, length: number, access: Watchpoint['access'] = 'write'): Watchpoint {
+    if (!Number.isInteger(length) || length < 1 || length > 1 << 20) throw new TimelineError(`watchpoint length must be 1..1048576 bytes, not ${length}`);
+    const address = typeof where === 'string' ? this.resolve(where) : where;
+    const active = [...this.traps.values()].filter((t) => t.kind === 'watchpoint').length;
+    if (active >= this.machine.core.layout.watchpointSlots) throw new TimelineError(`at most ${this.machine.core.layout.watchpointSlots} watchpoints`);
+    const label = typeof where === 'string' ? where : this.machine.symbols.format(Number(address));
+    const wp: Watchpoint = { id: this.nextTrapId++, kind: 'watchpoint', address, length, access, label, enabled: true };
+    this.traps.set(wp.id, wp);
+    return wp;
+  }
+
+  deleteTrap(id: number): boolean { return this.traps.delete(id); }
+  setTrapEnabled(id: number, enabled: boolean): void {
+    const t = this.traps.get(id);
+    if (!t) throw new TimelineError(`no breakpoint or watchpoint ${id}`);
+    t.enabled = enabled;
+  }
+  listTraps(): Trap[] { return [...this.traps.values()]; }
+
+  replayBreak(icount: bigint): void {
+    if (icount < 0n) throw new TimelineError('replay-break needs a position of 0 or more');
+    this.replayBreakAt = icount;
+  }
+  deleteReplayBreak(): void { this.replayBreakAt = undefined; }
+
+  private resolve(symbol: string): bigint {
+    const s = this.machine.symbols.lookup(symbol);
+    if (!s) throw new TimelineError(`no symbol named "${symbol}" in ${this.meta.name}`);
+    return BigInt(s.address);
+  }
+
+  private arm(on: boolean): Map<number, number> {
+    const slots = new Map<number, number>();
+    const watch = [...this.traps.values()].filter((t): t is Watchpoint => t.kind === 'watchpoint' && t.enabled);
+    for (let slot = 0; slot < this.machine.core.layout.watchpointSlots; slot++) this.machine.clearWatchpoint(slot);
+    if (!on) { this.machine.setBreakpoints([]); return slots; }
+    this.machine.setBreakpoints([...this.traps.values()].filter((t) => t.kind === 'breakpoint' && t.enabled).map((t) => t.address));
+    watch.forEach((w, slot) => {
+      this.machine.setWatchpoint(slot, w.address, w.length, { read: w.access !== 'write', write: w.access !== 'read' });
+      slots.set(slot, w.id);
+    });
+    return slots;
+  }
+
+  private hasArmedTraps(): boolean {
+    return [...this.traps.values()].some((t) => t.enabled);
+  }
+
+  // ---- motion ----
+
+  /** Moves to exactly `target` (clamped to the recording). */
+  seek(target: bigint): MotionResult {
+    const t = target < 0n ? 0n : target > this.length ? this.length : target;
+    this.travelTo(t);
+    const r = this.result('step');
+    if (target < 0n) return { ...r, reason: 'start' };
+    if (target > this.length) return { ...r, reason: this.endInfo ? 'exit' : 'end', exitCode: this.endInfo?.exitCode };
+    return r;
+  }
+
+  stepi(n = 1n): MotionResult {
+    if (n < 1n) throw new TimelineError('stepi needs a count of 1 or more');
+    const from = this.icount;
+    if (this.mode === 'replay' || from < this.length) {
+      const target = from + n;
+      if (target <= this.length) { this.travelTo(target); return this.result('step'); }
+      if (this.mode === 'replay' || this.endInfo) { this.travelTo(this.length); return this.atEnd(); }
+      this.travelTo(this.length);
+    }
+    const stop = this.advance(from + n, { armed: false });
+    return stop ?? this.result('step');
+  }
+
+  reverseStepi(n = 1n): MotionResult {
+    if (n < 1n) throw new TimelineError('reverse-stepi needs a count of 1 or more');
+    if (this.icount === 0n) return this.result('start');
+    const target = this.icount - n;
+    if (target <= 0n) { this.travelTo(0n); return this.result('start'); }
+    this.travelTo(target);
+    return this.result('step');
+  }
+
+  /**
+   * Runs forward until a breakpoint, watchpoint, the replay-break position,
+   * program exit or the end of the recording (or, recording live, until the
+   * program waits for input or `limit` instructions have run).
+   */
+  async continue(options: { signal?: AbortSignal; limit?: bigint; onSlice?: () => void } = {}): Promise<MotionResult> {
+    const start = this.icount;
+    let target = this.mode === 'replay' || this.endInfo ? this.length : (options.limit !== undefined ? start + options.limit : 1n << 62n);
+    if (this.replayBreakAt !== undefined && this.replayBreakAt > start && this.replayBreakAt < target) target = this.replayBreakAt;
+    if (start >= target && (this.mode === 'replay' || this.endInfo)) return this.atEnd();
+    this.machine.setResumeOverBreakpoint(true); // continuing from a breakpoint executes it without stopping
+    let stop: MotionResult | undefined;
+    while (!stop) {
+      const sliceEnd = this.icount + 16n * SLICE < target ? this.icount + 16n * SLICE : target;
+      stop = this.advance(sliceEnd, { armed: true, shouldStop: () => options.signal?.aborted === true });
+      options.onSlice?.();
+      if (stop) break;
+      if (this.icount >= target) break;
+      await yieldToHost();
+      if (options.signal?.aborted) return this.result('cancelled');
+    }
+    if (stop) return stop;
+    if (this.replayBreakAt !== undefined && this.icount === this.replayBreakAt) return this.result('replay-break');
+    if (this.icount >= this.length && (this.mode === 'replay' || this.endInfo)) return this.atEnd();
+    return this.result('limit');
+  }
+
+  /**
+   * Goes back to the last breakpoint or watchpoint hit before the current
+   * position, scanning the snapshot segments backwards, each once. With no
+   * hit, stops at icount 0. Cancelling leaves the position unchanged.
+   */
+  async reverseContinue(options: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {}): Promise<MotionResult> {
+    const now = this.icount;
+    if (now === 0n) return this.result('start');
+    if (!this.hasArmedTraps() && this.replayBreakAt === undefined) { this.travelTo(0n); return this.result('start'); }
+    let segEnd = now;
+    while (segEnd > 0n) {
+      const snap = this.snapshots.atOrBefore(segEnd - 1n);
+      this.travelTo(snap.icount);
+      const hit = this.scanForLastHit(segEnd, now, options.signal);
+      if (hit === 'cancelled') { this.travelTo(now); return this.result('cancelled'); }
+      if (hit) {
+        this.travelTo(hit.icount);
+        return { ...hit, pc: this.pc };
+      }
+      segEnd = snap.icount;
+      options.onProgress?.(Number(now - segEnd) / Number(now));
+      await yieldToHost();
+      if (options.signal?.aborted) { this.travelTo(now); return this.result('cancelled'); }
+    }
+    this.travelTo(0n);
+    return this.result('start');
+  }
+
+  /** Runs from the current position to segEnd with traps armed; returns the last hit before `before`. */
+  private scanForLastHit(segEnd: bigint, before: bigint, signal?: AbortSignal): MotionResult | undefined | 'cancelled' {
+    let last: MotionResult | undefined;
+    if (this.replayBreakAt !== undefined && this.replayBreakAt >= this.icount && this.replayBreakAt < before && this.replayBreakAt < segEnd) {
+      last = { reason: 'replay-break', icount: this.replayBreakAt, pc: 0n };
+    }
+    while (this.icount < segEnd) {
+      const stop = this.advance(segEnd, { armed: true, shouldStop: () => signal?.aborted === true });
+      if (!stop) break;
+      if (stop.reason === 'cancelled') return 'cancelled';
+      if ((stop.reason === 'breakpoint' || stop.reason === 'watchpoint') && stop.icount < before) {
+        if (!last || stop.icount >= last.icount) last = stop;
+        continue;
+      }
+      break; // exit, end, or a problem: nothing further in this segment
+    }
+    return last;
+  }
+
+  // ---- the engine room ----
+
+  /** Puts the machine at exactly t (t within the known part of the timeline). */
+  private travelTo(t: bigint): void {
+    const now = this.icount;
+    if (t === now) return;
+    const snap = this.snapshots.atOrBefore(t);
+    if (!(now < t && now >= snap.icount)) this.restore(snap);
+    const from = this.icount;
+    const distance = t - from;
+    if (distance >= NEAR_SNAPSHOT_MIN) {
+      // Leave snapshots at t - d/2, t - d/4, ... so the next small step back is cheap.
+      let d = distance / 2n;
+      while (d >= NEAR_SNAPSHOT_MIN / 2n) {
+        this.advance(t - d, { armed: false });
+        if (this.icount !== t - d) return;
+        this.snapshots.take();
+        d /= 2n;
+      }
+    }
+    this.advance(t, { armed: false });
+  }
+
+  private restore(snap: ReturnType<SnapshotStore['atOrBefore']>): void {
+    this.snapshots.restore(snap);
+    this.uartDeliveredAt = undefined;
+  }
+
+  /**
+   * Executes forward to `target` (exclusive of any stop), handling UART input
+   * events, checkpoints at the frontier and host calls. Returns a result when
+   * it stops early, undefined when it reached the target.
+   */
+  private advance(target: bigint, options: AdvanceOptions): MotionResult | undefined {
+    const slots = this.arm(options.armed);
+    try {
+      while (this.icount < target) {
+        const now = this.icount;
+        if (this.mode === 'replay' && now >= this.logLength) return this.atEnd();
+        if (this.endInfo && now >= this.endInfo.icount) return this.atEnd();
+        if (now > this.checkpointedTo && now >= this.frontier && now % this.interval === 0n) this.checkpoint();
+        this.deliverUartInput(now);
+        let stopAt = target;
+        const nextCheckpoint = (now / this.interval + 1n) * this.interval;
+        if (nextCheckpoint > this.frontier && nextCheckpoint < stopAt) stopAt = nextCheckpoint;
+        if (now < this.frontier && this.frontier < stopAt) stopAt = this.frontier;
+        const nextUart = this.nextUartEvent(now);
+        if (nextUart !== undefined && nextUart < stopAt) stopAt = nextUart;
+        if (this.mode === 'replay' && this.logLength < stopAt) stopAt = this.logLength;
+        if (now + SLICE < stopAt) stopAt = now + SLICE;
+        this.executingLive = now >= this.frontier;
+        let stop: Stop;
+        try {
+          stop = this.machine.run(stopAt - now);
+        } finally {
+          this.executingLive = false;
+        }
+        if (this.icount > this.frontier) this.frontier = this.icount;
+        if (stop.reason === 'budget') {
+          if (options.shouldStop?.()) return this.result('cancelled');
+          continue;
+        }
+        return this.handleStop(stop, slots);
+      }
+      return undefined;
+    } finally {
+      if (options.armed) this.arm(false);
+    }
+  }
+
+  private handleStop(stop: Stop, slots: Map<number, number>): MotionResult {
+    switch (stop.reason) {
+      case 'breakpoint': {
+        const bp = [...this.traps.values()].find((t) => t.kind === 'breakpoint' && t.enabled && t.address === stop.pc);
+        return { ...this.result('breakpoint'), breakpointId: bp?.id };
+      }
+      case 'watchpoint':
+        return { ...this.result('watchpoint'), watch: stop.watch, watchpointId: stop.watch ? slots.get(stop.watch.slot) : undefined };
+      case 'exit':
+        this.recordEnd('exit', stop.exitCode);
+        return { ...this.result('exit'), exitCode: stop.exitCode };
+      case 'input':
+        if (this.mode === 'replay') return this.atEnd();
+        return this.result('input');
+      case 'idle':
+      case 'trap-loop':
+      case 'fault':
+        this.recordEnd(stop.reason);
+        return { ...this.result(stop.reason), message: stop.message };
+      default:
+        return this.result('step');
+    }
+  }
+
+  private recordEnd(reason: string, exitCode?: number): void {
+    if (this.endInfo || this.mode === 'replay') {
+      if (this.mode === 'replay' && this.endInfo && this.icount === this.endInfo.icount && this.icount >= this.frontier - 1n) {
+        const digest = this.finalDigest();
+        if (this.endInfo.finalDigest && digest !== this.endInfo.finalDigest) {
+          const expected = decodeDigest(hexBytes(this.endInfo.finalDigest));
+          const actual = decodeDigest(hexBytes(digest));
+          const detail = expected && actual ? describeDifference(expected, actual) : undefined;
+          throw new ReplayDivergence(this.icount, `final state differs: ${detail ?? 'digest mismatch'}`);
+        }
+      }
+      return;
+    }
+    this.endInfo = { icount: this.icount, reason, ...(exitCode !== undefined ? { exitCode } : {}), finalDigest: this.finalDigest() };
+  }
+
+  private atEnd(): MotionResult {
+    if (this.endInfo && this.icount >= this.endInfo.icount) {
+      return { ...this.result(this.endInfo.reason === 'exit' ? 'exit' : 'end'), exitCode: this.endInfo.exitCode };
+    }
+    return this.result('end');
+  }
+
+  private result(reason: MotionReason): MotionResult {
+    return { reason, icount: this.icount, pc: this.pc };
+  }
+
+  /** Periodic snapshot + digest at the frontier: recorded while recording, checked while replaying. */
+  private checkpoint(): void {
+    this.snapshots.updateMemoryDigest();
+    const digest = computeDigest(this.machine, this.memory);
+    const icount = this.icount;
+    if (this.mode === 'record') {
+      this.addEvent({ kind: 'digest', icount, digest: encodeDigest(digest) });
+    } else {
+      const logged = this.digestEvents.get(icount);
+      if (logged) {
+        const expected = decodeDigest(logged.digest);
+        const problem = expected ? describeDifference(expected, digest) : 'the recorded digest is malformed';
+        if (problem) throw new ReplayDivergence(icount, problem);
+      }
+    }
+    this.snapshots.take();
+    if (icount > this.checkpointedTo) this.checkpointedTo = icount;
+  }
+
+  private deliverUartInput(now: bigint): void {
+    if (this.uartDeliveredAt === now) return;
+    const i = this.firstUartIndexAtOrAfter(now);
+    for (let k = i; k < this.uartEvents.length && this.uartEvents[k].icount === now; k++) {
+      const sent = this.machine.sendUartInput(this.uartEvents[k].bytes);
+      if (sent !== this.uartEvents[k].bytes.length) throw new ReplayDivergence(now, 'the UART receive FIFO overflowed while delivering recorded input');
+    }
+    this.uartDeliveredAt = now;
+  }
+
+  private nextUartEvent(now: bigint): bigint | undefined {
+    const i = this.firstUartIndexAtOrAfter(now + 1n);
+    return i < this.uartEvents.length ? this.uartEvents[i].icount : undefined;
+  }
+
+  private firstUartIndexAtOrAfter(icount: bigint): number {
+    let lo = 0, hi = this.uartEvents.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.uartEvents[mid].icount < icount) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Bytes arriving at the UART now (recording live): delivered at this instruction boundary and logged. */
+  sendUartInput(bytes: Uint8Array): number {
+    if (this.mode !== 'record' || this.icount < this.frontier) throw new TimelineError('input can only be sent at the end of a live recording');
+    const n = this.machine.sendUartInput(bytes);
+    if (n > 0) this.addEvent({ kind: 'uart-input', icount: this.icount, bytes: bytes.slice(0, n) });
+    this.uartDeliveredAt = this.icount;
+    return n;
+  }
+
+  private addEvent(e: RecordingEvent): void {
+    this.events.push(e);
+    switch (e.kind) {
+      case 'console-input': this.consoleEvents.set(e.icount, e); break;
+      case 'wall-clock': this.clockEvents.set(e.icount, e); break;
+      case 'digest': this.digestEvents.set(e.icount, e); break;
+      case 'uart-input': this.uartEvents.push(e); break;
+      case 'output': break;
+    }
+  }
+
+  // ---- host input (called by the machine during semihosting calls) ----
+
+  hostConsoleRead(max: number): Uint8Array | null {
+    const now = this.icount;
+    const logged = this.consoleEvents.get(now);
+    if (logged) {
+      if (logged.bytes.length > max) throw new ReplayDivergence(now, `the recording holds ${logged.bytes.length} bytes of console input here but the program asked for at most ${max}`);
+      return logged.bytes;
+    }
+    if (this.mode === 'replay' || now < this.frontier) {
+      if (this.mode === 'replay' && now >= this.logLength) return null;
+      throw new ReplayDivergence(now, 'the program reads console input here, but the recording has none at this point');
+    }
+    const live = this.live as HostInput;
+    const got = live.readConsole(max);
+    if (got !== null) this.addEvent({ kind: 'console-input', icount: now, bytes: got.slice() });
+    return got;
+  }
+
+  hostWallClock(): number {
+    const now = this.icount;
+    const logged = this.clockEvents.get(now);
+    if (logged) return Number(logged.seconds);
+    if (this.mode === 'replay' || now < this.frontier) {
+      throw new ReplayDivergence(now, 'the program reads the wall clock here, but the recording has no time value at this point');
+    }
+    const seconds = Math.floor((this.live as HostInput).wallClockSeconds());
+    this.addEvent({ kind: 'wall-clock', icount: now, seconds: BigInt(seconds) });
+    return seconds;
+  }
+
+  private onMachineOutput(bytes: Uint8Array, stream: 'stdout' | 'stderr'): void {
+    if (!this.executingLive) return; // re-executing: this output was seen before
+    const icount = this.icount;
+    if (this.mode === 'record') this.addEvent({ kind: 'output', icount, stream, bytes: bytes.slice() });
+    for (const l of this.outputListeners) l(bytes, stream, icount);
+  }
+
+  /** Console output up to position t (from the log), for views that follow the position. */
+  outputUpTo(t: bigint): { icount: bigint; stream: 'stdout' | 'stderr'; bytes: Uint8Array }[] {
+    const out: { icount: bigint; stream: 'stdout' | 'stderr'; bytes: Uint8Array }[] = [];
+    for (const e of this.events) {
+      if (e.icount > t) break;
+      if (e.kind === 'output') out.push({ icount: e.icount, stream: e.stream, bytes: e.bytes });
+    }
+    return out;
+  }
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Lets other work (messages, Ctrl-C) in between long operations. */
+function yieldToHost(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
