@@ -2,7 +2,7 @@
 import {
   priv, mstatus, medeleg, mideleg, mie, mip, mtvec, mcounteren, mcountinhibit, mscratch, mepc, mcause, mtval,
   menvcfg, stvec, scounteren, sscratch, sepc, scause, stval, satp, senvcfg, mcycleOffset, minstretOffset,
-  pmpcfg, pmpaddr, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP,
+  pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP,
   MSTATUS_MPP, MSTATUS_FS, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, MSTATUS_TW, MSTATUS_TSR,
   MSTATUS_UXL_SXL, MSTATUS_SD, MSTATUS_XS, MSTATUS_VS, S_INTERRUPTS, ALL_INTERRUPTS, IRQ_SSI, IRQ_STI, IRQ_SEI,
   sliceEnd, icount, idleSkip,
@@ -92,10 +92,10 @@ export function csrRead(csr: u32): u64 {
       if (csr == 0x3a0 || csr == 0x3a2) {
         const base = (csr - 0x3a0) * 4;
         let v: u64 = 0;
-        for (let i: u32 = 0; i < 8; i++) v |= <u64>unchecked(pmpcfg[base + i]) << (i * 8);
+        for (let i: u32 = 0; i < 8; i++) v |= <u64>pmpCfgAt(<i32>(base + i)) << (i * 8);
         return v;
       }
-      if (csr >= 0x3b0 && csr <= 0x3bf) return unchecked(pmpaddr[csr - 0x3b0]);
+      if (csr >= 0x3b0 && csr <= 0x3bf) return pmpAddrAt(<i32>(csr - 0x3b0));
       break;
     }
   }
@@ -152,19 +152,19 @@ export function csrWrite(csr: u32, v: u64): void {
         const base = (csr - 0x3a0) * 4;
         for (let i: u32 = 0; i < 8; i++) {
           const idx = base + i;
-          if ((unchecked(pmpcfg[idx]) & 0x80) != 0) continue; // locked
+          if ((pmpCfgAt(<i32>idx) & 0x80) != 0) continue; // locked
           let b = <u8>(v >> (i * 8));
           if ((b & 3) == 2) b &= ~<u8>3; // R=0,W=1 is reserved
-          unchecked(pmpcfg[idx] = b);
+          setPmpCfg(<i32>idx, <u32>b);
         }
         updateFastPath();
         return;
       }
       if (csr >= 0x3b0 && csr <= 0x3bf) {
-        const i = csr - 0x3b0;
-        if ((unchecked(pmpcfg[i]) & 0x80) != 0) return;
-        if (i + 1 < 16 && (unchecked(pmpcfg[i + 1]) & 0x98) == 0x88) return; // locked TOR above
-        unchecked(pmpaddr[i] = v & 0x003fffffffffffff);
+        const i = <i32>(csr - 0x3b0);
+        if ((pmpCfgAt(i) & 0x80) != 0) return;
+        if (i + 1 < 16 && (pmpCfgAt(i + 1) & 0x98) == 0x88) return; // locked TOR above
+        setPmpAddr(i, v & 0x003fffffffffffff);
         updateFastPath();
         return;
       }

@@ -23,6 +23,8 @@ const MAX_RAM: u64 = <u64>L.DIRTY_CAPACITY << L.PAGE_SHIFT;
 
 /** Sizes linear memory for `ramBytes` of guest RAM. Returns false if that size is not supported. */
 export function init(ramBytes: u64): bool {
+  // The compiler's data must stay below RAM (asconfig memoryBase); the core never allocates.
+  if (__heap_base > L.RAM) return false;
   if (ramBytes < (1 << 20) || ramBytes > MAX_RAM || (ramBytes & 0xfff) != 0) return false;
   const needed = <u64>L.RAM + ramBytes + 16;
   const have = <u64>memory.size() << 16;
@@ -81,7 +83,7 @@ export function reset(): void {
   S.rxHead = 0; S.rxCount = 0; S.txLength = 0;
   S.exitCode = 0;
   S.breakpointCount = 0; S.watchpointCount = 0; S.trapLoopCount = 0;
-  for (let i = 0; i < S.PMP_ENTRIES; i++) { unchecked(S.pmpcfg[i] = 0); unchecked(S.pmpaddr[i] = 0); }
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, 0); S.setPmpAddr(i, 0); }
   S.stopReason = S.STOP_NONE;
   S.faulted = false;
   updateFastPath();
@@ -175,17 +177,47 @@ export function saveState(): u32 {
   store<u64>(p, S.icount); p += 8;
   store<u64>(p, S.idleSkip); p += 8;
   store<u64>(p, <u64>S.priv | (S.halted ? <u64>1 << 8 : 0)); p += 8;
-  const csrs: StaticArray<u64> = [
-    S.mstatus, S.medeleg, S.mideleg, S.mie, S.mip, S.mtvec, S.mcounteren, S.mcountinhibit, S.mscratch, S.mepc,
-    S.mcause, S.mtval, S.menvcfg, S.stvec, S.scounteren, S.sscratch, S.sepc, S.scause, S.stval, S.satp, S.senvcfg,
-    S.mcycleOffset, S.minstretOffset, S.reservationAddress, S.reservationValue, S.mtimecmp, S.mtimeDelta,
-    S.timerDeadline,
-    <u64>S.uartIer, <u64>S.uartLcr, <u64>S.uartMcr, <u64>S.uartScr, <u64>S.uartDll, <u64>S.uartDlm, <u64>S.uartFcr,
-    <u64>S.rxHead, <u64>S.rxCount, <u64><u32>S.exitCode,
-  ];
-  for (let i = 0; i < csrs.length; i++) { store<u64>(p, unchecked(csrs[i])); p += 8; }
-  for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u8>(p, unchecked(S.pmpcfg[i])); p += 1; }
-  for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u64>(p, unchecked(S.pmpaddr[i])); p += 8; }
+  // The order here is the order loadState reads: keep them in step.
+  store<u64>(p, S.mstatus); p += 8;
+  store<u64>(p, S.medeleg); p += 8;
+  store<u64>(p, S.mideleg); p += 8;
+  store<u64>(p, S.mie); p += 8;
+  store<u64>(p, S.mip); p += 8;
+  store<u64>(p, S.mtvec); p += 8;
+  store<u64>(p, S.mcounteren); p += 8;
+  store<u64>(p, S.mcountinhibit); p += 8;
+  store<u64>(p, S.mscratch); p += 8;
+  store<u64>(p, S.mepc); p += 8;
+  store<u64>(p, S.mcause); p += 8;
+  store<u64>(p, S.mtval); p += 8;
+  store<u64>(p, S.menvcfg); p += 8;
+  store<u64>(p, S.stvec); p += 8;
+  store<u64>(p, S.scounteren); p += 8;
+  store<u64>(p, S.sscratch); p += 8;
+  store<u64>(p, S.sepc); p += 8;
+  store<u64>(p, S.scause); p += 8;
+  store<u64>(p, S.stval); p += 8;
+  store<u64>(p, S.satp); p += 8;
+  store<u64>(p, S.senvcfg); p += 8;
+  store<u64>(p, S.mcycleOffset); p += 8;
+  store<u64>(p, S.minstretOffset); p += 8;
+  store<u64>(p, S.reservationAddress); p += 8;
+  store<u64>(p, S.reservationValue); p += 8;
+  store<u64>(p, S.mtimecmp); p += 8;
+  store<u64>(p, S.mtimeDelta); p += 8;
+  store<u64>(p, S.timerDeadline); p += 8;
+  store<u64>(p, <u64>S.uartIer); p += 8;
+  store<u64>(p, <u64>S.uartLcr); p += 8;
+  store<u64>(p, <u64>S.uartMcr); p += 8;
+  store<u64>(p, <u64>S.uartScr); p += 8;
+  store<u64>(p, <u64>S.uartDll); p += 8;
+  store<u64>(p, <u64>S.uartDlm); p += 8;
+  store<u64>(p, <u64>S.uartFcr); p += 8;
+  store<u64>(p, <u64>S.rxHead); p += 8;
+  store<u64>(p, <u64>S.rxCount); p += 8;
+  store<u64>(p, <u64><u32>S.exitCode); p += 8;
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u8>(p, S.pmpCfgAt(i)); p += 1; }
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u64>(p, S.pmpAddrAt(i)); p += 8; }
   memory.copy(p, L.RX_BUFFER, L.RX_CAPACITY); p += L.RX_CAPACITY;
   return <u32>(p - L.STATE);
 }
@@ -213,8 +245,8 @@ export function loadState(): void {
   S.uartScr = <u32>load<u64>(p); p += 8; S.uartDll = <u32>load<u64>(p); p += 8; S.uartDlm = <u32>load<u64>(p); p += 8;
   S.uartFcr = <u32>load<u64>(p); p += 8; S.rxHead = <u32>load<u64>(p); p += 8; S.rxCount = <u32>load<u64>(p); p += 8;
   S.exitCode = <i32>load<u64>(p); p += 8;
-  for (let i = 0; i < S.PMP_ENTRIES; i++) { unchecked(S.pmpcfg[i] = load<u8>(p)); p += 1; }
-  for (let i = 0; i < S.PMP_ENTRIES; i++) { unchecked(S.pmpaddr[i] = load<u64>(p)); p += 8; }
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, load<u8>(p)); p += 1; }
+  for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpAddr(i, load<u64>(p)); p += 8; }
   memory.copy(L.RX_BUFFER, p, L.RX_CAPACITY); p += L.RX_CAPACITY;
   S.faulted = false;
   S.stopReason = S.STOP_NONE;

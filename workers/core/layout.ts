@@ -29,9 +29,17 @@ export const COMPRESSED_TABLE: usize = 0x20000;
 /** One byte per 4 KiB RAM page: 1 if written since the engine last cleared it. */
 export const DIRTY_PAGES: usize = 0x60000;
 export const DIRTY_CAPACITY: u32 = 0x80000;
+/** PMP configuration: 16 cfg bytes, then 16 u64 addresses. */
+export const PMP: usize = 0xd800;
 /** Scratch space the engine may use to pass data in and out. */
 export const SCRATCH: usize = 0xe0000;
-export const SCRATCH_SIZE: u32 = 0x20000;
+export const SCRATCH_SIZE: u32 = 0x1e000;
+/**
+ * 0xff000..0x100000 holds the compiler's own static data (asconfig.json
+ * memoryBase). The core allocates nothing at run time: everything it keeps
+ * lives at the fixed offsets above.
+ */
+export const COMPILER_DATA: usize = 0xff000;
 /** Guest RAM (guest physical 0x8000_0000). */
 export const RAM: usize = 0x100000;
 

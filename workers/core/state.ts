@@ -1,3 +1,4 @@
+import { PMP } from './layout';
 // The machine state that is not in linear memory: CSRs, device registers and
 // the bookkeeping of the run loop. Everything that defines the architectural
 // state is serialised by saveState()/loadState() in index.ts.
@@ -136,10 +137,12 @@ export let watchpointCount: u32 = 0;
 export let skipBreakpointIcount: u64 = NEVER;
 export let trapLoopCount: u32 = 0;
 
-/** PMP: 16 entries, as QEMU 7.2's virt cpu. */
+/** PMP: 16 entries, as QEMU 7.2's virt cpu, stored at layout PMP (no heap: the core allocates nothing). */
 export const PMP_ENTRIES: i32 = 16;
-export const pmpcfg = new StaticArray<u8>(16);
-export const pmpaddr = new StaticArray<u64>(16);
+@inline export function pmpCfgAt(i: i32): u32 { return <u32>load<u8>(PMP + <usize>i); }
+@inline export function setPmpCfg(i: i32, v: u32): void { store<u8>(PMP + <usize>i, <u8>v); }
+@inline export function pmpAddrAt(i: i32): u64 { return load<u64>(PMP + 16 + (<usize>i << 3)); }
+@inline export function setPmpAddr(i: i32, v: u64): void { store<u64>(PMP + 16 + (<usize>i << 3), v); }
 
 export function setPc(v: u64): void { pc = v; }
 export function setIcount(v: u64): void { icount = v; }

@@ -6,7 +6,7 @@ import {
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_SIE, MSTATUS_SPIE,
   MSTATUS_SPP, MSTATUS_MPRV, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
   faulted, trapLoopCount, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
-  watchpointCount, pmpcfg, pmpaddr, PMP_ENTRIES, halted, NEVER,
+  watchpointCount, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
 } from './state';
 import { RAM_BASE } from './layout';
 
@@ -124,12 +124,12 @@ export const ACCESS_EXEC: u32 = PMP_X;
 let rangeLo: u64 = 0;
 let rangeHi: u64 = 0;
 function pmpRange(i: i32): void {
-  const cfg = <u32>unchecked(pmpcfg[i]);
+  const cfg = <u32>pmpCfgAt(i);
   const mode = (cfg >> 3) & 3;
-  const a = unchecked(pmpaddr[i]);
+  const a = pmpAddrAt(i);
   rangeLo = 0; rangeHi = 0;
   if (mode == 1) { // TOR
-    rangeLo = i == 0 ? 0 : unchecked(pmpaddr[i - 1]) << 2;
+    rangeLo = i == 0 ? 0 : pmpAddrAt(i - 1) << 2;
     rangeHi = a << 2;
     if (rangeHi <= rangeLo) { rangeLo = 0; rangeHi = 0; }
   } else if (mode == 2) { // NA4
@@ -145,7 +145,7 @@ function pmpRange(i: i32): void {
 
 export function activePmpEntries(): i32 {
   let n = 0;
-  for (let i = 0; i < PMP_ENTRIES; i++) if (((<u32>unchecked(pmpcfg[i]) >> 3) & 3) != 0) n++;
+  for (let i = 0; i < PMP_ENTRIES; i++) if (((<u32>pmpCfgAt(i) >> 3) & 3) != 0) n++;
   return n;
 }
 
@@ -160,7 +160,7 @@ export function pmpAllows(addr: u64, size: u64, access: u32, mode: u32): bool {
     const startIn = addr >= rangeLo && (rangeHi == NEVER || addr < rangeHi);
     const endIn = end - 1 >= rangeLo && (rangeHi == NEVER || end - 1 < rangeHi);
     if (startIn && endIn) {
-      const cfg = <u32>unchecked(pmpcfg[i]);
+      const cfg = <u32>pmpCfgAt(i);
       if (mode == PRIV_M && (cfg & PMP_L) == 0) return true;
       return (cfg & access) == access;
     }
@@ -181,7 +181,7 @@ function pmpAllowsAllRam(mode: u32, access: u32): bool {
     if (!overlaps) continue;
     // The first entry touching RAM must cover all of it and grant the access.
     if (!(rangeLo <= lo && (rangeHi == NEVER || rangeHi >= hi))) return false;
-    const cfg = <u32>unchecked(pmpcfg[i]);
+    const cfg = <u32>pmpCfgAt(i);
     if (mode == PRIV_M && (cfg & PMP_L) == 0) return true;
     return (cfg & access) == access;
   }

@@ -359,7 +359,7 @@ function eventPayloadSize(event: RecordingEvent): number {
 
 /** type + length + payload + CRC-32 over the first three. */
 function chunk(type: string, payload: Uint8Array): Uint8Array {
-  if (payload.length > MAX_U32) throw writerError('chunk', `a ${type} chunk holds at most ${MAX_U32} bytes, not ${payload.length}`);
+  if (payload.length > MAX_U32) throw new RangeError(`RecordingWriter: a ${type} chunk holds at most ${MAX_U32} bytes, not ${payload.length}`);
   const out = new Uint8Array(CHUNK_HEADER_SIZE + payload.length + CHUNK_CRC_SIZE);
   for (let i = 0; i < 4; i++) out[i] = type.charCodeAt(i);
   const view = new DataView(out.buffer);
@@ -534,7 +534,7 @@ function zeroTailStart(bytes: Uint8Array): number {
  * `truncation` set and no `end`.
  */
 export function parseRecording(bytes: Uint8Array): ParsedRecording {
-  if (!(bytes instanceof Uint8Array)) throw new RecordingError('a recording must be given as a Uint8Array', 0);
+  if (!(bytes instanceof Uint8Array)) throw new RecordingError('a recording must be given as a Uint8Array, at offset 0x0', 0);
   const n = bytes.length;
   const tooShort = (why: string, offset: number) =>
     new RecordingError(`recording is too short to contain its program: ${why}`, offset);

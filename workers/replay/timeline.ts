@@ -141,6 +141,7 @@ export class Timeline {
       recorder: 'hindsight 0.1.0', host, programSha256: sha256Hex(program),
     };
     const t = await Timeline.boot(wasm, 'record', meta, program, live, options);
+    t.checkpoint(); // digest at icount 0
     return t;
   }
 
@@ -152,6 +153,7 @@ export class Timeline {
     t.endInfo = recording.end;
     const last = recording.events.length ? recording.events[recording.events.length - 1].icount : 0n;
     t.logLength = recording.end ? recording.end.icount : last;
+    t.checkpoint(); // checks the digest at icount 0: a log from another program fails here
     return t;
   }
 
@@ -174,7 +176,6 @@ export class Timeline {
     }
     for (const p of loaded) timeline.memory.update(p);
     timeline.snapshots.takeInitial(loaded);
-    timeline.checkpoint(); // digest at icount 0
     return timeline;
   }
 
