@@ -3,10 +3,10 @@
 // follow QEMU's icount so that counts, timers and traces match it exactly:
 // an instruction counts when it completes or raises ecall, ebreak or an
 // illegal-instruction exception; memory-access faults and interrupts do not.
-import { REGS, RAM, RAM_BASE, COMPRESSED_TABLE, DIRTY_PAGES, BREAKPOINTS, BREAKPOINT_SLOTS } from './layout';
+import { REGS, RAM, RAM_BASE, COMPRESSED_TABLE, DIRTY_PAGES, BREAKPOINTS, BREAKPOINT_SLOTS, EXEC_BLOCK_SHIFT } from './layout';
 import {
   pc, icount, idleSkip, priv, mstatus, mip, mie, halted, timerDeadline, sliceEnd, stopReason, faulted,
-  fetchLimit, dataLimit, breakpointCount, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
+  fetchLimit, dataLimit, breakpointCount, execMap, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
@@ -80,6 +80,7 @@ function executeOne(): void {
   const fo = p - RAM_BASE;
   if (fo < fetchLimit) {
     insn = load<u32>(RAM + <usize>fo);
+    store<u8>(execMap + <usize>(fo >> EXEC_BLOCK_SHIFT), 1);
   } else {
     insn = fetchSlow(p);
     if (faulted) { faulted = false; fetchFaulted = true; return; }
@@ -390,6 +391,8 @@ function interpret(): void {
   // Limits change only in the slow path (privilege, PMP, watchpoints): reloaded after it.
   let fetchEnd = fetchLimit;
   let dataEnd = dataLimit;
+  // The 256-byte code block last marked in the executed-code map (reverse-continue skips segments with it).
+  let execBlock: u64 = NEVER;
   while (ic < end) {
     if (checkBreakpoints) {
       if (ic != skipBreakpointIcount && isBreakpoint(p)) {
@@ -402,6 +405,8 @@ function interpret(): void {
     let npc = p + 4;
     let fast = fo < fetchEnd;
     if (fast) {
+      const block = fo >> EXEC_BLOCK_SHIFT;
+      if (block != execBlock) { execBlock = block; store<u8>(execMap + <usize>block, 1); }
       insn = load<u32>(RAM + <usize>fo);
       if ((insn & 3) != 3) {
         insn = load<u32>(COMPRESSED_TABLE + ((insn & 0xffff) << 2));

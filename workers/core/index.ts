@@ -26,13 +26,15 @@ export function init(ramBytes: u64): bool {
   // The compiler's data must stay below RAM (asconfig memoryBase); the core never allocates.
   if (__heap_base > L.RAM) return false;
   if (ramBytes < (1 << 20) || ramBytes > MAX_RAM || (ramBytes & 0xfff) != 0) return false;
-  const needed = <u64>L.RAM + ramBytes + 16;
+  const execBytes = ramBytes >> L.EXEC_BLOCK_SHIFT;
+  const needed = <u64>L.RAM + ramBytes + 64 + execBytes;
   const have = <u64>memory.size() << 16;
   if (needed > have) {
     const pages = <i32>((needed - have + 0xffff) >> 16);
     if (memory.grow(pages) < 0) return false;
   }
   S.ramSize = ramBytes;
+  S.execMap = L.RAM + <usize>ramBytes + 64;
   buildCompressedTable();
   return true;
 }
@@ -47,6 +49,7 @@ export function reset(): void {
   memory.fill(L.REGS, 0, 256);
   memory.fill(L.RAM, 0, <usize>S.ramSize);
   memory.fill(L.DIRTY_PAGES, 0, L.DIRTY_CAPACITY);
+  memory.fill(S.execMap, 0, <usize>(S.ramSize >> L.EXEC_BLOCK_SHIFT));
   memory.fill(L.MROM, 0, L.MROM_SIZE);
   memory.fill(L.BREAKPOINTS, 0xff, L.BREAKPOINT_SLOTS * 8);
   memory.fill(L.WATCHPOINTS, 0, L.WATCHPOINT_SLOTS * L.WATCHPOINT_SIZE);
@@ -102,6 +105,8 @@ export function getIcount(): u64 { return S.icount; }
 export function getPrivilege(): u32 { return S.priv; }
 export function getExitCode(): i32 { return S.exitCode; }
 export function getRamSize(): u64 { return S.ramSize; }
+/** Offset of the executed-code map: one byte per 256-byte block of RAM, set when code there runs. */
+export function execMapOffset(): usize { return S.execMap; }
 export function getVirtualTime(): u64 { return S.icount + S.idleSkip; }
 
 /** Reads a CSR as a debugger would (M-mode, no side effects). Returns 0 and sets csrFailed() if it does not exist. */

@@ -124,6 +124,8 @@ export let exitCode: i32 = 0;
 
 // --- configuration and run-loop bookkeeping (not architectural) ---
 export let ramSize: u64 = 0;
+/** Linear-memory offset of the executed-code map (after RAM). */
+export let execMap: usize = 0;
 /** Fast-path limits: an access at RAM offset < limit needs no further checks. 0 forces the slow path. */
 export let fetchLimit: u64 = 0;
 export let dataLimit: u64 = 0;

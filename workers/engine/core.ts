@@ -28,6 +28,7 @@ interface RawExports {
   getPrivilege(): number;
   getExitCode(): number;
   getRamSize(): bigint;
+  execMapOffset(): number;
   getVirtualTime(): bigint;
   readCsr(csr: number): bigint;
   writeCsr(csr: number, v: bigint): void;

@@ -59,6 +59,8 @@ export interface MachineState {
 const SLICE = 4_000_000n;
 
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+/** Granularity of the executed-code map (workers/core/layout.ts EXEC_BLOCK_SHIFT). */
+export const EXEC_BLOCK_SHIFT = 8;
 
 export class MachineError extends Error {
   override name = 'MachineError';
@@ -355,6 +357,12 @@ export class Machine {
   dirtyBitmap(): Uint8Array {
     const start = this.core.layout.dirtyPages;
     return this.core.bytes().subarray(start, start + (this.ramBytes >> 12));
+  }
+
+  /** The executed-code map: one byte per 256-byte block of RAM, set when code there ran (a live view). */
+  execMap(): Uint8Array {
+    const start = this.core.raw.execMapOffset();
+    return this.core.bytes().subarray(start, start + (this.ramBytes >> EXEC_BLOCK_SHIFT));
   }
 
   /** Drops the "step over the breakpoint here" state (after a seek, the next run starts fresh). */

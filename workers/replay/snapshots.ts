@@ -11,6 +11,8 @@ export interface Snapshot {
   icount: bigint;
   state: MachineState;
   pages: Map<number, Uint8Array>;
+  /** 256-byte code blocks executed since the snapshot before (a superset is fine: used to skip work). */
+  execBlocks: Set<number>;
   /** Bytes this snapshot holds (pages + state). */
   bytes: number;
 }
@@ -39,6 +41,7 @@ export class SnapshotStore {
     const pages = new Map<number, Uint8Array>();
     for (const p of loadedPages) pages.set(p, ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
     this.machine.clearDirtyPages();
+    this.machine.execMap().fill(0);
     const snap = this.make(0n, pages);
     this.snaps = [snap];
     this.totalBytes = snap.bytes;
@@ -58,6 +61,24 @@ export class SnapshotStore {
     return out;
   }
 
+  /** Code blocks executed since the base snapshot, from the core's executed-code map. */
+  executedBlocks(): Set<number> {
+    const map = this.machine.execMap();
+    const words = new Uint32Array(map.buffer, map.byteOffset, map.length >> 2);
+    const out = new Set<number>();
+    for (let w = 0; w < words.length; w++) {
+      if (words[w] === 0) continue;
+      for (let b = 0; b < 4; b++) if (map[w * 4 + b]) out.add(w * 4 + b);
+    }
+    return out;
+  }
+
+  /** The snapshot right after `snap` in icount order, if any. */
+  next(snap: Snapshot): Snapshot | undefined {
+    const i = this.snaps.indexOf(snap);
+    return i >= 0 ? this.snaps[i + 1] : undefined;
+  }
+
   /** Takes a snapshot at the current position (no-op if one exists there). Returns it. */
   take(): Snapshot {
     const icount = this.machine.icount;
@@ -67,10 +88,12 @@ export class SnapshotStore {
     const pages = new Map<number, Uint8Array>();
     for (const p of this.dirtyPages()) pages.set(p, ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
     const snap = this.make(icount, pages);
+    snap.execBlocks = this.executedBlocks();
     const i = this.indexAfter(icount);
     this.snaps.splice(i, 0, snap);
     this.totalBytes += snap.bytes;
     this.machine.clearDirtyPages();
+    this.machine.execMap().fill(0);
     this.base = snap;
     this.thin();
     return snap;
@@ -112,6 +135,7 @@ export class SnapshotStore {
     }
     this.machine.restoreState(target.state);
     this.machine.clearDirtyPages();
+    this.machine.execMap().fill(0);
     this.base = target;
   }
 
@@ -132,7 +156,7 @@ export class SnapshotStore {
   }
 
   private make(icount: bigint, pages: Map<number, Uint8Array>): Snapshot {
-    return { icount, state: this.machine.captureState(), pages, bytes: pages.size * PAGE_SIZE + STATE_OVERHEAD };
+    return { icount, state: this.machine.captureState(), pages, execBlocks: new Set(), bytes: pages.size * PAGE_SIZE + STATE_OVERHEAD };
   }
 
   /** Index of the first snapshot with icount > `icount`. */
@@ -174,6 +198,7 @@ export class SnapshotStore {
     for (const [p, c] of gone.pages) {
       if (!next.pages.has(p)) { next.pages.set(p, c); next.bytes += PAGE_SIZE; this.totalBytes += PAGE_SIZE; }
     }
+    for (const b of gone.execBlocks) next.execBlocks.add(b);
     this.snaps.splice(i, 1);
     this.totalBytes -= gone.bytes;
   }

@@ -6,7 +6,7 @@
 // recording, the frontier is how far the program has really run; behind it,
 // every input comes from the log, so re-executing any stretch gives the same
 // states. A replayed recording is all log: its length is fixed.
-import { Machine, type MachineConfig, type Stop, type WatchHit } from '../engine/machine';
+import { Machine, EXEC_BLOCK_SHIFT, type MachineConfig, type Stop, type WatchHit } from '../engine/machine';
 import type { HostInput } from '../engine/host-input';
 import type { RecordingEvent, RecordingEnd, RecordingMeta, ParsedRecording } from '../formats/recording';
 import { sha256Hex } from '../formats/sha256';
@@ -348,6 +348,12 @@ export class Timeline {
     let segEnd = now;
     while (segEnd > 0n) {
       const snap = this.snapshots.atOrBefore(segEnd - 1n);
+      if (this.canSkipSegment(snap, segEnd)) {
+        segEnd = snap.icount;
+        options.onProgress?.(Number(now - segEnd) / Number(now));
+        if (options.signal?.aborted) { this.travelTo(now); return this.result('cancelled'); }
+        continue;
+      }
       this.travelTo(snap.icount);
       const hit = this.scanForLastHit(segEnd, now, options.signal);
       if (hit === 'cancelled') { this.travelTo(now); return this.result('cancelled'); }
@@ -362,6 +368,43 @@ export class Timeline {
     }
     this.travelTo(0n);
     return this.result('start');
+  }
+
+  /**
+   * Whether no armed trap can fire between `snap` and `segEnd`: no breakpoint
+   * in a code block that ran there, no write watchpoint on a page written there.
+   * Read watchpoints and the replay-break position always need a scan.
+   */
+  private canSkipSegment(snap: ReturnType<SnapshotStore['atOrBefore']>, segEnd: bigint): boolean {
+    let execBlocks: Set<number>;
+    let writtenPages: Iterable<number>;
+    const next = this.snapshots.next(snap);
+    if (next && next.icount === segEnd) {
+      execBlocks = next.execBlocks;
+      writtenPages = next.pages.keys();
+    } else if (this.snapshots.baseSnapshot === snap && this.icount === segEnd) {
+      execBlocks = this.snapshots.executedBlocks();
+      writtenPages = this.snapshots.dirtyPages();
+    } else {
+      return false;
+    }
+    if (this.replayBreakAt !== undefined && this.replayBreakAt >= snap.icount && this.replayBreakAt < segEnd) return false;
+    const ramBase = BigInt(RAM_BASE);
+    const ramEnd = ramBase + BigInt(this.machine.ramBytes);
+    const written = new Set(writtenPages);
+    for (const t of this.traps.values()) {
+      if (!t.enabled) continue;
+      if (t.kind === 'breakpoint') {
+        if (t.address < ramBase || t.address >= ramEnd) return false;
+        if (execBlocks.has(Number((t.address - ramBase) >> BigInt(EXEC_BLOCK_SHIFT)))) return false;
+      } else {
+        if (t.access !== 'write') return false;
+        const first = t.address - ramBase, last = t.address + BigInt(t.length) - 1n - ramBase;
+        if (first < 0n || last >= BigInt(this.machine.ramBytes)) return false;
+        for (let p = Number(first >> 12n); p <= Number(last >> 12n); p++) if (written.has(p)) return false;
+      }
+    }
+    return true;
   }
 
   /** Runs from the current position to segEnd with traps armed; returns the last hit before `before`. */
