@@ -391,7 +391,7 @@ function interpret(): void {
   // Limits change only in the slow path (privilege, PMP, watchpoints): reloaded after it.
   let fetchEnd = fetchLimit;
   let dataEnd = dataLimit;
-  // The 256-byte code block last marked in the executed-code map (reverse-continue skips segments with it).
+  // The 64-byte code block last marked in the executed-code map (reverse-continue skips segments with it).
   let execBlock: u64 = NEVER;
   while (ic < end) {
     if (checkBreakpoints) {

@@ -105,7 +105,7 @@ export function getIcount(): u64 { return S.icount; }
 export function getPrivilege(): u32 { return S.priv; }
 export function getExitCode(): i32 { return S.exitCode; }
 export function getRamSize(): u64 { return S.ramSize; }
-/** Offset of the executed-code map: one byte per 256-byte block of RAM, set when code there runs. */
+/** Offset of the executed-code map: one byte per 64-byte block of RAM, set when code there runs. */
 export function execMapOffset(): usize { return S.execMap; }
 export function getVirtualTime(): u64 { return S.icount + S.idleSkip; }
 

@@ -43,8 +43,8 @@ export const COMPILER_DATA: usize = 0xff000;
 /** Guest RAM (guest physical 0x8000_0000). */
 export const RAM: usize = 0x100000;
 
-/** Executed-code map: one byte per 256-byte block of RAM, after RAM (its size depends on RAM's). */
-export const EXEC_BLOCK_SHIFT: u32 = 8;
+/** Executed-code map: one byte per 64-byte block of RAM, after RAM (its size depends on RAM's). */
+export const EXEC_BLOCK_SHIFT: u32 = 6;
 
 export const RAM_BASE: u64 = 0x80000000;
 export const MROM_BASE: u64 = 0x1000;

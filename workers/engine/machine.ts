@@ -60,7 +60,7 @@ const SLICE = 4_000_000n;
 
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 /** Granularity of the executed-code map (workers/core/layout.ts EXEC_BLOCK_SHIFT). */
-export const EXEC_BLOCK_SHIFT = 8;
+export const EXEC_BLOCK_SHIFT = 6;
 
 export class MachineError extends Error {
   override name = 'MachineError';
@@ -359,7 +359,7 @@ export class Machine {
     return this.core.bytes().subarray(start, start + (this.ramBytes >> 12));
   }
 
-  /** The executed-code map: one byte per 256-byte block of RAM, set when code there ran (a live view). */
+  /** The executed-code map: one byte per 64-byte block of RAM, set when code there ran (a live view). */
   execMap(): Uint8Array {
     const start = this.core.raw.execMapOffset();
     return this.core.bytes().subarray(start, start + (this.ramBytes >> EXEC_BLOCK_SHIFT));

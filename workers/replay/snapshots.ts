@@ -11,7 +11,7 @@ export interface Snapshot {
   icount: bigint;
   state: MachineState;
   pages: Map<number, Uint8Array>;
-  /** 256-byte code blocks executed since the snapshot before (a superset is fine: used to skip work). */
+  /** 64-byte code blocks executed since the snapshot before (a superset is fine: used to skip work). */
   execBlocks: Set<number>;
   /** Bytes this snapshot holds (pages + state). */
   bytes: number;
