@@ -299,13 +299,16 @@ export class Machine {
   private watchHit(): WatchHit {
     const v = this.core.view();
     const p = this.core.layout.watchHit;
+    const size = Number(v.getBigUint64(p + 8, true));
+    // The core keeps whole registers; the access only moved `size` bytes.
+    const bits = BigInt(Math.min(size, 8) * 8);
     return {
       address: v.getBigUint64(p, true),
-      size: Number(v.getBigUint64(p + 8, true)),
+      size,
       kind: v.getBigUint64(p + 16, true) === 2n ? 'write' : 'read',
       slot: Number(v.getBigUint64(p + 24, true)),
-      oldValue: v.getBigUint64(p + 32, true),
-      newValue: v.getBigUint64(p + 40, true),
+      oldValue: BigInt.asUintN(Number(bits), v.getBigUint64(p + 32, true)),
+      newValue: BigInt.asUintN(Number(bits), v.getBigUint64(p + 40, true)),
       pc: v.getBigUint64(p + 48, true),
     };
   }
