@@ -144,6 +144,7 @@ function readelfSymbols(): ElfSymbol[] {
       size: num(size),
       kind: type === 'FUNC' ? 'function' : type === 'OBJECT' ? 'object' : 'other',
       global: bind !== 'LOCAL',
+      ...(ndx === 'ABS' ? { absolute: true } : {}),
     });
   }
   return out;
@@ -734,7 +735,7 @@ describe('parseElf on hand-built files', () => {
       { name: 'bar', address: 0x8000_0010, size: 4, kind: 'object', global: true },
       { name: 'local_fn', address: 0x8000_0004, size: 4, kind: 'function', global: false },
       { name: 'weak_fn', address: 0x8000_0020, size: 2, kind: 'function', global: true },
-      { name: 'abs_sym', address: 0x1234, size: 0, kind: 'other', global: true },
+      { name: 'abs_sym', address: 0x1234, size: 0, kind: 'other', global: true, absolute: true },
       { name: 'label$', address: 0x8000_0006, size: 0, kind: 'other', global: false },
     ]);
     expect(image.sections.map((s) => s.name)).toEqual(['', '.text', '.symtab', '.strtab', '.shstrtab']);

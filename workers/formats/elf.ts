@@ -45,6 +45,8 @@ export interface ElfSymbol {
   kind: 'function' | 'object' | 'other';
   /** True for any binding other than STB_LOCAL (global, weak, unique). */
   global: boolean;
+  /** An absolute value (st_shndx SHN_ABS), such as a linker-defined size: not a place in memory. */
+  absolute?: boolean;
 }
 
 export interface ElfSection {
@@ -111,6 +113,7 @@ const PN_XNUM = 0xffff;
 
 const SHN_UNDEF = 0;
 const SHN_XINDEX = 0xffff;
+const SHN_ABS = 0xfff1;
 
 const STB_LOCAL = 0;
 const STT_NOTYPE = 0;
@@ -527,6 +530,7 @@ function parse(bytes: Uint8Array): ElfImage {
         size,
         kind: type === STT_FUNC ? 'function' : type === STT_OBJECT ? 'object' : 'other',
         global: bind !== STB_LOCAL,
+        ...(shndx === SHN_ABS ? { absolute: true } : {}),
       });
     }
   }
@@ -625,7 +629,8 @@ export class SymbolTable {
       const known = this.byName.get(s.name);
       if (known === undefined || (!known.global && s.global)) this.byName.set(s.name, s);
     }
-    this.sorted = [...symbols].sort((a, b) => a.address - b.address || preference(a, b));
+    // Absolute symbols (sizes, linker constants) can be looked up by name but never name a place.
+    this.sorted = symbols.filter((s) => !s.absolute).sort((a, b) => a.address - b.address || preference(a, b));
     this.sized = this.sorted.filter((s) => s.kind !== 'other' && s.size > 0);
     this.maxEnd = [];
     let max = -Infinity;
