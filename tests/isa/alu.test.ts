@@ -183,3 +183,20 @@ describe('x0', () => {
     expect(r.traps).toEqual([]);
   });
 });
+
+describe('fences', () => {
+  it('fence, fence.tso, fence.i and sfence.vma (in M) execute as no-ops', async () => {
+    const r = await run(`
+  li a0, 1
+  fence
+  fence rw, rw
+  fence.tso
+  .4byte 0x0000100f
+  sfence.vma
+  sfence.vma a0, zero
+  addi a0, a0, 1
+`);
+    expect(r.traps).toEqual([]);
+    expect(r.reg('a0')).toBe(2n);
+  });
+});

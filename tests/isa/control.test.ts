@@ -163,6 +163,7 @@ at:
     expect(r.reg('a0')).toBe(5n);
   });
 
+  // (RV64C has no c.jal: that encoding is c.addiw, tested with the other compressed instructions.)
   it('compressed jumps: c.j, c.jr, c.jalr links pc + 2, c.beqz, c.bnez', async () => {
     const r = await run(`
   .option rvc

@@ -143,11 +143,12 @@ at:
 at:
   ld a3, 0(a1)
   li a1, 0x80ffffff
+at2:
   lh a4, 0(a1)
 `);
     expect(r.traps.map((t) => [t.cause, t.epc, t.tval])).toEqual([
       [CAUSE.loadAccess, r.sym('at'), 0x81000000n],
-      [CAUSE.loadAccess, r.sym('at') + 12n, 0x81000000n],
+      [CAUSE.loadAccess, r.sym('at2'), 0x81000000n],
     ]);
   });
 

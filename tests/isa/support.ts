@@ -13,8 +13,9 @@
 // memory, prints that memory and the body's own `.data` in hex on the UART and
 // powers off through the test finisher. The machine stops at a breakpoint on
 // `__exit`, so the state a test sees is the body's final state; the hex dump is
-// what is compared with QEMU (registers, CSRs, trap log, data, and minstret/
-// mcycle/time, so instruction counts are compared too).
+// what is compared with QEMU, in two soft assertions: the architectural state
+// (registers, CSRs, trap log, data) and the instruction counts (minstret,
+// mcycle, time, and minstret at each trap).
 //
 // Registers t5 and t6 (x30, x31) belong to the harness: the handlers and
 // __exit clobber them.

@@ -419,6 +419,33 @@ after:
     expect(r.reg('s1')).toBeLessThan(700n);
   });
 
+  it('CLINT: 32-bit halves of mtime and mtimecmp; mtime counts 100 instructions per tick', async () => {
+    const r = await run(`
+  li a1, MTIME
+  li a2, MTIMECMP
+  lwu a3, 0(a1)
+  lwu a4, 4(a1)
+  li t0, -1
+  sw t0, 4(a2)
+  li t0, 0x12345678
+  sw t0, 0(a2)
+  ld a5, 0(a2)
+  lwu a6, 4(a2)
+  csrr a7, mip
+  li t0, 0
+  .rept 200
+  addi t0, t0, 1
+  .endr
+  ld s1, 0(a1)
+  sub s1, s1, a3
+`);
+    expect(r.reg('a4')).toBe(0n);
+    expect(r.reg('a5')).toBe(0xffffffff12345678n);
+    expect(r.reg('a6')).toBe(0xffffffffn);
+    expect(bit(r.reg('a7'), 7)).toBe(0n);
+    expect([2n, 3n]).toContain(r.reg('s1'));
+  });
+
   it('the timer interrupts U-mode code; mepc is the interrupted instruction', async () => {
     const r = await run(`
   PMP_ALLOW_ALL

@@ -26,6 +26,12 @@ export function mtimeNow(): u64 { return virtualNow() / 100 + mtimeDelta; }
   return off < ramSize && size <= ramSize - off ? off : NEVER;
 }
 
+/** An access that starts inside RAM and runs past its end. */
+function crossesRamEnd(addr: u64, size: u64): bool {
+  const off = addr - RAM_BASE;
+  return off < ramSize && size > ramSize - off;
+}
+
 export function markDirty(off: u64, size: u64): void {
   const first = <u32>(off >> PAGE_SHIFT);
   const last = <u32>((off + size - 1) >> PAGE_SHIFT);
@@ -94,7 +100,7 @@ export function loadSlow(addr: u64, size: u64): u64 {
   } else if (addr - TEST_BASE < 0x1000) {
     value = 0;
   } else {
-    raiseException(CAUSE_LOAD_ACCESS, addr);
+    raiseException(CAUSE_LOAD_ACCESS, crossesRamEnd(addr, size) ? RAM_BASE + ramSize : addr);
     return 0;
   }
   if (watchpointCount != 0) checkWatch(addr, size, WATCH_READ, value, value);
@@ -120,6 +126,14 @@ export function storeSlow(addr: u64, size: u64, value: u64): void {
     uartWrite(<u32>(addr - UART_BASE), <u32>(value & 0xff));
   } else if (addr - TEST_BASE < 0x1000) {
     if (addr == TEST_BASE) testWrite(<u32>value);
+  } else if (crossesRamEnd(addr, size)) {
+    // As QEMU: the bytes inside RAM are written, then the access faults at the first address past it.
+    const off = addr - RAM_BASE;
+    const inside = ramSize - off;
+    for (let i: u64 = 0; i < inside; i++) store<u8>(RAM + <usize>(off + i), <u8>(value >> (i * 8)));
+    markDirty(off, inside);
+    raiseException(CAUSE_STORE_ACCESS, RAM_BASE + ramSize);
+    return;
   } else {
     raiseException(CAUSE_STORE_ACCESS, addr);
     return;
@@ -127,10 +141,6 @@ export function storeSlow(addr: u64, size: u64, value: u64): void {
   if (watchpointCount != 0) checkWatch(addr, size, WATCH_WRITE, 0, value);
 }
 
-/** For AMOs: whether addr is plain RAM that a read-modify-write may touch. */
-export function amoAllowed(addr: u64, size: u64): bool {
-  return ramOffset(addr, size) != NEVER && pmpAllows(addr, size, ACCESS_READ | ACCESS_WRITE, dataPrivilege());
-}
 
 // ---- watchpoints ----
 

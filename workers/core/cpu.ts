@@ -10,10 +10,10 @@ import {
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
-  CAUSE_STORE_ACCESS, CAUSE_LOAD_ACCESS, trapLoopCount,
+  trapLoopCount,
 } from './state';
-import { fetchSlow, loadSlow, storeSlow, amoAllowed, markDirty } from './bus';
-import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret } from './trap';
+import { fetchSlow, loadSlow, storeSlow } from './bus';
+import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries } from './trap';
 import { csrRead, csrWrite, csrAccessAllowed, csrIllegal } from './csr';
 
 @inline function rx(i: u32): u64 { return load<u64>(REGS + (i << 3)); }
@@ -58,9 +58,20 @@ function isBreakpoint(p: u64): bool {
   return false;
 }
 
+/** An encoding the decoder rejects: QEMU counts it, as it counts ecall and ebreak. */
 function illegal(bits: u32): void {
   raiseException(CAUSE_ILLEGAL, <u64>bits);
-  icount++; // QEMU counts instructions that raise illegal-instruction
+  faulted = false;
+  icount++;
+}
+
+/**
+ * An instruction that decodes but is refused when it runs (CSR access rules,
+ * xRET/WFI/SFENCE privilege): QEMU raises these from a helper and does not count them.
+ */
+function refused(bits: u32): void {
+  raiseException(CAUSE_ILLEGAL, <u64>bits);
+  faulted = false;
 }
 
 /** Whether the last instruction attempt failed to fetch (tracing leaves those out, as QEMU's log does). */
@@ -311,6 +322,7 @@ function executeOne(): void {
       if (f3 == 0) {
         if (insn == 0x00000073) { // ecall
           raiseException(CAUSE_ECALL_U + <u64>priv, 0);
+          faulted = false;
           icount++;
           return;
         }
@@ -321,29 +333,33 @@ function executeOne(): void {
             return;
           }
           raiseException(CAUSE_BREAKPOINT, 0);
+          faulted = false;
           icount++;
           return;
         }
         if (insn == 0x30200073) { // mret
-          if (priv < PRIV_M) { illegal(raw); return; }
+          if (priv < PRIV_M) { refused(raw); return; }
+          // QEMU 7.2 refuses to return to S or U while no PMP entry is configured.
+          const mpp = <u32>((mstatus >> 11) & 3);
+          if (mpp != PRIV_M && activePmpEntries() == 0) { refused(raw); return; }
           doMret();
           icount++;
           store<u64>(REGS, 0);
           return;
         }
         if (insn == 0x10200073) { // sret
-          if (priv < PRIV_S || (priv == PRIV_S && (mstatus & MSTATUS_TSR) != 0)) { illegal(raw); return; }
+          if (priv < PRIV_S || (priv == PRIV_S && (mstatus & MSTATUS_TSR) != 0)) { refused(raw); return; }
           doSret();
           icount++;
           return;
         }
         if (insn == 0x10500073) { // wfi
-          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) { illegal(raw); return; }
+          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) { refused(raw); return; }
           if ((mip & mie) == 0) { halted = true; sliceEnd = 0; }
           break;
         }
         if ((insn >> 25) == 0x09 && rd == 0) { // sfence.vma
-          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { illegal(raw); return; }
+          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { refused(raw); return; }
           break;
         }
         illegal(raw);
@@ -354,14 +370,15 @@ function executeOne(): void {
       const immediate = (f3 & 4) != 0;
       const src: u64 = immediate ? <u64>rs1 : rx(rs1);
       const op = f3 & 3;
-      const writes = op == 1 || rs1 != 0;
-      if (!csrAccessAllowed(csr, writes)) { illegal(raw); return; }
+      // As QEMU: csrrw always writes; csrrs/csrrc (and the immediate forms) write only a non-zero mask.
+      const writes = op == 1 || src != 0;
+      if (!csrAccessAllowed(csr, writes)) { refused(raw); return; }
       const old = csrRead(csr);
-      if (csrIllegal) { illegal(raw); return; }
+      if (csrIllegal) { refused(raw); return; }
       if (writes) {
         const next = op == 1 ? src : op == 2 ? old | src : old & ~src;
         csrWrite(csr, next);
-        if (csrIllegal) { illegal(raw); return; }
+        if (csrIllegal) { refused(raw); return; }
       }
       wx(rd, old);
       break;
@@ -584,7 +601,12 @@ function interpret(): void {
   icount = ic;
 }
 
-/** LR/SC and AMOs. Returns false if the instruction trapped. */
+/**
+ * LR/SC and AMOs, through the slow path (they are rare): the read first (a
+ * fault there is a load access fault, as QEMU 7.2 reports for AMOs), then the
+ * write. Misalignment raises load-address-misaligned, as QEMU 7.2 does.
+ * Returns false if the instruction trapped.
+ */
 function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): bool {
   if (f3 != 2 && f3 != 3) { illegal(raw); return false; }
   const size: u64 = f3 == 2 ? 4 : 8;
@@ -603,35 +625,28 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
   }
   if (f5 == 3) { // sc: succeeds if the reservation is for this address and memory still holds the loaded value
     if (reservationAddress != addr) { reservationAddress = NEVER; wx(rd, 1); return true; }
-    if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
-    if (!amoAllowed(addr, size)) { raiseException(CAUSE_STORE_ACCESS, addr); faulted = false; return false; }
-    let current = loadSlow(addr, size);
-    if (size == 4) current = sx32(current);
     reservationAddress = NEVER;
+    if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
+    let current = loadSlow(addr, size);
+    if (faulted) { faulted = false; return false; }
+    if (size == 4) current = sx32(current);
     if (current != reservationValue) { wx(rd, 1); return true; }
     storeSlow(addr, size, rx(rs2));
     if (faulted) { faulted = false; return false; }
     wx(rd, 0);
     return true;
   }
-  let op: u32;
   switch (f5) {
-    case 0x01: case 0x00: case 0x04: case 0x0c: case 0x08: case 0x10: case 0x14: case 0x18: case 0x1c: op = f5; break;
+    case 0x01: case 0x00: case 0x04: case 0x0c: case 0x08: case 0x10: case 0x14: case 0x18: case 0x1c: break;
     default: illegal(raw); return false;
   }
-  // QEMU 7.2 checks the alignment of atomics as a load: cause 4, not 6.
   if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
-  if (!amoAllowed(addr, size)) {
-    const cause = CAUSE_STORE_ACCESS;
-    raiseException(cause, addr);
-    faulted = false;
-    return false;
-  }
   let old = loadSlow(addr, size);
+  if (faulted) { faulted = false; return false; }
   if (size == 4) old = sx32(old);
   const b = size == 4 ? sx32(rx(rs2)) : rx(rs2);
   let v: u64;
-  switch (op) {
+  switch (f5) {
     case 0x01: v = b; break;
     case 0x00: v = old + b; break;
     case 0x04: v = old ^ b; break;
@@ -643,14 +658,11 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
     default: v = (size == 4 ? (old & 0xffffffff) > (b & 0xffffffff) : old > b) ? old : b; break;
   }
   storeSlow(addr, size, v);
+  if (faulted) { faulted = false; return false; }
   wx(rd, old);
   return true;
 }
 
-/**
- * Runs until `budget` more instructions have been retired or something stops
- * the machine earlier; returns the reason (STOP_* in state.ts).
- */
 export const RUN_SKIP_BREAKPOINT: u32 = 1;
 export const RUN_SINGLE_ATTEMPT: u32 = 2;
 

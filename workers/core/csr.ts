@@ -18,8 +18,8 @@ const MSTATUS_WRITABLE: u64 = MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS
 const SSTATUS_VISIBLE: u64 = MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_XS | MSTATUS_VS |
   MSTATUS_SUM | MSTATUS_MXR | (<u64>3 << 32) | MSTATUS_SD;
 const SSTATUS_WRITABLE: u64 = MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | MSTATUS_MXR;
-/** Exceptions that may be delegated to S-mode (ecall from M cannot). */
-const DELEGABLE_EXCEPTIONS: u64 = 0xb3ff;
+/** Exceptions that may be delegated to S-mode. QEMU 7.2 keeps bit 11 (ecall from M) writable, though it never applies. */
+const DELEGABLE_EXCEPTIONS: u64 = 0xbbff;
 
 /** Set by csrRead/csrWrite when the access is illegal. */
 export let csrIllegal: bool = false;
@@ -87,7 +87,8 @@ export function csrRead(csr: u32): u64 {
     case 0xb00: return counterValue(mcycleOffset);
     case 0xb02: return counterValue(minstretOffset);
     default: {
-      if (csr >= 0xc03 && csr <= 0xc1f) { if (!counterAccessible(csr - 0xc00)) break; return 0; }
+      // QEMU 7.2's virt cpu has 16 programmable counters: hpmcounter3..18.
+      if (csr >= 0xc03 && csr <= 0xc12) { if (!counterAccessible(csr - 0xc00)) break; return 0; }
       if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return 0;
       if (csr == 0x3a0 || csr == 0x3a2) {
         const base = (csr - 0x3a0) * 4;
@@ -111,7 +112,7 @@ export function csrWrite(csr: u32, v: u64): void {
     case 0x100: mstatus = (mstatus & ~SSTATUS_WRITABLE) | (v & SSTATUS_WRITABLE); updateFastPath(); return;
     case 0x104: mie = (mie & ~mideleg) | (v & mideleg & S_INTERRUPTS); return;
     case 0x105: if ((v & 3) < 2) stvec = v; return;
-    case 0x106: scounteren = v & 0xffffffff; return;
+    case 0x106: scounteren = v; return; // QEMU 7.2 keeps all 64 bits
     case 0x10a: senvcfg = v & 1; return;
     case 0x140: sscratch = v; return;
     case 0x141: sepc = v & ~<u64>1; return;
@@ -136,7 +137,7 @@ export function csrWrite(csr: u32, v: u64): void {
     case 0x303: mideleg = v & S_INTERRUPTS; return;
     case 0x304: mie = v & ALL_INTERRUPTS; return;
     case 0x305: if ((v & 3) < 2) mtvec = v; return;
-    case 0x306: mcounteren = v & 0xffffffff; return;
+    case 0x306: mcounteren = v; return;
     case 0x30a: menvcfg = v & 1; return;
     case 0x320: mcountinhibit = v & 0xfffffffd; return;
     case 0x340: mscratch = v; return;
@@ -153,9 +154,8 @@ export function csrWrite(csr: u32, v: u64): void {
         for (let i: u32 = 0; i < 8; i++) {
           const idx = base + i;
           if ((pmpCfgAt(<i32>idx) & 0x80) != 0) continue; // locked
-          let b = <u8>(v >> (i * 8));
-          if ((b & 3) == 2) b &= ~<u8>3; // R=0,W=1 is reserved
-          setPmpCfg(<i32>idx, <u32>b);
+          // Stored as written, the reserved R=0,W=1 combination included (as QEMU 7.2 does).
+          setPmpCfg(<i32>idx, <u32>(<u8>(v >> (i * 8))));
         }
         updateFastPath();
         return;
@@ -164,7 +164,7 @@ export function csrWrite(csr: u32, v: u64): void {
         const i = <i32>(csr - 0x3b0);
         if ((pmpCfgAt(i) & 0x80) != 0) return;
         if (i + 1 < 16 && (pmpCfgAt(i + 1) & 0x98) == 0x88) return; // locked TOR above
-        setPmpAddr(i, v & 0x003fffffffffffff);
+        setPmpAddr(i, v); // QEMU 7.2 keeps all 64 bits
         updateFastPath();
         return;
       }

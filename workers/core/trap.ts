@@ -6,7 +6,7 @@ import {
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_SIE, MSTATUS_SPIE,
   MSTATUS_SPP, MSTATUS_MPRV, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
   faulted, trapLoopCount, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
-  watchpointCount, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
+  watchpointCount, reservationAddress, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
 } from './state';
 import { RAM_BASE } from './layout';
 
@@ -54,6 +54,7 @@ export function enterTrap(cause: u64, tval: u64, interrupt: bool): u64 {
     target = (mtvec & ~<u64>3) + ((mtvec & 1) != 0 && interrupt ? cause << 2 : 0);
   }
   pc = target;
+  reservationAddress = NEVER; // QEMU drops the LR reservation on every privilege change
   updateFastPath();
   sliceEnd = 0; // interrupt enables changed
   return target;
@@ -88,10 +89,11 @@ export function doMret(): void {
   let n = s & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP);
   if ((s & MSTATUS_MPIE) != 0) n |= MSTATUS_MIE;
   n |= MSTATUS_MPIE;
-  if (mpp != PRIV_M) n &= ~MSTATUS_MPRV;
+  // MPRV is kept: QEMU 7.2's virt cpu follows privileged spec 1.11 here, not 1.12.
   mstatus = n;
   priv = mpp == 2 ? PRIV_U : mpp;
   pc = mepc;
+  reservationAddress = NEVER;
   updateFastPath();
   sliceEnd = 0;
 }
@@ -102,10 +104,10 @@ export function doSret(): void {
   let n = s & ~(MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP);
   if ((s & MSTATUS_SPIE) != 0) n |= MSTATUS_SIE;
   n |= MSTATUS_SPIE;
-  n &= ~MSTATUS_MPRV;
   mstatus = n;
   priv = spp;
   pc = sepc;
+  reservationAddress = NEVER;
   updateFastPath();
   sliceEnd = 0;
 }
