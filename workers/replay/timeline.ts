@@ -160,13 +160,14 @@ export class Timeline {
   private static async boot(wasm: BufferSource | WebAssembly.Module, mode: TimelineMode, meta: RecordingMeta, program: Uint8Array,
     live: HostInput | undefined, options: TimelineOptions): Promise<Timeline> {
     // The machine's host input while it belongs to a Timeline: the log behind the frontier, live beyond it.
-    let timeline: Timeline | undefined;
+    const owner: { timeline?: Timeline } = {};
     const input: HostInput = {
-      readConsole: (max) => (timeline as Timeline).hostConsoleRead(max),
-      wallClockSeconds: () => (timeline as Timeline).hostWallClock(),
+      readConsole: (max) => (owner.timeline as Timeline).hostConsoleRead(max),
+      wallClockSeconds: () => (owner.timeline as Timeline).hostWallClock(),
     };
     const machine = await Machine.create(wasm, input, { ramMiB: meta.ramMiB, commandLine: meta.commandLine });
-    timeline = new Timeline(machine, mode, meta, program, live, options);
+    const timeline = new Timeline(machine, mode, meta, program, live, options);
+    owner.timeline = timeline;
     const image = machine.load(program, { commandLine: meta.commandLine });
     const loaded = new Set<number>();
     for (const seg of image.segments) {
