@@ -323,7 +323,7 @@ export class Timeline {
     this.machine.setResumeOverBreakpoint(true); // continuing from a breakpoint executes it without stopping
     let stop: MotionResult | undefined;
     while (!stop) {
-      const sliceEnd = this.icount + 16n * SLICE < target ? this.icount + 16n * SLICE : target;
+      const sliceEnd = this.icount + 4n * SLICE < target ? this.icount + 4n * SLICE : target;
       stop = this.advance(sliceEnd, { armed: true, shouldStop: () => options.signal?.aborted === true });
       options.onSlice?.();
       if (stop) break;
@@ -666,7 +666,13 @@ function hexBytes(hex: string): Uint8Array {
   return out;
 }
 
-/** Lets other work (messages, Ctrl-C) in between long operations. */
+/** Lets other work (messages, Ctrl-C) in between long operations, without setTimeout's minimum delay. */
 function yieldToHost(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  if (g.setImmediate) return new Promise((resolve) => g.setImmediate?.(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(null);
+  });
 }
