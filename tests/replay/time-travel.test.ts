@@ -128,3 +128,41 @@ describe('reverse-continue', () => {
     expect((await t.continue()).reason).toBe('exit');
   });
 });
+
+describe('step over calls, both ways', () => {
+  it('steps over a call to the next instruction, and back over it to the call', async () => {
+    const rec = await recordExample('hello', '', { checkpointInterval: 1n << 11n });
+    const t = await openReplay(rec.file, { checkpointInterval: 1n << 11n });
+    // Find the first call made from main.
+    const main = BigInt(t.machine.symbols.lookup('main')!.address);
+    t.addBreakpoint(main);
+    await t.continue();
+    t.listTraps().forEach((x) => t.deleteTrap(x.id));
+    let callAt = -1n;
+    for (let i = 0; i < 200; i++) {
+      const word = t.machine.readMemory(t.pc, 4)!;
+      const bits = word.reduce((a, b, k) => a | (b << (8 * k)), 0) >>> 0;
+      if ((bits & 0x7f) === 0x6f && ((bits >> 7) & 31) === 1) { callAt = t.icount; break; }
+      t.stepi();
+    }
+    expect(callAt).toBeGreaterThan(0n);
+    const pcCall = t.pc;
+    const sp = t.machine.registers()[2];
+    const over = await t.stepOver();
+    expect(over.reason).toBe('step');
+    expect(t.pc).toBe(pcCall + 4n);
+    expect(t.machine.registers()[2]).toBe(sp);
+    expect(t.icount - callAt).toBeGreaterThan(10n);
+    const back = await t.reverseStepOver();
+    expect(back.reason).toBe('step');
+    expect(t.icount).toBe(callAt);
+    expect(t.pc).toBe(pcCall);
+    // In straight-line code both are one instruction.
+    t.seek(callAt - 1n);
+    const before = t.pc;
+    await t.stepOver();
+    expect(t.icount).toBe(callAt);
+    await t.reverseStepOver();
+    expect(t.pc).toBe(before);
+  });
+});

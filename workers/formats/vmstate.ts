@@ -95,13 +95,15 @@ function checkSemihosting(x: unknown): SemihostingHandles {
   const o = x as Record<string, unknown>;
   if (!Array.isArray(o.handles) || o.handles.length > MAX_HANDLES) throw bad('handles are not a list of reasonable length');
   if (typeof o.errno !== 'number' || !Number.isInteger(o.errno)) throw bad('errno is not an integer');
-  const handles = o.handles.map((h: unknown) => {
+  const handles = o.handles.map((h: unknown): SemihostingHandles['handles'][number] => {
     if (h === null) return null;
     if (typeof h !== 'object') throw bad('handle is not an object');
     const r = h as Record<string, unknown>;
-    if (r.kind === 'console' && (r.stream === 'stdin' || r.stream === 'stdout' || r.stream === 'stderr')) return { kind: 'console' as const, stream: r.stream };
+    if (r.kind === 'console' && (r.stream === 'stdin' || r.stream === 'stdout' || r.stream === 'stderr')) {
+      return { kind: 'console', stream: r.stream };
+    }
     if (r.kind === 'features' && typeof r.position === 'number' && Number.isInteger(r.position) && r.position >= 0 && r.position <= 5) {
-      return { kind: 'features' as const, position: r.position };
+      return { kind: 'features', position: r.position };
     }
     throw bad('handle has an unknown shape');
   });

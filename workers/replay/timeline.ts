@@ -311,6 +311,84 @@ export class Timeline {
   }
 
   /**
+   * Steps one instruction, running over a call (jal/jalr that links ra or t0)
+   * until it returns to the next instruction with the stack back where it was.
+   * Breakpoints and watchpoints inside the call still stop it.
+   */
+  async stepOver(options: { signal?: AbortSignal } = {}): Promise<MotionResult> {
+    const call = this.callAt(this.pc);
+    if (!call) return this.stepi();
+    const sp0 = this.machine.registers()[2];
+    const temp = this.addBreakpoint(this.pc + BigInt(call.length));
+    try {
+      for (;;) {
+        const r = await this.continue(options);
+        if (r.reason === 'breakpoint' && r.breakpointId === temp.id) {
+          if (this.machine.registers()[2] >= sp0) return { ...r, reason: 'step', breakpointId: undefined };
+          continue; // a deeper activation (recursion) passing the same address
+        }
+        return r;
+      }
+    } finally {
+      this.deleteTrap(temp.id);
+    }
+  }
+
+  /**
+   * Steps one instruction back, and if that instruction was the return of a
+   * call made from just before here, goes back over the whole call to the
+   * calling instruction.
+   */
+  async reverseStepOver(options: { signal?: AbortSignal } = {}): Promise<MotionResult> {
+    if (this.icount === 0n) return this.result('start');
+    const here = this.pc;
+    const sp0 = this.machine.registers()[2];
+    const back = this.reverseStepi();
+    if (back.reason !== 'step') return back;
+    const prev = this.pc;
+    const callSite = this.callSiteBefore(here);
+    // Straight-line code (or a jump that is not a return to a call site): one instruction back is enough.
+    if (callSite === undefined || prev === callSite) return back;
+    const prevInsn = this.readInstruction(prev);
+    if (!prevInsn || !isReturnLike(prevInsn.bits)) return back;
+    const temp = this.addBreakpoint(callSite);
+    try {
+      for (;;) {
+        const r = await this.reverseContinue(options);
+        if (r.reason === 'breakpoint' && r.breakpointId === temp.id) {
+          if (this.machine.registers()[2] === sp0) return { ...r, reason: 'step', breakpointId: undefined };
+          continue;
+        }
+        return r;
+      }
+    } finally {
+      this.deleteTrap(temp.id);
+    }
+  }
+
+  private readInstruction(pc: bigint): { bits: number; length: 2 | 4 } | undefined {
+    const b = this.machine.readMemory(pc, 4) ?? this.machine.readMemory(pc, 2);
+    if (!b) return undefined;
+    const bits = b.reduce((acc, x, i) => acc | (x << (8 * i)), 0) >>> 0;
+    return { bits, length: (bits & 3) === 3 ? 4 : 2 };
+  }
+
+  /** The call instruction at pc, if it is one. */
+  private callAt(pc: bigint): { length: 2 | 4 } | undefined {
+    const i = this.readInstruction(pc);
+    return i && isCall(i.bits) ? { length: i.length } : undefined;
+  }
+
+  /** The address of a call instruction that ends right before `pc`, if there is one. */
+  private callSiteBefore(pc: bigint): bigint | undefined {
+    const four = this.readInstruction(pc - 4n);
+    if (four && four.length === 4 && isCall(four.bits)) return pc - 4n;
+    const two = this.readInstruction(pc - 2n);
+    if (two && two.length === 2 && isCall(two.bits)) return pc - 2n;
+    return undefined;
+  }
+
+  /**
    * Runs forward until a breakpoint, watchpoint, the replay-break position,
    * program exit or the end of the recording (or, recording live, until the
    * program waits for input or `limit` instructions have run).
@@ -658,6 +736,24 @@ export class Timeline {
     }
     return out;
   }
+}
+
+/** jal/jalr linking ra or t0, and c.jalr: the instructions that make calls. */
+function isCall(bits: number): boolean {
+  if ((bits & 3) !== 3) {
+    // c.jalr: 100 1 rs1!=0 00000 10
+    return (bits & 0xf07f) === 0x9002 && ((bits >> 7) & 31) !== 0;
+  }
+  const op = bits & 0x7f;
+  const rd = (bits >> 7) & 31;
+  return (op === 0x6f || (op === 0x67 && ((bits >> 12) & 7) === 0)) && (rd === 1 || rd === 5);
+}
+
+/** A jump that can return from a call: jalr not linking (ret, jr), c.jr, or an xRET. */
+function isReturnLike(bits: number): boolean {
+  if ((bits & 3) !== 3) return (bits & 0xf07f) === 0x8002 && ((bits >> 7) & 31) !== 0; // c.jr
+  if ((bits & 0x7f) === 0x67) return ((bits >> 7) & 31) === 0 || ((bits >> 7) & 31) === 5;
+  return bits === 0x30200073 || bits === 0x10200073;
 }
 
 function hexBytes(hex: string): Uint8Array {
