@@ -13,6 +13,8 @@ import { CliFailure, EXIT } from './output';
 const HELP = `commands:
   stepi [N] (si)              step N instructions forward
   reverse-stepi [N] (rsi)     step N instructions backward
+  nexti (ni)                  step one instruction, over calls
+  reverse-nexti (rni)         step one instruction back, over calls
   continue (c)                run forward to a breakpoint, watchpoint, replay-break, exit or the end
   reverse-continue (rc)       run backward to the last breakpoint or watchpoint hit
   break ADDR|SYMBOL (b)       set a breakpoint
@@ -79,6 +81,12 @@ export class DebugSession {
         return true;
       case 'reverse-stepi': case 'rsi':
         this.motion(t.reverseStepi(this.count(rest[0])));
+        return true;
+      case 'nexti': case 'ni':
+        this.motion(await t.stepOver());
+        return true;
+      case 'reverse-nexti': case 'rni':
+        this.motion(await t.reverseStepOver());
         return true;
       case 'continue': case 'c':
         this.motion(await t.continue());
