@@ -778,3 +778,19 @@ describe('fuzz', () => {
     }
   });
 });
+
+describe('SRCS chunk (source files)', () => {
+  it('round trips source files and rejects malformed ones', async () => {
+    const { RecordingWriter: W, parseRecording: parse } = await import('./recording');
+    const { sha256Hex: sha } = await import('./sha256');
+    const program = new Uint8Array([1, 2, 3]);
+    const meta = { name: 'p', ramMiB: 16, commandLine: 'p', createdAt: '2026-01-01T00:00:00.000Z', recorder: 'test', host: 'cli' as const, programSha256: sha(program) };
+    const files = { 'src/main.c': 'int main(void) { return 0; }\n', 'ünïcode.h': '// ✓\n' };
+    const start = W.start(meta, program);
+    const ok = new Uint8Array([...start, ...W.sources(files)]);
+    expect(parse(ok).sources).toEqual(files);
+    expect(parse(start).sources).toBeUndefined();
+    const twice = new Uint8Array([...ok, ...W.sources(files)]);
+    expect(() => parse(twice)).toThrow(/a second SRCS chunk/);
+  });
+});

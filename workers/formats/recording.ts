@@ -94,6 +94,8 @@ export interface ParsedRecording {
   events: RecordingEvent[];
   /** The SNAP chunk's bytes (a view into the input), if there is one. */
   snapshot?: Uint8Array;
+  /** The program's source files (path → text) from the SRCS chunk, if there is one. */
+  sources?: Record<string, string>;
   /** Absent: the recording was cut off (crash, closed tab) before it ended normally. */
   end?: RecordingEnd;
   /** Bytes from the start of the file to the end of the last complete chunk. */
@@ -117,6 +119,8 @@ const CHUNK_META = 'META';
 const CHUNK_PROG = 'PROG';
 const CHUNK_EVTS = 'EVTS';
 const CHUNK_SNAP = 'SNAP';
+const CHUNK_SRCS = 'SRCS';
+const MAX_SOURCE_FILES = 1000;
 const CHUNK_END = 'END ';
 
 const KIND_CONSOLE_INPUT = 1;
@@ -279,6 +283,19 @@ export class RecordingWriter {
       at += length;
     }
     return chunk(CHUNK_EVTS, payload);
+  }
+
+  /**
+   * The SRCS chunk: the program's source files, so a teammate sees the source
+   * view too. UTF-8 JSON {"files": [{"path", "text"}]}. At most one.
+   */
+  static sources(files: Record<string, string>): Uint8Array {
+    const list = Object.entries(files).map(([path, text]) => ({ path, text }));
+    if (list.length > MAX_SOURCE_FILES) throw writerError('sources', `at most ${MAX_SOURCE_FILES} files`);
+    for (const f of list) {
+      if (typeof f.text !== 'string' || f.path.length === 0) throw writerError('sources', 'each file needs a path and text');
+    }
+    return chunk(CHUNK_SRCS, new TextEncoder().encode(JSON.stringify({ files: list })));
   }
 
   /** The SNAP chunk: an opaque snapshot image. A recording has at most one. */
@@ -533,6 +550,26 @@ function zeroTailStart(bytes: Uint8Array): number {
  * readable recording; a recording that was cut off is returned with
  * `truncation` set and no `end`.
  */
+function parseSources(payload: Uint8Array, pos: number): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch {
+    throw corrupt(pos, 'the SRCS chunk is not valid UTF-8 JSON');
+  }
+  const files = (value as { files?: unknown } | null)?.files;
+  if (!Array.isArray(files) || files.length > MAX_SOURCE_FILES) throw corrupt(pos, `the SRCS chunk must hold a list of at most ${MAX_SOURCE_FILES} files`);
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const f of files) {
+    const r = f as { path?: unknown; text?: unknown } | null;
+    if (!r || typeof r.path !== 'string' || r.path.length === 0 || typeof r.text !== 'string') {
+      throw corrupt(pos, 'a file in the SRCS chunk needs a non-empty "path" and a "text"');
+    }
+    out[r.path] = r.text;
+  }
+  return out;
+}
+
 export function parseRecording(bytes: Uint8Array): ParsedRecording {
   if (!(bytes instanceof Uint8Array)) throw new RecordingError('a recording must be given as a Uint8Array, at offset 0x0', 0);
   const n = bytes.length;
@@ -568,6 +605,7 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
   let meta: RecordingMeta | undefined;
   let program: Uint8Array | undefined;
   let snapshot: Uint8Array | undefined;
+  let sources: Record<string, string> | undefined;
   let end: RecordingEnd | undefined;
   const events: RecordingEvent[] = [];
   let lastIcount = 0n;
@@ -627,6 +665,10 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
           if (snapshot !== undefined) throw corrupt(pos, 'a second SNAP chunk');
           snapshot = payload;
           break;
+        case CHUNK_SRCS:
+          if (sources !== undefined) throw corrupt(pos, 'a second SRCS chunk');
+          sources = parseSources(payload, pos);
+          break;
         case CHUNK_END: {
           const parsed = parseEnd(payload, pos);
           if (parsed.icount < lastIcount) {
@@ -653,6 +695,7 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
     program,
     events,
     ...(snapshot !== undefined ? { snapshot } : {}),
+    ...(sources !== undefined ? { sources } : {}),
     ...(end !== undefined ? { end } : {}),
     validLength: pos,
     ...(truncation !== undefined ? { truncation } : {}),
