@@ -1,0 +1,706 @@
+/**
+ * RecordingStore: recordings saved in the browser's IndexedDB (through
+ * `idb`). This is the only code that touches IndexedDB; docs/storage.md
+ * describes the schema and the guarantees.
+ *
+ * Every write is one IndexedDB transaction, so it is stored whole or not at
+ * all: a write that fails (the quota is used up, the tab is closed, the
+ * browser refuses) leaves what was stored before it, and never touches
+ * another recording. In particular each `appendLog` commits its own
+ * transaction, holding the piece and the updated metadata: the stored log is
+ * always a valid recording, at most one piece shorter than what the recorder
+ * produced.
+ */
+
+import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
+import { RecordingNotFoundError, StorageError, StorageFullError, describeError, isQuotaError } from './errors';
+import { applyPatch, assembleImage, chunkCount, chunkSize, planImageWrite, IMAGE_CHUNK_SIZE, type ImageRange } from './image';
+import { chunkSpans, pieceProblem, splitIntoPieces } from './log';
+import {
+  DEFAULT_DB_NAME,
+  SCHEMA_VERSION,
+  recordingRange,
+  upgradeSchema,
+  type HindsightDB,
+  type RecordingEnded,
+  type RecordingInfo,
+  type StoreName,
+  type UpgradeTransaction,
+} from './schema';
+
+/** What `create` needs to know about a new recording. */
+export interface NewRecording {
+  name: string;
+  programName: string;
+  /** SHA-256 of the program, 64 lowercase hex digits; must match the first piece's META. */
+  programSha256: string;
+  /** When recording started: an ISO 8601 date-time or a Date. */
+  createdAt: string | Date;
+}
+
+/** How far a recording got. */
+export interface RecordingProgress {
+  /** Instructions recorded (the icount reached): a bigint, a safe integer or a decimal string. */
+  length: bigint | number | string;
+  /** How the run ended; null: it has not (or not normally); absent: unchanged. */
+  ended?: RecordingEnded | null;
+}
+
+export interface StorageUsage {
+  /** Bytes each recording occupies (log + image + sources), newest recording first. */
+  perRecording: { id: string; bytes: number }[];
+  total: number;
+  /** The browser's figures for the whole origin (navigator.storage.estimate), when it offers them. */
+  estimate?: { usage: number; quota: number };
+}
+
+/** The parts of the browser's StorageManager the store uses. */
+export interface StorageManagerLike {
+  estimate?(): Promise<{ usage?: number; quota?: number }>;
+  persist?(): Promise<boolean>;
+}
+
+export interface RecordingStoreOptions {
+  /** The clock for `updatedAt` (default: the system clock). */
+  now?: () => Date;
+  /** The StorageManager for usage and persistence (default: navigator.storage, if any; null: none). */
+  storage?: StorageManagerLike | null;
+}
+
+export interface ExportOptions {
+  /**
+   * Embed the stored snapshot image as the file's SNAP chunk (before END).
+   * Refused if the recording's file already holds a SNAP chunk.
+   */
+  includeImage?: boolean;
+}
+
+export type { RecordingInfo, RecordingEnded, RecordingSizes } from './schema';
+
+type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<HindsightDB, S, M>;
+
+/** Builds the error for a failed transaction: `full` when the browser reported its quota used up. */
+type Failure = (full: boolean, cause: unknown) => StorageError | Promise<StorageError>;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
+const MAX_U64 = (1n << 64n) - 1n;
+
+const noop = () => {};
+
+/**
+ * Requests issued inside a transaction. Each one's promise gets a handler at
+ * once, so that a transaction aborted half-way (and its remaining requests
+ * failing with AbortError) produces no unhandled rejection; `all` still
+ * reports the first failure.
+ */
+class Pending {
+  private readonly list: Promise<unknown>[] = [];
+
+  add<T>(request: Promise<T>): Promise<T> {
+    request.catch(noop);
+    this.list.push(request);
+    return request;
+  }
+
+  async all(): Promise<void> {
+    await Promise.all(this.list);
+  }
+}
+
+export class RecordingStore {
+  private closedReason: string | undefined;
+  private readonly now: () => Date;
+  private readonly storage: StorageManagerLike | undefined;
+
+  private constructor(
+    private readonly db: IDBPDatabase<HindsightDB>,
+    options: RecordingStoreOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.storage = options.storage === null ? undefined : (options.storage ?? defaultStorageManager());
+    // Another tab wants a newer schema: step aside rather than block it.
+    db.addEventListener('versionchange', () => {
+      this.closedReason =
+        'browser storage was closed because another tab opened a newer version of Hindsight; reload this page';
+      db.close();
+    });
+    db.addEventListener('close', () => {
+      this.closedReason = 'the browser closed its storage (was site data cleared?); reload this page';
+    });
+  }
+
+  /**
+   * Opens (creating or upgrading as needed) the database `name` of `factory`
+   * (default: the global indexedDB).
+   */
+  static async open(
+    name: string = DEFAULT_DB_NAME,
+    factory?: IDBFactory,
+    options: RecordingStoreOptions = {},
+  ): Promise<RecordingStore> {
+    const idb = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (!idb) {
+      throw new StorageError('this browser offers no IndexedDB storage, so recordings cannot be saved (private browsing can turn it off)');
+    }
+    let request: IDBOpenDBRequest;
+    try {
+      request = idb.open(name, SCHEMA_VERSION);
+    } catch (e) {
+      throw new StorageError(`could not open browser storage (${describeError(e)})`, { cause: e });
+    }
+    request.addEventListener('upgradeneeded', (event) => {
+      const tx = request.transaction;
+      if (!tx) return;
+      const upgrade = wrap(tx) as unknown as UpgradeTransaction;
+      upgrade.done.catch(noop); // a failed upgrade is reported by the open request
+      upgradeSchema(wrap(request.result) as unknown as IDBPDatabase<HindsightDB>, event.oldVersion, event.newVersion ?? SCHEMA_VERSION, upgrade);
+    });
+    let db: IDBPDatabase<HindsightDB>;
+    try {
+      db = (await wrap(request)) as unknown as IDBPDatabase<HindsightDB>;
+    } catch (e) {
+      const cause = request.error ?? e;
+      if ((cause as { name?: unknown } | null)?.name === 'VersionError') {
+        throw new StorageError(
+          `the saved recordings were written by a newer version of Hindsight (storage schema newer than version ${SCHEMA_VERSION}); reload to use it`,
+          { cause },
+        );
+      }
+      throw new StorageError(`could not open browser storage (${describeError(cause)})`, { cause });
+    }
+    return new RecordingStore(db, options);
+  }
+
+  /** Closes the connection; later calls fail. */
+  close(): void {
+    this.closedReason ??= 'the recording store was closed';
+    this.db.close();
+  }
+
+  // -------------------------------------------------------------------------
+  // Writing a recording
+  // -------------------------------------------------------------------------
+
+  /**
+   * Stores a new recording: its metadata and its first log piece (the
+   * header, META and PROG: `RecordingWriter.start`). Returns its id.
+   */
+  async create(recording: NewRecording, firstPiece: Uint8Array): Promise<string> {
+    const fields = checkNewRecording(recording);
+    if (!(firstPiece instanceof Uint8Array)) throw new RangeError('create: firstPiece must be a Uint8Array');
+    let parsed: ParsedRecording;
+    try {
+      parsed = parseRecording(firstPiece);
+    } catch (e) {
+      throw new RangeError(`create: the first piece is not the start of a recording: ${describeError(e)}`);
+    }
+    if (parsed.truncation !== undefined) throw new RangeError(`create: the first piece is cut off: ${parsed.truncation}`);
+    if (parsed.meta.programSha256 !== fields.programSha256) {
+      throw new RangeError(
+        `create: programSha256 is ${fields.programSha256} but the first piece's META says ${parsed.meta.programSha256}`,
+      );
+    }
+    return this.insert(fields, [firstPiece], progressOf(parsed), 'the recording could not be started; nothing was stored');
+  }
+
+  /**
+   * Appends one piece of the recording file (one or more complete chunks, as
+   * RecordingWriter produces them) and, if given, the progress it brings, in
+   * one transaction: both are stored, or (on failure) neither.
+   */
+  async appendLog(id: string, piece: Uint8Array, progress?: RecordingProgress): Promise<void> {
+    checkId(id, 'appendLog');
+    if (!(piece instanceof Uint8Array)) throw new RangeError('appendLog: the piece must be a Uint8Array');
+    const problem = pieceProblem(piece);
+    if (problem) throw new RangeError(`appendLog: ${problem}`);
+    const update = progress === undefined ? undefined : checkProgress(progress, 'appendLog');
+    await this.run(['recordings', 'logChunks'], 'readwrite', (full, cause) => this.stopped(id, full, cause), async (tx, pending) => {
+      const recordings = tx.objectStore('recordings');
+      const info = await recordings.get(id);
+      if (!info) throw new RecordingNotFoundError(id);
+      pending.add(tx.objectStore('logChunks').put({ recordingId: id, seq: info.pieces, bytes: tight(piece) }));
+      info.pieces += 1;
+      info.sizes.log += piece.length;
+      if (update) applyProgress(info, update);
+      pending.add(recordings.put(this.touch(info)));
+      await pending.all();
+    });
+  }
+
+  /** Records how far the recording got (its length in instructions, and how it ended). */
+  async setProgress(id: string, progress: RecordingProgress): Promise<void> {
+    checkId(id, 'setProgress');
+    const update = checkProgress(progress, 'setProgress');
+    await this.update(id, (full, cause) => this.stopped(id, full, cause), (info) => applyProgress(info, update));
+  }
+
+  /**
+   * Writes byte ranges of the recording's snapshot image, whose length becomes
+   * `totalLength`. Only the 64 KiB chunks the ranges touch are rewritten
+   * (plus, when the image shrinks, the one its new end falls in). Bytes no
+   * write ever covered read as zero. All or nothing.
+   */
+  async writeImage(id: string, ranges: ImageRange[], totalLength: number): Promise<void> {
+    checkId(id, 'writeImage');
+    const patches = planImageWrite(ranges, totalLength);
+    const failure = failureOf('the snapshot image was not updated and keeps its previous contents');
+    await this.run(['recordings', 'imageChunks'], 'readwrite', failure, async (tx, pending) => {
+      const recordings = tx.objectStore('recordings');
+      const chunks = tx.objectStore('imageChunks');
+      const info = await recordings.get(id);
+      if (!info) throw new RecordingNotFoundError(id);
+      const oldLength = info.imageLength ?? 0;
+      const olds = await Promise.all(
+        patches.map((patch) => (patch.covered || patch.index >= chunkCount(oldLength) ? undefined : pending.add(chunks.get([id, patch.index])))),
+      );
+      patches.forEach((patch, i) => {
+        pending.add(chunks.put({ recordingId: id, index: patch.index, bytes: applyPatch(patch, olds[i]?.bytes) }));
+      });
+      if (totalLength < oldLength) {
+        // Shrinking: drop the chunks past the new end, and cut the one it falls
+        // in, so that growing again later reads zeros there, not old bytes.
+        const keep = chunkCount(totalLength);
+        pending.add(chunks.delete(IDBKeyRange.bound([id, keep], [id, []])));
+        const last = keep - 1;
+        const size = chunkSize(last, totalLength);
+        if (size > 0 && size < IMAGE_CHUNK_SIZE && !patches.some((p) => p.index === last)) {
+          const old = await pending.add(chunks.get([id, last]));
+          if (old && old.bytes.length > size) pending.add(chunks.put({ ...old, bytes: old.bytes.slice(0, size) }));
+        }
+      }
+      info.imageLength = totalLength;
+      info.sizes.image = totalLength;
+      pending.add(recordings.put(this.touch(info)));
+      await pending.all();
+    });
+  }
+
+  /** The snapshot image, or undefined if the recording has none (or does not exist). */
+  async readImage(id: string): Promise<Uint8Array | undefined> {
+    checkId(id, 'readImage');
+    return this.run(['recordings', 'imageChunks'], 'readonly', failureOf('the snapshot image could not be read'), async (tx) => {
+      const info = await tx.objectStore('recordings').get(id);
+      if (!info || info.imageLength === null) return undefined;
+      const chunks = await tx.objectStore('imageChunks').getAll(recordingRange(id));
+      return assembleImage(chunks, info.imageLength);
+    });
+  }
+
+  /** Replaces the recording's source files (path → text) with `files`. All or nothing. */
+  async putSources(id: string, files: Record<string, string>): Promise<void> {
+    checkId(id, 'putSources');
+    const entries = checkSources(files);
+    const failure = failureOf('the source files were not saved; the previous ones are kept');
+    await this.run(['recordings', 'sources'], 'readwrite', failure, async (tx, pending) => {
+      const recordings = tx.objectStore('recordings');
+      const sources = tx.objectStore('sources');
+      const info = await recordings.get(id);
+      if (!info) throw new RecordingNotFoundError(id);
+      pending.add(sources.delete(recordingRange(id)));
+      let bytes = 0;
+      for (const [path, text] of entries) {
+        pending.add(sources.put({ recordingId: id, path, text }));
+        bytes += utf8Length(text);
+      }
+      info.sizes.sources = bytes;
+      pending.add(recordings.put(this.touch(info)));
+      await pending.all();
+    });
+  }
+
+  /** The recording's source files (path → text): empty if none were saved, undefined if the recording does not exist. */
+  async getSources(id: string): Promise<Record<string, string> | undefined> {
+    checkId(id, 'getSources');
+    return this.run(['recordings', 'sources'], 'readonly', failureOf('the source files could not be read'), async (tx) => {
+      if ((await tx.objectStore('recordings').getKey(id)) === undefined) return undefined;
+      const rows = await tx.objectStore('sources').getAll(recordingRange(id));
+      return Object.fromEntries(rows.map((row) => [row.path, row.text]));
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // The list of recordings
+  // -------------------------------------------------------------------------
+
+  /** Every recording's metadata, newest (by createdAt) first. */
+  async list(): Promise<RecordingInfo[]> {
+    const all = await this.run(['recordings'], 'readonly', failureOf('the list of recordings could not be read'), (tx) =>
+      tx.objectStore('recordings').getAll(),
+    );
+    return all.sort(
+      (a, b) => time(b.createdAt) - time(a.createdAt) || time(b.updatedAt) - time(a.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  }
+
+  /** One recording's metadata, or undefined. */
+  async get(id: string): Promise<RecordingInfo | undefined> {
+    checkId(id, 'get');
+    return this.run(['recordings'], 'readonly', failureOf('the recording could not be read'), (tx) => tx.objectStore('recordings').get(id));
+  }
+
+  async rename(id: string, newName: string): Promise<void> {
+    checkId(id, 'rename');
+    const name = checkName(newName, 'rename');
+    await this.update(id, failureOf('the recording was not renamed'), (info) => {
+      info.name = name;
+    });
+  }
+
+  /** Deletes the recording and all its rows, in one transaction. Returns whether it existed. */
+  async delete(id: string): Promise<boolean> {
+    checkId(id, 'delete');
+    const stores: StoreName[] = ['recordings', 'logChunks', 'imageChunks', 'sources'];
+    return this.run(stores, 'readwrite', failureOf('the recording was not deleted'), async (tx, pending) => {
+      const existed = (await tx.objectStore('recordings').getKey(id)) !== undefined;
+      pending.add(tx.objectStore('recordings').delete(id));
+      pending.add(tx.objectStore('logChunks').delete(recordingRange(id)));
+      pending.add(tx.objectStore('imageChunks').delete(recordingRange(id)));
+      pending.add(tx.objectStore('sources').delete(recordingRange(id)));
+      await pending.all();
+      return existed;
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Files
+  // -------------------------------------------------------------------------
+
+  /**
+   * The recording as a .hsr file: its log pieces concatenated, byte for byte.
+   * With `includeImage`, the stored snapshot image (if any) is added as the
+   * SNAP chunk. Source files have no place in the format; see getSources.
+   */
+  async exportFile(id: string, options: ExportOptions = {}): Promise<Uint8Array> {
+    checkId(id, 'exportFile');
+    const stores: StoreName[] = ['recordings', 'logChunks', 'imageChunks'];
+    const { info, pieces, image } = await this.run(stores, 'readonly', failureOf('the recording could not be read'), async (tx) => {
+      const info = await tx.objectStore('recordings').get(id);
+      if (!info) throw new RecordingNotFoundError(id);
+      const pieces = await tx.objectStore('logChunks').getAll(recordingRange(id));
+      const image =
+        options.includeImage && info.imageLength !== null
+          ? assembleImage(await tx.objectStore('imageChunks').getAll(recordingRange(id)), info.imageLength)
+          : undefined;
+      return { info, pieces, image };
+    });
+    if (pieces.length !== info.pieces || pieces.some((row, i) => row.seq !== i)) {
+      throw new StorageError(
+        `the stored recording ${JSON.stringify(info.name)} is damaged: ${info.pieces} pieces of its file were saved but ${pieces.length} are present`,
+      );
+    }
+    const log = concat(pieces.map((row) => row.bytes));
+    return image ? withSnapshot(log, image) : log;
+  }
+
+  /**
+   * Stores a recording file. The codec reads it first: a file it refuses
+   * (bad checksum, newer version, program hash mismatch, ...) is refused
+   * with its RecordingError, unchanged, and nothing is stored. A cut-off
+   * file is stored up to its last complete chunk, as the codec reads it.
+   * Returns the new recording's id.
+   */
+  async importFile(bytes: Uint8Array, name?: string): Promise<string> {
+    if (!(bytes instanceof Uint8Array)) throw new RangeError('importFile: bytes must be a Uint8Array');
+    const displayName = name === undefined ? undefined : checkName(name, 'importFile');
+    const parsed = parseRecording(bytes);
+    const fields = {
+      name: displayName ?? (parsed.meta.name || 'recording'),
+      programName: parsed.meta.name,
+      programSha256: parsed.meta.programSha256,
+      createdAt: isoOrAsIs(parsed.meta.createdAt),
+    };
+    const pieces = splitIntoPieces(bytes, parsed.validLength);
+    return this.insert(fields, pieces, progressOf(parsed), 'the recording was not imported; nothing was stored');
+  }
+
+  // -------------------------------------------------------------------------
+  // Space
+  // -------------------------------------------------------------------------
+
+  async usage(): Promise<StorageUsage> {
+    const perRecording = (await this.list()).map((info) => ({ id: info.id, bytes: info.sizes.total }));
+    const total = perRecording.reduce((n, r) => n + r.bytes, 0);
+    let estimate: StorageUsage['estimate'];
+    if (this.storage?.estimate) {
+      try {
+        const e = await this.storage.estimate();
+        if (typeof e.usage === 'number' && typeof e.quota === 'number') estimate = { usage: e.usage, quota: e.quota };
+      } catch {
+        // The browser's estimate is a nicety; the per-recording figures stand without it.
+      }
+    }
+    return estimate ? { perRecording, total, estimate } : { perRecording, total };
+  }
+
+  /**
+   * Asks the browser not to evict this site's storage under pressure.
+   * Returns whether it agreed, or undefined if the browser has no such request.
+   */
+  async requestPersistence(): Promise<boolean | undefined> {
+    if (!this.storage?.persist) return undefined;
+    try {
+      return await this.storage.persist();
+    } catch {
+      return false;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Internals
+  // -------------------------------------------------------------------------
+
+  private touch(info: RecordingInfo): RecordingInfo {
+    info.updatedAt = this.now().toISOString();
+    info.sizes.total = info.sizes.log + info.sizes.image + info.sizes.sources;
+    return info;
+  }
+
+  private async insert(
+    fields: Pick<RecordingInfo, 'name' | 'programName' | 'programSha256' | 'createdAt'>,
+    pieces: Uint8Array[],
+    progress: Required<NormalizedProgress>,
+    whenFailed: string,
+  ): Promise<string> {
+    const id = newId();
+    const log = pieces.reduce((n, p) => n + p.length, 0);
+    const info: RecordingInfo = {
+      id,
+      ...fields,
+      updatedAt: '',
+      length: progress.length,
+      ended: progress.ended,
+      pieces: pieces.length,
+      imageLength: null,
+      sizes: { log, image: 0, sources: 0, total: 0 },
+    };
+    await this.run(['recordings', 'logChunks'], 'readwrite', failureOf(whenFailed), async (tx, pending) => {
+      pending.add(tx.objectStore('recordings').add(this.touch(info)));
+      const logChunks = tx.objectStore('logChunks');
+      pieces.forEach((piece, seq) => pending.add(logChunks.put({ recordingId: id, seq, bytes: tight(piece) })));
+      await pending.all();
+    });
+    return id;
+  }
+
+  /** Read-modify-write of one recording's metadata. */
+  private async update(id: string, failure: Failure, change: (info: RecordingInfo) => void): Promise<void> {
+    await this.run(['recordings'], 'readwrite', failure, async (tx) => {
+      const recordings = tx.objectStore('recordings');
+      const info = await recordings.get(id);
+      if (!info) throw new RecordingNotFoundError(id);
+      change(info);
+      await recordings.put(this.touch(info));
+    });
+  }
+
+  /** The error for a failed write to a recording in progress: says where the stored recording stops. */
+  private async stopped(id: string, full: boolean, cause: unknown): Promise<StorageError> {
+    let at = 'its last saved point';
+    try {
+      const info = await this.get(id);
+      if (info) at = `icount ${info.length}`;
+    } catch {
+      // Keep the vaguer wording.
+    }
+    return full
+      ? new StorageFullError(`browser storage is full: the recording was stopped at ${at} and keeps everything written before`, { cause })
+      : new StorageError(
+          `browser storage failed (${describeError(cause)}): the recording was stopped at ${at} and keeps everything written before`,
+          { cause },
+        );
+  }
+
+  /**
+   * Runs `body` in one transaction. If anything fails, the transaction is
+   * aborted (so none of its writes is stored) before the error is thrown:
+   * the store's own errors (a missing recording, bad arguments) as they are,
+   * the browser's as a StorageError (StorageFullError for the quota) built
+   * by `failure`.
+   */
+  private async run<S extends StoreName[], M extends IDBTransactionMode, T>(
+    stores: S,
+    mode: M,
+    failure: Failure,
+    body: (tx: Tx<S, M>, pending: Pending) => Promise<T>,
+  ): Promise<T> {
+    let tx: Tx<S, M>;
+    try {
+      tx = this.db.transaction(stores, mode);
+    } catch (e) {
+      throw this.closedReason ? new StorageError(this.closedReason, { cause: e }) : await failure(isQuotaError(e), e);
+    }
+    const done = tx.done;
+    done.catch(noop);
+    try {
+      const result = await body(tx, new Pending());
+      await done;
+      return result;
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished (committed or aborted by the browser).
+      }
+      await done.catch(noop);
+      if (e instanceof StorageError || e instanceof RangeError) throw e;
+      if (this.closedReason) throw new StorageError(this.closedReason, { cause: e });
+      const txError = (tx as unknown as { error?: unknown }).error;
+      const full = isQuotaError(e) || isQuotaError(txError);
+      throw await failure(full, full && !isQuotaError(e) ? txError : e);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+interface NormalizedProgress {
+  length: string;
+  ended?: RecordingEnded | null;
+}
+
+function failureOf(whenFailed: string): Failure {
+  return (full, cause) =>
+    full
+      ? new StorageFullError(`browser storage is full: ${whenFailed}`, { cause })
+      : new StorageError(`browser storage failed (${describeError(cause)}): ${whenFailed}`, { cause });
+}
+
+function defaultStorageManager(): StorageManagerLike | undefined {
+  const nav = (globalThis as { navigator?: { storage?: StorageManagerLike } }).navigator;
+  return nav?.storage ?? undefined;
+}
+
+function checkId(id: unknown, op: string): void {
+  if (typeof id !== 'string' || id === '') throw new RangeError(`${op}: the recording id must be a non-empty string`);
+}
+
+function checkName(name: unknown, op: string): string {
+  if (typeof name !== 'string' || name.trim() === '') throw new RangeError(`${op}: a recording's name must be a non-empty string`);
+  return name;
+}
+
+function checkNewRecording(r: NewRecording): Pick<RecordingInfo, 'name' | 'programName' | 'programSha256' | 'createdAt'> {
+  if (typeof r !== 'object' || r === null) throw new RangeError('create: the recording must be an object');
+  const name = checkName(r.name, 'create');
+  if (typeof r.programName !== 'string') throw new RangeError('create: programName must be a string');
+  if (typeof r.programSha256 !== 'string' || !SHA256_HEX.test(r.programSha256)) {
+    throw new RangeError('create: programSha256 must be 64 lowercase hex digits');
+  }
+  const created = r.createdAt instanceof Date ? r.createdAt : typeof r.createdAt === 'string' ? new Date(r.createdAt) : undefined;
+  if (!created || Number.isNaN(created.getTime())) throw new RangeError('create: createdAt must be a Date or an ISO 8601 date-time');
+  return { name, programName: r.programName, programSha256: r.programSha256, createdAt: created.toISOString() };
+}
+
+function checkProgress(progress: RecordingProgress, op: string): NormalizedProgress {
+  if (typeof progress !== 'object' || progress === null) throw new RangeError(`${op}: progress must be an object`);
+  const { length, ended } = progress;
+  let decimal: string;
+  if (typeof length === 'bigint' && length >= 0n && length <= MAX_U64) decimal = length.toString();
+  else if (typeof length === 'number' && Number.isSafeInteger(length) && length >= 0) decimal = String(length);
+  else if (typeof length === 'string' && DECIMAL.test(length) && length.length <= 20 && BigInt(length) <= MAX_U64) decimal = length;
+  else throw new RangeError(`${op}: length must be an instruction count from 0 to 2^64-1, not ${String(length)}`);
+  if (ended === undefined) return { length: decimal };
+  if (ended === null) return { length: decimal, ended: null };
+  if (typeof ended !== 'object' || typeof ended.reason !== 'string') throw new RangeError(`${op}: ended.reason must be a string`);
+  if (ended.exitCode !== undefined && !Number.isSafeInteger(ended.exitCode)) throw new RangeError(`${op}: ended.exitCode must be a whole number`);
+  return {
+    length: decimal,
+    ended: { reason: ended.reason, ...(ended.exitCode !== undefined ? { exitCode: ended.exitCode } : {}) },
+  };
+}
+
+function applyProgress(info: RecordingInfo, progress: NormalizedProgress): void {
+  info.length = progress.length;
+  if (progress.ended !== undefined) info.ended = progress.ended;
+}
+
+function checkSources(files: Record<string, string>): [string, string][] {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    throw new RangeError('putSources: files must be an object mapping paths to texts');
+  }
+  const entries = Object.entries(files);
+  for (const [path, text] of entries) {
+    if (path === '') throw new RangeError('putSources: a file path must not be empty');
+    if (typeof text !== 'string') throw new RangeError(`putSources: the text of ${JSON.stringify(path)} must be a string`);
+  }
+  return entries;
+}
+
+/** Length and end of a parsed (prefix of a) recording. */
+function progressOf(parsed: ParsedRecording): Required<NormalizedProgress> {
+  const last = parsed.events.length ? parsed.events[parsed.events.length - 1].icount : 0n;
+  if (!parsed.end) return { length: last.toString(), ended: null };
+  const { icount, reason, exitCode } = parsed.end;
+  return { length: icount.toString(), ended: { reason, ...(exitCode !== undefined ? { exitCode } : {}) } };
+}
+
+/** The log with the image added as its SNAP chunk, before END if there is one. */
+function withSnapshot(log: Uint8Array, image: Uint8Array): Uint8Array {
+  const spans = chunkSpans(log);
+  if (spans.some((span) => span.type === 'SNAP')) {
+    throw new StorageError('this recording file already holds a snapshot (SNAP chunk), so its stored image cannot be embedded as well');
+  }
+  const end = spans.find((span) => span.type === 'END ');
+  const at = end ? end.offset : log.length;
+  return concat([log.subarray(0, at), RecordingWriter.snapshot(image), log.subarray(at)]);
+}
+
+/**
+ * The bytes to store: a structured clone of a view copies its whole buffer,
+ * so a view into a larger buffer (e.g. a piece of an imported file) is
+ * copied out first.
+ */
+function tight(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? bytes
+    : bytes.slice();
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3; // BMP, or a lone surrogate (encoded as U+FFFD)
+  }
+  return n;
+}
+
+function time(iso: string): number {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? 0 : t;
+}
+
+/** An ISO date-time in the UTC form Date produces, or the text unchanged if Date cannot read it (e.g. a leap second). */
+function isoOrAsIs(text: string): string {
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? text : new Date(t).toISOString();
+}
+
+function newId(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
