@@ -2,6 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runHindsight, runQemu, tempDir, EXAMPLES_DIR } from '../support/qemu';
 
 let dir: string;
@@ -122,5 +123,24 @@ describe('hindsight debug', () => {
     expect(motions[1]).toMatch(/^\[3\] /);
     expect(motions[2]).toMatch(/^\[0\] .*no more reverse-execution history/);
     expect(r.status).toBe(0);
+  });
+});
+
+describe('hindsight snapshots', () => {
+  it('writes a qcow2 image qemu-img accepts, and --embed makes debug open without replaying', () => {
+    const file = join(dir, 'timer-snap.hsr');
+    runHindsight(['record', 'timer.elf', '-o', file], { cwd: EXAMPLES_DIR });
+    const image = join(dir, 'timer.qcow2');
+    const r = runHindsight(['snapshots', file, '-o', image, '--embed'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.output).toMatch(/^\d+ snapshots, \d+ bytes written to /);
+    const check = spawnSync('qemu-img', ['check', image], { encoding: 'utf8' });
+    expect(check.stdout).toContain('No errors were found on the image.');
+    const info = JSON.parse(runHindsight(['info', file, '--json'], { cwd: dir }).output);
+    expect(info.snapshotImageBytes).toBeGreaterThan(0);
+    const d = runHindsight(['debug', file], { cwd: dir, stdin: 'info replay\nquit\n' });
+    expect(d.output).toMatch(/icount 0 of \d+ .*, [1-9]\d* snapshots/);
+    expect(d.stderr).toBe('');
+    expect(runHindsight(['replay', file], { cwd: dir }).status).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 // prints one line after every motion: icount, pc and symbol, instruction, why it stopped.
 import { createInterface } from 'node:readline';
 import { Timeline, ReplayDivergence, TimelineError, type MotionResult } from '../replay/timeline';
+import { SnapshotImageError } from '../replay/snapshot-image';
 import { disassemble } from '../engine/disassembler';
 import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
 import { loadCoreWasm } from './node-host';
@@ -30,7 +31,15 @@ export async function cmdDebug(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {});
   if (args.positional.length !== 1) throw new UsageError('debug needs one recording: hindsight debug <file.hsr>');
   const path = args.positional[0];
-  const timeline = await Timeline.replay(loadCoreWasm(), loadRecording(path));
+  const recording = loadRecording(path);
+  let timeline: Timeline;
+  try {
+    timeline = await Timeline.replay(loadCoreWasm(), recording);
+  } catch (e) {
+    if (!(e instanceof SnapshotImageError)) throw e;
+    process.stderr.write(`hindsight: ${path}: ignoring its snapshot image: ${e.message}\n`);
+    timeline = await Timeline.replay(loadCoreWasm(), recording, { useSnapshotImage: false });
+  }
   const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'));
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });

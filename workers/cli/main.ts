@@ -1,6 +1,6 @@
 // The `hindsight` command: the engine, hosted in Node.
 import { readFileSync, writeSync, openSync, closeSync } from 'node:fs';
-import { cmdRecord, cmdReplay, cmdInfo } from './record-replay';
+import { cmdRecord, cmdReplay, cmdInfo, cmdSnapshots } from './record-replay';
 import { cmdDebug } from './debug';
 import { writeAll, CliFailure, EXIT } from './output';
 import { Machine, type Stop } from '../engine/machine';
@@ -19,7 +19,11 @@ Usage:
   hindsight record <prog.elf> -o <file.hsr>   run it and record everything it received [--stdin FILE] [--ram MiB] [--max-insns N] [--stats]
   hindsight replay <file.hsr> [--stats]       replay a recording: same output, same exit status, checked as it goes
   hindsight info <file.hsr> [--json]          what a recording holds
+  hindsight snapshots <file.hsr> -o <image.qcow2> [--embed]
+                                              write the recording's snapshots as a qcow2 image (qemu-img reads it);
+                                              --embed stores the image in the recording, so opening it needs no replay
   hindsight debug <file.hsr>                  travel through a recording at a prompt (reads commands from stdin)
+  hindsight gdbserver <file.hsr|prog.elf>     serve GDB's remote protocol with reverse execution [--port N] [--host ADDR]
 
 Options for run:
   --ram MiB          guest RAM size (default ${DEFAULT_RAM_MIB}, up to ${MAX_RAM_MIB})
@@ -130,7 +134,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'record': return await cmdRecord(rest);
       case 'replay': return await cmdReplay(rest);
       case 'info': return cmdInfo(rest);
+      case 'snapshots': return await cmdSnapshots(rest);
       case 'debug': return await cmdDebug(rest);
+      case 'gdbserver': return await (await import('./gdbserver')).cmdGdbserver(rest);
       default: throw new UsageError(`unknown command "${command}" (try hindsight --help)`);
     }
   } catch (e) {

@@ -1,5 +1,7 @@
 // `hindsight record`, `hindsight replay` and `hindsight info`.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { RecordingWriter } from '../formats/recording';
+import { exportSnapshotImage } from '../replay/snapshot-image';
 import { basename } from 'node:path';
 import { Timeline, ReplayDivergence, type MotionResult } from '../replay/timeline';
 import { BufferedInput, type HostInput } from '../engine/host-input';
@@ -148,4 +150,41 @@ function statusFor(result: MotionResult, timeline: Timeline, limitFlag: string):
       process.stderr.write(`hindsight: ${result.message ?? result.reason} ${where}\n`);
       return EXIT.guestFatal;
   }
+}
+
+/**
+ * `hindsight snapshots <file.hsr> -o <image.qcow2> [--embed]`: replays the
+ * recording once, then writes its snapshots as a qcow2 image, and/or embeds
+ * the image in the recording (a SNAP chunk) so opening it need not replay.
+ */
+export async function cmdSnapshots(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { '-o': { value: true }, '--output': { value: true }, '--embed': { value: false } });
+  if (args.positional.length !== 1) throw new UsageError('snapshots needs one recording: hindsight snapshots <file.hsr> -o <image.qcow2> [--embed]');
+  const out = (args.flags.get('-o') ?? args.flags.get('--output')) as string | undefined;
+  const embed = args.flags.has('--embed');
+  if (typeof out !== 'string' && !embed) throw new UsageError('snapshots needs -o <image.qcow2>, --embed, or both');
+  const path = args.positional[0];
+  const recording = loadRecording(path);
+  const timeline = await Timeline.replay(loadCoreWasm(), recording, { useSnapshotImage: false });
+  try {
+    await timeline.continue();
+  } catch (e) {
+    if (e instanceof ReplayDivergence) throw new CliFailure(EXIT.divergence, `${path}: ${e.message}`);
+    throw e;
+  }
+  const image = exportSnapshotImage(timeline);
+  if (typeof out === 'string') writeFileSync(out, image);
+  if (embed) {
+    const bytes = readFileSync(path);
+    const pieces: Uint8Array[] = [RecordingWriter.start(recording.meta, recording.program), RecordingWriter.events(recording.events)];
+    if (recording.sources) pieces.push(RecordingWriter.sources(recording.sources));
+    pieces.push(RecordingWriter.snapshot(image));
+    if (recording.end) pieces.push(RecordingWriter.end(recording.end));
+    const whole = Buffer.concat(pieces);
+    writeFileSync(path, whole);
+    process.stderr.write(`hindsight: embedded a ${image.length}-byte snapshot image in ${path} (${bytes.length} -> ${whole.length} bytes)\n`);
+  }
+  const count = timeline.snapshots.list().filter((s) => s.icount === 0n || timeline.hasDigestAt(s.icount)).length;
+  process.stdout.write(`${count} snapshots, ${image.length} bytes${typeof out === 'string' ? ` written to ${out}` : ''}\n`);
+  return 0;
 }

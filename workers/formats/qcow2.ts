@@ -764,6 +764,34 @@ export class Qcow2Image {
     return out;
   }
 
+  /**
+   * Guest clusters whose contents may differ between two snapshots: those
+   * whose mapping differs (clusters shared through copy-on-write are equal).
+   * `from` undefined means an all-zero disk. Cheap: it compares tables, not data.
+   */
+  changedClusters(from: Qcow2SnapshotInfo | undefined, to: Qcow2SnapshotInfo | 'active'): number[] {
+    const b = this.view(to);
+    if (from === undefined) return this.allocatedClusters(to);
+    const a = this.view(from);
+    const diskClusters = ceilDiv(Math.max(a.diskSize, b.diskSize), this.clusterSize);
+    const n = this.img.l2Entries;
+    const out: number[] = [];
+    const tables = Math.max(a.l1.length, b.l1.length);
+    for (let i = 0; i < tables && i * n < diskClusters; i++) {
+      const la = i < a.l1.length ? a.l1[i] : 0;
+      const lb = i < b.l1.length ? b.l1[i] : 0;
+      if (la === lb) continue; // the same L2 table: nothing differs in this range
+      const ta = la !== 0 ? this.img.l2Tables.get(la) : undefined;
+      const tb = lb !== 0 ? this.img.l2Tables.get(lb) : undefined;
+      for (let j = 0; j < n && i * n + j < diskClusters; j++) {
+        const ha = ta ? Math.max(ta[j], 0) : 0;
+        const hb = tb ? Math.max(tb[j], 0) : 0;
+        if (ha !== hb) out.push(i * n + j);
+      }
+    }
+    return out;
+  }
+
   /** The snapshot's VM state (empty if it has none). */
   readVmState(snapshot: Qcow2SnapshotInfo): Uint8Array {
     const r = this.record(snapshot);

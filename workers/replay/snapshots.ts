@@ -13,6 +13,8 @@ export interface Snapshot {
   pages: Map<number, Uint8Array>;
   /** 64-byte code blocks executed since the snapshot before (a superset is fine: used to skip work). */
   execBlocks: Set<number>;
+  /** False for snapshots loaded from an image: which code ran before them is unknown. */
+  execKnown: boolean;
   /** Bytes this snapshot holds (pages + state). */
   bytes: number;
 }
@@ -99,6 +101,20 @@ export class SnapshotStore {
     return snap;
   }
 
+  /**
+   * Adds a snapshot that comes from elsewhere (a snapshot image), after every
+   * snapshot already here: `pages` must hold every page that changed since
+   * the last snapshot in the store. Not thinned: the caller loads a whole image.
+   */
+  append(icount: bigint, state: MachineState, pages: Map<number, Uint8Array>): Snapshot {
+    const last = this.snaps[this.snaps.length - 1];
+    if (last && icount <= last.icount) throw new Error(`snapshots must be appended in icount order (${icount} after ${last.icount})`);
+    const snap: Snapshot = { icount, state, pages, execBlocks: new Set(), execKnown: false, bytes: pages.size * PAGE_SIZE + STATE_OVERHEAD };
+    this.snaps.push(snap);
+    this.totalBytes += snap.bytes;
+    return snap;
+  }
+
   /** The memory digest must see every page written since the last call: feed it the dirty pages. */
   updateMemoryDigest(): void {
     for (const p of this.dirtyPages()) this.memory.update(p);
@@ -156,7 +172,7 @@ export class SnapshotStore {
   }
 
   private make(icount: bigint, pages: Map<number, Uint8Array>): Snapshot {
-    return { icount, state: this.machine.captureState(), pages, execBlocks: new Set(), bytes: pages.size * PAGE_SIZE + STATE_OVERHEAD };
+    return { icount, state: this.machine.captureState(), pages, execBlocks: new Set(), execKnown: true, bytes: pages.size * PAGE_SIZE + STATE_OVERHEAD };
   }
 
   /** Index of the first snapshot with icount > `icount`. */
@@ -199,6 +215,7 @@ export class SnapshotStore {
       if (!next.pages.has(p)) { next.pages.set(p, c); next.bytes += PAGE_SIZE; this.totalBytes += PAGE_SIZE; }
     }
     for (const b of gone.execBlocks) next.execBlocks.add(b);
+    next.execKnown = next.execKnown && gone.execKnown;
     this.snaps.splice(i, 1);
     this.totalBytes -= gone.bytes;
   }

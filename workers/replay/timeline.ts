@@ -13,6 +13,7 @@ import { sha256Hex } from '../formats/sha256';
 import { RAM_BASE } from '../engine/memory-map';
 import { computeDigest, decodeDigest, describeDifference, digestHex, encodeDigest, MemoryDigest, PAGE_SIZE } from './digest';
 import { SnapshotStore, type SnapshotStats } from './snapshots';
+import { readSnapshotImage, SnapshotImageError } from './snapshot-image';
 
 export type TimelineMode = 'record' | 'replay';
 
@@ -60,6 +61,8 @@ export interface TimelineInfo {
 export interface TimelineOptions {
   /** Snapshot memory budget in bytes (default 512 MiB). */
   budgetBytes?: number;
+  /** Replay: load the recording's snapshot image, if it has one, so seeks need not replay from the start (default true). */
+  useSnapshotImage?: boolean;
   /** Instructions between periodic snapshots and digests (default 2^23). */
   checkpointInterval?: bigint;
 }
@@ -154,6 +157,7 @@ export class Timeline {
     const last = recording.events.length ? recording.events[recording.events.length - 1].icount : 0n;
     t.logLength = recording.end ? recording.end.icount : last;
     t.checkpoint(); // checks the digest at icount 0: a log from another program fails here
+    if (recording.snapshot && options.useSnapshotImage !== false) t.loadSnapshotImage(recording.snapshot);
     return t;
   }
 
@@ -178,6 +182,39 @@ export class Timeline {
     for (const p of loaded) timeline.memory.update(p);
     timeline.snapshots.takeInitial(loaded);
     return timeline;
+  }
+
+  /** Whether the log holds a state digest for this icount (snapshot images only carry such points). */
+  hasDigestAt(icount: bigint): boolean {
+    return this.digestEvents.has(icount);
+  }
+
+  /**
+   * Loads the snapshots of a snapshot image into a freshly opened replay,
+   * checking each one against the log's digest at its icount: an image that
+   * does not belong to this recording is refused. Returns how many it loaded.
+   * Throws SnapshotImageError; the Timeline should then be discarded.
+   */
+  loadSnapshotImage(image: Uint8Array): number {
+    if (this.mode !== 'replay' || this.icount !== 0n || this.snapshots.stats().count !== 1) {
+      throw new TimelineError('a snapshot image can only be loaded into a recording just opened for replay');
+    }
+    const coreLength = this.machine.captureState().core.length;
+    let loaded = 0;
+    for (const { icount, state, pages } of readSnapshotImage(image, this.machine.ramBytes, coreLength)) {
+      if (icount === 0n || icount > this.logLength) continue;
+      const logged = this.digestEvents.get(icount);
+      if (!logged) throw new SnapshotImageError(`snapshot image: the recording has no state digest at icount ${icount} to check its snapshot against`);
+      const snap = this.snapshots.append(icount, state, pages);
+      this.snapshots.restore(snap);
+      const expected = decodeDigest(logged.digest);
+      const problem = expected ? describeDifference(expected, computeDigest(this.machine, this.memory)) : 'malformed digest';
+      if (problem) throw new SnapshotImageError(`snapshot image: its snapshot at icount ${icount} does not match the recording (${problem})`);
+      if (icount > this.checkpointedTo) this.checkpointedTo = icount;
+      loaded++;
+    }
+    this.snapshots.restore(this.snapshots.atOrBefore(0n));
+    return loaded;
   }
 
   // ---- information ----
@@ -459,6 +496,7 @@ export class Timeline {
     let writtenPages: Iterable<number>;
     const next = this.snapshots.next(snap);
     if (next && next.icount === segEnd) {
+      if (!next.execKnown) return false;
       execBlocks = next.execBlocks;
       writtenPages = next.pages.keys();
     } else if (this.snapshots.baseSnapshot === snap && this.icount === segEnd) {
