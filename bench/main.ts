@@ -11,6 +11,7 @@ import { Machine } from '../workers/engine/machine';
 import { BufferedInput } from '../workers/engine/host-input';
 import { Timeline } from '../workers/replay/timeline';
 import { RecordingWriter, parseRecording } from '../workers/formats/recording';
+import { exportSnapshotImage } from '../workers/replay/snapshot-image';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const examples = join(root, 'public/examples');
@@ -114,6 +115,28 @@ async function main(): Promise<void> {
   tl.deleteTrap(bp.id);
   const final = tl.snapshots.stats();
   console.log(`  snapshots at the end       ${final.count}, ${(final.bytes / 1048576).toFixed(1)} MiB`);
+
+  console.log('\nSnapshot images (qcow2) of the same recording');
+  const fresh = await Timeline.replay(wasm, parseRecording(file));
+  await fresh.continue();
+  const e0 = now();
+  const image = exportSnapshotImage(fresh);
+  const exportMs = now() - e0;
+  const count = fresh.snapshots.list().filter((x) => x.icount === 0n || fresh.hasDigestAt(x.icount)).length;
+  console.log(`  image                      ${(image.length / 1048576).toFixed(1)} MiB for ${count} snapshots: ${(image.length / count / 1024).toFixed(0)} KiB per snapshot`);
+  console.log(`  writing it                 ${fmtMs(exportMs)} in all, ${fmtMs(exportMs / count)} per snapshot`);
+  const parsed = parseRecording(file);
+  const withImage = concat([RecordingWriter.start(parsed.meta, program), RecordingWriter.events(parsed.events),
+    RecordingWriter.snapshot(image), RecordingWriter.end(parsed.end!)]);
+  const o0 = now();
+  const opened = await Timeline.replay(wasm, parseRecording(withImage));
+  opened.seek(opened.length - 1n);
+  const openWith = now() - o0;
+  const o1 = now();
+  const plain = await Timeline.replay(wasm, parseRecording(file), { useSnapshotImage: false });
+  plain.seek(plain.length - 1n);
+  const openWithout = now() - o1;
+  console.log(`  open a recording and show its last instruction: with the image ${fmtMs(openWith)}, without ${fmtMs(openWithout)}`);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

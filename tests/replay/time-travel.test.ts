@@ -166,3 +166,16 @@ describe('step over calls, both ways', () => {
     expect(t.pc).toBe(before);
   });
 });
+
+describe('first pass by seeking', () => {
+  it('seeking far ahead on a fresh replay checks every digest on the way, like continue does', async () => {
+    // Seeks leave snapshots between checkpoints; the memory digest must still see every page written.
+    const rec = await recordExample('corruption', '', { checkpointInterval: 1n << 12n });
+    const t = await openReplay(rec.file, { checkpointInterval: 1n << 12n });
+    t.seek(t.length - 1n);
+    expect(t.icount).toBe(t.length - 1n);
+    t.seek(5n);
+    t.seek(t.length);
+    expect(t.icount).toBe(t.length);
+  });
+});

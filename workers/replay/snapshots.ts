@@ -88,7 +88,12 @@ export class SnapshotStore {
     if (existing) { this.rebase(existing); return existing; }
     const ram = this.machine.ramView();
     const pages = new Map<number, Uint8Array>();
-    for (const p of this.dirtyPages()) pages.set(p, ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+    const dirty = this.dirtyPages();
+    for (const p of dirty) {
+      pages.set(p, ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+      // The bitmap is cleared below: the memory digest must see these pages first.
+      this.memory.update(p);
+    }
     const snap = this.make(icount, pages);
     snap.execBlocks = this.executedBlocks();
     const i = this.indexAfter(icount);
