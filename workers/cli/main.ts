@@ -23,6 +23,7 @@ Usage:
                                               write the recording's snapshots as a qcow2 image (qemu-img reads it);
                                               --embed stores the image in the recording, so opening it needs no replay
   hindsight debug <file.hsr>                  travel through a recording at a prompt (reads commands from stdin)
+  hindsight gdbserver <file.hsr|prog.elf>     serve GDB's remote protocol with reverse execution [--port N] [--host ADDR]
 
 Options for run:
   --ram MiB          guest RAM size (default ${DEFAULT_RAM_MIB}, up to ${MAX_RAM_MIB})
@@ -135,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'info': return cmdInfo(rest);
       case 'snapshots': return await cmdSnapshots(rest);
       case 'debug': return await cmdDebug(rest);
+      case 'gdbserver': return await (await import('./gdbserver')).cmdGdbserver(rest);
       default: throw new UsageError(`unknown command "${command}" (try hindsight --help)`);
     }
   } catch (e) {

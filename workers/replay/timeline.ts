@@ -342,7 +342,8 @@ export class Timeline {
     if (n < 1n) throw new TimelineError('reverse-stepi needs a count of 1 or more');
     if (this.icount === 0n) return this.result('start');
     const target = this.icount - n;
-    if (target <= 0n) { this.travelTo(0n); return this.result('start'); }
+    // Landing exactly on icount 0 is a step; wanting to go further back is the start of history.
+    if (target < 0n) { this.travelTo(0n); return this.result('start'); }
     this.travelTo(target);
     return this.result('step');
   }
@@ -435,6 +436,7 @@ export class Timeline {
     let target = this.mode === 'replay' || this.endInfo ? this.length : (options.limit !== undefined ? start + options.limit : 1n << 62n);
     if (this.replayBreakAt !== undefined && this.replayBreakAt > start && this.replayBreakAt < target) target = this.replayBreakAt;
     if (start >= target && (this.mode === 'replay' || this.endInfo)) return this.atEnd();
+    if (options.signal?.aborted) return this.result('cancelled');
     this.machine.setResumeOverBreakpoint(true); // continuing from a breakpoint executes it without stopping
     let stop: MotionResult | undefined;
     while (!stop) {
