@@ -8,7 +8,7 @@ import {
   pc, icount, idleSkip, priv, mstatus, mip, mie, halted, timerDeadline, sliceEnd, stopReason, faulted,
   fetchLimit, dataLimit, breakpointCount, execMap, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
-  STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE,
+  STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
   trapLoopCount,
 } from './state';
@@ -665,12 +665,20 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
 
 export const RUN_SKIP_BREAKPOINT: u32 = 1;
 export const RUN_SINGLE_ATTEMPT: u32 = 2;
+/** Stop at the first instruction boundary where pc is outside [stepRangeLo, stepRangeHi): source-line stepping. */
+export const RUN_IN_RANGE: u32 = 4;
+
+export let stepRangeLo: u64 = 0;
+export let stepRangeHi: u64 = 0;
+export function setStepRange(lo: u64, hi: u64): void { stepRangeLo = lo; stepRangeHi = hi; }
 
 export function run(budget: u64, flags: u32): i32 {
   stopReason = STOP_NONE;
   const end = icount + budget;
   skipBreakpointIcount = (flags & RUN_SKIP_BREAKPOINT) != 0 ? icount : NEVER;
   const singleAttempt = (flags & RUN_SINGLE_ATTEMPT) != 0;
+  // Range stepping runs one instruction per slice: the range is checked at every boundary, in wasm.
+  const inRange = (flags & RUN_IN_RANGE) != 0;
   trapLoopCount = 0;
   while (true) {
     // Instruction boundary: timers, interrupts, idle.
@@ -693,13 +701,14 @@ export function run(budget: u64, flags: u32): i32 {
         return STOP_IDLE;
       }
     }
+    if (inRange && (pc < stepRangeLo || pc >= stepRangeHi)) return STOP_LEFT_RANGE;
     if (icount >= end) return STOP_BUDGET;
     let limit = end;
     if (timerDeadline != NEVER) {
       const due = timerDeadline - idleSkip;
       if (due < limit) limit = due;
     }
-    sliceEnd = singleAttempt ? icount + 1 : limit;
+    sliceEnd = singleAttempt || inRange ? icount + 1 : limit;
     attemptPc = pc;
     attemptIcount = icount;
     interpret();

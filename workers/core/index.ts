@@ -3,7 +3,7 @@
 import * as L from './layout';
 import * as S from './state';
 import { buildCompressedTable } from './compressed';
-import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted, attemptPc, attemptIcount } from './cpu';
+import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted, attemptPc, attemptIcount, setStepRange as setRange } from './cpu';
 import { csrRead, csrWrite, csrIllegal } from './csr';
 import { updateFastPath } from './trap';
 import { uartReceive as pushRx } from './bus';
@@ -92,9 +92,11 @@ export function reset(): void {
   updateFastPath();
 }
 
-/** flags: 1 = ignore a breakpoint at the current pc (resuming from it), 2 = stop after one instruction attempt. */
+/** flags: 1 = ignore a breakpoint at the current pc (resuming from it), 2 = stop after one instruction attempt, 4 = stop when pc leaves the step range. */
 export function run(budget: u64, flags: u32): i32 { return runLoop(budget, flags); }
 export function lastFetchFaulted(): bool { return fetchFaulted; }
+/** The address range for run flag 4 (stop when pc leaves [lo, hi)). */
+export function setStepRange(lo: u64, hi: u64): void { setRange(lo, hi); }
 export function lastAttemptPc(): u64 { return attemptPc; }
 export function lastAttemptIcount(): u64 { return attemptIcount; }
 export function completeHostCall(): void { retireHostCall(); }

@@ -17,6 +17,7 @@ export const STOP_HOSTCALL: i32 = 4;
 export const STOP_IDLE: i32 = 5;
 export const STOP_OUTPUT_FULL: i32 = 6;
 export const STOP_TRAP_LOOP: i32 = 7;
+export const STOP_LEFT_RANGE: i32 = 8;
 
 export const NEVER: u64 = 0xffffffffffffffff;
 

@@ -11,6 +11,7 @@ export const CoreStop = {
   Idle: 5,
   OutputFull: 6,
   TrapLoop: 7,
+  LeftRange: 8,
 } as const;
 
 interface RawExports {
@@ -20,6 +21,7 @@ interface RawExports {
   run(budget: bigint, flags: number): number;
   lastFetchFaulted(): number;
   lastAttemptPc(): bigint;
+  setStepRange(lo: bigint, hi: bigint): void;
   lastAttemptIcount(): bigint;
   completeHostCall(): void;
   getPc(): bigint;

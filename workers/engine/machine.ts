@@ -24,7 +24,8 @@ export type StopReason =
   | 'idle' // WFI with no interrupt that could ever wake it
   | 'input' // a console read is waiting for input
   | 'trap-loop' // a trap whose handler traps again at once, forever
-  | 'fault'; // the guest asked for something the machine cannot do
+  | 'fault' // the guest asked for something the machine cannot do
+  | 'left-range'; // run with a step range: pc left [lo, hi)
 
 export interface WatchHit {
   address: bigint;
@@ -131,14 +132,15 @@ export class Machine {
    * Runs until `budget` more instructions have retired or the machine stops
    * for another reason. Host calls (semihosting) are serviced here.
    */
-  run(budget: bigint): Stop {
+  run(budget: bigint, range?: { lo: bigint; hi: bigint }): Stop {
     if (this.exited) return { ...this.exited, reason: 'exit' };
     const end = this.icount + budget;
+    if (range) this.core.raw.setStepRange(range.lo, range.hi);
     for (;;) {
       const remaining = end - this.icount;
       if (remaining <= 0n) return this.stop('budget');
       const slice = remaining < SLICE ? remaining : SLICE;
-      const flags = this.resumeOverBreakpoint ? 1 : 0;
+      const flags = (this.resumeOverBreakpoint ? 1 : 0) | (range ? 4 : 0);
       this.resumeOverBreakpoint = false;
       const code = this.core.raw.run(slice, flags);
       this.drainUart();
@@ -173,6 +175,8 @@ export class Machine {
         return this.finish(this.core.raw.getExitCode());
       case CoreStop.Idle:
         return this.stop('idle', 'the guest is waiting in WFI with no interrupt source that could wake it');
+      case CoreStop.LeftRange:
+        return this.stop('left-range');
       case CoreStop.TrapLoop: {
         const cause = this.core.raw.readCsr(0x342);
         return this.stop('trap-loop', `trap loop: the handler at 0x${this.pc.toString(16)} traps again at once (mcause ${cause}, no usable trap handler)`);

@@ -302,6 +302,35 @@ export class DebugInfo {
     return { file: row.file, line: row.line, column: row.column };
   }
 
+  /**
+   * The line-table entry covering `address` as an address range [start, end)
+   * (end: the next row at a higher address), with its line and whether start
+   * is a statement boundary. What a debugger steps within.
+   */
+  lineRangeAt(address: number): { start: number; end: number; file: string; line: number; isStmt: boolean } | undefined {
+    const seq = this.sequenceAt(address);
+    if (!seq) return undefined;
+    const rows = seq.rows;
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rows[mid].address <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return undefined;
+    const i = lo - 1;
+    const start = rows[i].address;
+    let first = i;
+    while (first > 0 && rows[first - 1].address === start) first--;
+    let stmt = rows[i];
+    for (let j = first; j <= i; j++) if (rows[j].isStmt) stmt = rows[j];
+    let end = seq.high;
+    for (let j = i + 1; j < rows.length; j++) if (rows[j].address > start) { end = rows[j].address; break; }
+    if (stmt.endSequence) return undefined;
+    return { start, end, file: stmt.file, line: stmt.line, isStmt: rows.slice(first, i + 1).some((r) => r.isStmt) };
+  }
+
   private sequenceAt(address: number): Sequence | undefined {
     const seqs = this.sequences;
     let best: Sequence | undefined;

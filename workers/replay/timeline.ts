@@ -87,6 +87,8 @@ const NEAR_SNAPSHOT_MIN = 1n << 16n;
 
 interface AdvanceOptions {
   armed: boolean;
+  /** Stop as soon as pc leaves [lo, hi) (source-line stepping). */
+  range?: { lo: bigint; hi: bigint };
   /** Called between slices; returning true stops the advance ('cancelled'). */
   shouldStop?: () => boolean;
 }
@@ -277,6 +279,12 @@ export class Timeline {
   }
 
   deleteTrap(id: number): boolean { return this.traps.delete(id); }
+
+  /** The enabled breakpoint at `address`, if any (a motion that lands there stops for it). */
+  breakpointAt(address: bigint): Breakpoint | undefined {
+    for (const t of this.traps.values()) if (t.kind === 'breakpoint' && t.enabled && t.address === address) return t;
+    return undefined;
+  }
   setTrapEnabled(id: number, enabled: boolean): void {
     const t = this.traps.get(id);
     if (!t) throw new TimelineError(`no breakpoint or watchpoint ${id}`);
@@ -346,6 +354,23 @@ export class Timeline {
     if (target < 0n) { this.travelTo(0n); return this.result('start'); }
     this.travelTo(target);
     return this.result('step');
+  }
+
+  /**
+   * Runs forward while pc stays in [lo, hi), with breakpoints and watchpoints
+   * armed, stopping at the first instruction outside it (reason 'step'), or
+   * for a trap, the end, or `limit` instructions. The engine of line stepping.
+   */
+  stepInRange(lo: bigint, hi: bigint, limit = 1n << 40n): MotionResult {
+    const from = this.icount;
+    let target = from + limit;
+    if ((this.mode === 'replay' || this.endInfo) && target > this.length) target = this.length;
+    if (from >= target && (this.mode === 'replay' || this.endInfo)) return this.atEnd();
+    this.machine.setResumeOverBreakpoint(true);
+    const r = this.advance(target, { armed: true, range: { lo, hi } });
+    if (r) return r;
+    if (this.icount >= this.length && (this.mode === 'replay' || this.endInfo)) return this.atEnd();
+    return this.result('limit');
   }
 
   /**
@@ -598,7 +623,7 @@ export class Timeline {
         this.executingLive = now >= this.frontier;
         let stop: Stop;
         try {
-          stop = this.machine.run(stopAt - now);
+          stop = this.machine.run(stopAt - now, options.range);
         } finally {
           this.executingLive = false;
         }
@@ -629,6 +654,8 @@ export class Timeline {
       case 'input':
         if (this.mode === 'replay') return this.atEnd();
         return this.result('input');
+      case 'left-range':
+        return this.result('step');
       case 'idle':
       case 'trap-loop':
       case 'fault':
