@@ -107,7 +107,7 @@ describe('hindsight debug', () => {
     expect(motions[5].split(' ')[0]).toBe(motions[3].split(' ')[0]);
     expect(r.output).toMatch(/mode replay, recording corruption\.elf, icount \d+ of \d+ \(ends: exit 1\)/);
     expect(r.output).toMatch(/<calibration_offset>:\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}/);
-    expect(motions[6]).toMatch(/<main>: .* -- breakpoint 2$/);
+    expect(motions[6]).toMatch(/<main>( corruption\.c:\d+)?: .* -- breakpoint 2$/);
     expect(r.output).toMatch(/x10\/a0 +0x[0-9a-f]{16}/);
     expect(motions[8]).toMatch(/^\[30000\] .* -- replay-break$/);
     expect(r.output).toContain('error: unknown command "bogus"');
@@ -142,5 +142,27 @@ describe('hindsight snapshots', () => {
     expect(d.output).toMatch(/icount 0 of \d+ .*, [1-9]\d* snapshots/);
     expect(d.stderr).toBe('');
     expect(runHindsight(['replay', file], { cwd: dir }).status).toBe(0);
+  });
+});
+
+describe('hindsight debug at source level', () => {
+  it('break FILE:LINE, list, step, bt, next, finish and their reverse', () => {
+    const file = join(EXAMPLES_DIR, 'corruption-cli-test.hsr');
+    try {
+      runHindsight(['record', 'corruption.elf', '-o', file], { cwd: EXAMPLES_DIR });
+      const script = ['break corruption.c:167', 'continue', 'list', 'step', 'bt', 'next', 'finish', 'reverse-finish', 'reverse-next', 'reverse-step', 'quit'].join('\n') + '\n';
+      const r = runHindsight(['debug', file], { cwd: dir, stdin: script });
+      expect(r.status).toBe(0);
+      const motions = r.output.split('\n').filter((l) => l.startsWith('['));
+      expect(motions[0]).toMatch(/corruption\.c:167: jal .*<compute_stats> {2}-- breakpoint 1$/);
+      expect(r.output).toMatch(/=> +167 +struct stats raw = compute_stats/);
+      expect(motions[1]).toMatch(/<compute_stats> corruption\.c:\d+: /);
+      expect(r.output).toMatch(/#0 +0x[0-9a-f]+ in compute_stats at \.\/corruption\.c:\d+\n#1 +0x[0-9a-f]+ in main at \.\/corruption\.c:167/);
+      expect(motions[3]).toMatch(/<main\+0x[0-9a-f]+> corruption\.c:168: /);
+      expect(motions[4]).toMatch(/corruption\.c:167: jal/);
+      expect(motions.length).toBe(7);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });

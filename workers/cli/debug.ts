@@ -2,8 +2,12 @@
 // Reads commands from stdin (scriptable when stdin is not a terminal) and
 // prints one line after every motion: icount, pc and symbol, instruction, why it stopped.
 import { createInterface } from 'node:readline';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Timeline, ReplayDivergence, TimelineError, type MotionResult } from '../replay/timeline';
 import { SnapshotImageError } from '../replay/snapshot-image';
+import { SourceDebugger } from '../replay/source';
+import { DebugInfo } from '../formats/dwarf';
 import { disassemble } from '../engine/disassembler';
 import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
 import { loadCoreWasm } from './node-host';
@@ -14,11 +18,16 @@ import { CliFailure, EXIT } from './output';
 const HELP = `commands:
   stepi [N] (si)              step N instructions forward
   reverse-stepi [N] (rsi)     step N instructions backward
+  step (s) / next (n)         step one source line, into / over calls
+  finish                      run until the current function returns
+  reverse-step (rs) / reverse-next (rn) / reverse-finish   the same, backwards
+  bt                          the call stack
+  list [FILE:]LINE            show source lines (around the current line by default)
   nexti (ni)                  step one instruction, over calls
   reverse-nexti (rni)         step one instruction back, over calls
   continue (c)                run forward to a breakpoint, watchpoint, replay-break, exit or the end
   reverse-continue (rc)       run backward to the last breakpoint or watchpoint hit
-  break ADDR|SYMBOL (b)       set a breakpoint
+  break ADDR|SYMBOL|FILE:LINE (b)   set a breakpoint
   watch [-r|-a] ADDR|SYMBOL [LEN]   watch writes (-r reads, -a both)
   delete [N]                  delete breakpoint/watchpoint N, or all
   seek ICOUNT                 go to an instruction count
@@ -40,7 +49,7 @@ export async function cmdDebug(argv: string[]): Promise<number> {
     process.stderr.write(`hindsight: ${path}: ignoring its snapshot image: ${e.message}\n`);
     timeline = await Timeline.replay(loadCoreWasm(), recording, { useSnapshotImage: false });
   }
-  const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'));
+  const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'), sourcesFor(recording.sources, path));
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
   if (interactive) {
@@ -69,9 +78,37 @@ export async function cmdDebug(argv: string[]): Promise<number> {
 
 class CommandError extends Error {}
 
+/** Source files: those the recording carries, else the .c/.S files beside the recording file. */
+function sourcesFor(carried: Record<string, string> | undefined, recordingPath: string): Record<string, string> {
+  if (carried && Object.keys(carried).length) return carried;
+  const out: Record<string, string> = {};
+  const dir = dirname(recordingPath);
+  try {
+    for (const name of readdirSync(dir)) {
+      if (/\.(c|h|S|s)$/.test(name)) out[name] = readFileSync(join(dir, name), 'utf8');
+    }
+  } catch {
+    // no sources at hand: list says so
+  }
+  return out;
+}
+
 /** The command interpreter, apart from the terminal (so tests can drive it). */
 export class DebugSession {
-  constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void) {}
+  private readonly source: SourceDebugger | undefined;
+  private readonly sourceFiles: Record<string, string>;
+
+  constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void, sources: Record<string, string> = {}) {
+    const image = timeline.machine.program;
+    const debug = image ? DebugInfo.fromElf(image) : undefined;
+    this.source = debug && debug.lineTable().length > 0 ? new SourceDebugger(timeline, debug) : undefined;
+    this.sourceFiles = sources;
+  }
+
+  private needSource(): SourceDebugger {
+    if (!this.source) throw new CommandError('this program has no line information (build it with -g): use stepi, nexti and break ADDR');
+    return this.source;
+  }
 
   /** Runs one command line; returns false on quit. */
   async execute(line: string): Promise<boolean> {
@@ -90,6 +127,32 @@ export class DebugSession {
         return true;
       case 'reverse-stepi': case 'rsi':
         this.motion(t.reverseStepi(this.count(rest[0])));
+        return true;
+      case 'step': case 's':
+        this.motion(await this.needSource().step());
+        return true;
+      case 'next': case 'n':
+        this.motion(await this.needSource().next());
+        return true;
+      case 'finish':
+        this.motion(await this.needSource().finish());
+        return true;
+      case 'reverse-step': case 'rs':
+        this.motion(await this.needSource().reverseStep());
+        return true;
+      case 'reverse-next': case 'rn':
+        this.motion(await this.needSource().reverseNext());
+        return true;
+      case 'reverse-finish':
+        this.motion(await this.needSource().reverseFinish());
+        return true;
+      case 'bt': case 'backtrace': case 'where': {
+        const frames = this.needSource().callStack();
+        frames.forEach((f, i) => this.print(`#${i}  0x${f.pc.toString(16).padStart(16, '0')} in ${f.function ?? '??'}${f.file ? ` at ${f.file}:${f.line}` : ''}${f.inlined ? ' (inlined)' : ''}`));
+        return true;
+      }
+      case 'list': case 'l':
+        this.list(rest[0]);
         return true;
       case 'nexti': case 'ni':
         this.motion(await t.stepOver());
@@ -113,6 +176,13 @@ export class DebugSession {
         return true;
       case 'break': case 'b': {
         if (!rest[0]) throw new CommandError('break needs an address or a symbol');
+        const fileLine = /^(.+):(\d+)$/.exec(rest[0]);
+        if (fileLine) {
+          const bps = this.needSource().breakAtLine(fileLine[1], Number(fileLine[2]));
+          if (bps.length === 0) throw new CommandError(`no code for line ${fileLine[2]} of ${fileLine[1]}`);
+          for (const b of bps) this.print(`breakpoint ${b.id} at 0x${b.address.toString(16)}: ${rest[0]}`);
+          return true;
+        }
         const bp = t.addBreakpoint(this.location(rest[0]));
         this.print(`breakpoint ${bp.id} at 0x${bp.address.toString(16)} <${t.machine.symbols.format(Number(bp.address))}>`);
         return true;
@@ -178,7 +248,9 @@ export class DebugSession {
     const bits = bytes ? bytes.reduce((acc, b, i) => acc | (b << (8 * i)), 0) >>> 0 : 0;
     const symbolize = (a: number) => { const s = t.machine.symbols.symbolize(a); return s ? (s.offset ? `${s.symbol.name}+0x${s.offset.toString(16)}` : s.symbol.name) : undefined; };
     const text = bytes ? disassemble(bits, Number(pc), symbolize).text.replace('\t', ' ') : '(no instruction here)';
-    this.print(`[${r.icount}] 0x${pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(pc))}>: ${text}  -- ${this.reason(r)}`);
+    const at = this.source?.where(pc);
+    const src = at ? ` ${at.file.replace(/^\.\//, '')}:${at.line}` : '';
+    this.print(`[${r.icount}] 0x${pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(pc))}>${src}: ${text}  -- ${this.reason(r)}`);
   }
 
   private reason(r: MotionResult): string {
@@ -237,6 +309,33 @@ export class DebugSession {
       default:
         throw new CommandError('info needs one of: registers, replay, breakpoints');
     }
+  }
+
+  private list(where: string | undefined): void {
+    const here = this.source?.where();
+    let file = here?.file;
+    let line = here?.line ?? 1;
+    if (where) {
+      const m = /^(?:(.+):)?(\d+)$/.exec(where);
+      if (!m) throw new CommandError('list needs [FILE:]LINE');
+      if (m[1]) file = m[1];
+      line = Number(m[2]);
+    }
+    if (!file) throw new CommandError('no current source line: give list FILE:LINE');
+    const text = this.findSource(file);
+    if (text === undefined) throw new CommandError(`source file ${file} is not at hand`);
+    const lines = text.split('\n');
+    for (let n = Math.max(1, line - 5); n <= Math.min(lines.length, line + 5); n++) {
+      this.print(`${n === here?.line && file === here?.file ? '=>' : '  '}${String(n).padStart(5)}  ${lines[n - 1]}`);
+    }
+  }
+
+  private findSource(file: string): string | undefined {
+    const base = file.split('/').pop() ?? file;
+    for (const [path, text] of Object.entries(this.sourceFiles)) {
+      if (path === file || path.split('/').pop() === base) return text;
+    }
+    return undefined;
   }
 
   private examine(cmd: string, where: string | undefined): void {
