@@ -12,6 +12,9 @@ import { BufferedInput } from '../workers/engine/host-input';
 import { Timeline } from '../workers/replay/timeline';
 import { RecordingWriter, parseRecording } from '../workers/formats/recording';
 import { exportSnapshotImage } from '../workers/replay/snapshot-image';
+import { SourceDebugger } from '../workers/replay/source';
+import { DebugInfo } from '../workers/formats/dwarf';
+import { parseElf } from '../workers/formats/elf';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const examples = join(root, 'public/examples');
@@ -113,6 +116,31 @@ async function main(): Promise<void> {
   console.log(`  reverse-continue to the last call of quicksort (early in the run), from the end: ${fmtMs(rcMs)}, ` +
     `landed at icount ${hit.icount} (${(Number(hit.icount) / Number(end) * 100).toFixed(1)}% into the run): ${hit.reason}`);
   tl.deleteTrap(bp.id);
+
+  // reverse-next over a whole call: back from just after main's first call to quicksort to the call line.
+  const debug = DebugInfo.fromElf(parseElf(program));
+  const src = new SourceDebugger(tl, debug);
+  const qs = BigInt(tl.machine.symbols.lookup('quicksort.constprop.0')!.address);
+  const mainSym = tl.machine.symbols.lookup('main')!;
+  let callSite = -1n;
+  for (let a = BigInt(mainSym.address); a < BigInt(mainSym.address + mainSym.size); a += 2n) {
+    const b = tl.machine.readMemory(a, 4)!;
+    const w = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+    if ((w & 0xfff) === 0x0ef) { // jal ra, ...
+      const imm = ((w >> 31) ? -1 << 20 : 0) | (w & 0xff000) | ((w >> 9) & 0x800) | ((w >> 20) & 0x7fe);
+      if (a + BigInt(imm) === qs) { callSite = a; break; }
+    }
+  }
+  const after = tl.addBreakpoint(callSite + 4n);
+  tl.seek(0n);
+  await tl.continue();
+  tl.deleteTrap(after.id);
+  const from = tl.icount;
+  const n0 = now();
+  await src.reverseNext();
+  const rnMs = now() - n0;
+  console.log(`  reverse-next over a call of ${(from - tl.icount).toLocaleString('en-US')} instructions (quicksort): ${fmtMs(rnMs)}`);
+
   const final = tl.snapshots.stats();
   console.log(`  snapshots at the end       ${final.count}, ${(final.bytes / 1048576).toFixed(1)} MiB`);
 
