@@ -96,3 +96,15 @@ describe('tampering and truncation', () => {
     expect(output.length).toBeGreaterThan(0);
   });
 });
+
+describe('a recording that lies about its end', () => {
+  it('is caught when the program exits elsewhere or with another status', async () => {
+    const rec = await recordExample('hello');
+    const parsed = parseRecording(rec.file);
+    for (const end of [{ ...parsed.end!, exitCode: 7 }, { ...parsed.end!, icount: parsed.end!.icount + 1000n }]) {
+      const forged = concat([RecordingWriter.start(parsed.meta, parsed.program), RecordingWriter.events(parsed.events), RecordingWriter.end(end)]);
+      const t = await openReplay(forged);
+      await expect(t.continue()).rejects.toThrow(/replay diverged at icount \d+: the program ended here \(exit 0\), but the recording ends at/);
+    }
+  });
+});

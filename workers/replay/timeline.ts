@@ -667,6 +667,17 @@ export class Timeline {
   }
 
   private recordEnd(reason: string, exitCode?: number): void {
+    if (this.mode === 'replay') {
+      // The program stopped for good here: the recording must agree.
+      const recorded = this.endInfo;
+      if (recorded && (this.icount !== recorded.icount || recorded.reason !== reason || recorded.exitCode !== exitCode)) {
+        throw new ReplayDivergence(this.icount, `the program ended here (${reason}${exitCode !== undefined ? ` ${exitCode}` : ''}), ` +
+          `but the recording ends at icount ${recorded.icount} (${recorded.reason}${recorded.exitCode !== undefined ? ` ${recorded.exitCode}` : ''})`);
+      }
+      if (!recorded && this.icount < this.logLength) {
+        throw new ReplayDivergence(this.icount, `the program ended here (${reason}), but the recording goes on to icount ${this.logLength}`);
+      }
+    }
     if (this.endInfo || this.mode === 'replay') {
       if (this.mode === 'replay' && this.endInfo && this.icount === this.endInfo.icount && this.icount >= this.frontier - 1n) {
         const digest = this.finalDigest();
