@@ -1,28 +1,51 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { proxy } from 'comlink';
-import type { ExampleInfo, MachineState, ProgramInfo, RunEvent } from '../workers/engine-api';
+import type { ExampleInfo, OpenAnswer, ProgressEvent, StorageOverview, ViewRequest } from '../workers/engine-api';
 import { engine, onEngineFailure } from './engine';
-import { appendConsole, type ConsoleEntry, type ConsoleStreamKind, type Phase } from './session';
-import { ExampleList } from './components/ExampleList';
-import { ConsolePanel } from './components/ConsolePanel';
-import { StatusLine } from './components/StatusLine';
-import { MachineStatePanel } from './components/MachineStatePanel';
+import { DebuggerController, DEFAULT_MEMORY_LENGTH } from './debugger/controller';
+import { parseRoute, pushRoute, replaceRoute, type Route } from './lib/route';
+import { download, isSourceFile, readFile } from './lib/download';
+import { setHookController } from './test-hook';
+import { StartPage } from './components/StartPage';
+import { Debugger } from './components/Debugger';
 import { ErrorAlert } from './components/ErrorAlert';
+import { formatCount } from './format';
+import { loadMonaco } from './monaco/MonacoView';
 
-/** Instructions per Run or Continue before the run stops and asks to be continued. */
-const RUN_LIMIT = 1_000_000_000;
+type Screen =
+  | { kind: 'start' }
+  | { kind: 'opening'; what: string; progress: (ProgressEvent & { kind: 'progress' }) | null }
+  | { kind: 'debugger'; controller: DebuggerController; key: number };
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+function initialRequest(example?: string): ViewRequest {
+  return { memory: { at: example === 'corruption' ? 'calibration_offset' : 'sp', length: DEFAULT_MEMORY_LENGTH } };
+}
+
 export function App() {
+  const [screen, setScreen] = useState<Screen>(() => (parseRoute(location.hash).kind === 'start' ? { kind: 'start' } : { kind: 'opening', what: 'the recording', progress: null }));
   const [examples, setExamples] = useState<ExampleInfo[] | null>(null);
   const [examplesError, setExamplesError] = useState<string | null>(null);
+  const [storage, setStorage] = useState<StorageOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
-  const [entries, setEntries] = useState<ConsoleEntry[]>([]);
-  const [machineState, setMachineState] = useState<MachineState | null>(null);
-  /** Identifies the current run: events and results of an older run are dropped. */
-  const runId = useRef(0);
+  const [dragging, setDragging] = useState(false);
+  const openId = useRef(0);
+  const screenRef = useRef(screen);
+
+  useEffect(() => {
+    screenRef.current = screen;
+  });
+
+  const refreshRecordings = useCallback(async () => {
+    try {
+      setStorage(await engine.listRecordings());
+    } catch (e) {
+      setStorage({ recordings: [], problem: messageOf(e) });
+    }
+  }, []);
+
+  useEffect(() => onEngineFailure((message) => setError(message)), []);
 
   useEffect(() => {
     let live = true;
@@ -30,127 +53,216 @@ export function App() {
       (list) => { if (live) setExamples(list); },
       (e: unknown) => { if (live) setExamplesError(messageOf(e)); },
     );
-    return () => { live = false; };
+    engine.listRecordings().then(
+      (overview) => { if (live) setStorage(overview); },
+      (e: unknown) => { if (live) setStorage({ recordings: [], problem: messageOf(e) }); },
+    );
+    // On the start page, load the editor while the page is idle, so that it is ready when a recording opens
+    // (not while a recording is being opened: the engine is busy then, and the page should stay light).
+    const idle = typeof requestIdleCallback === 'function' && parseRoute(location.hash).kind === 'start' ? requestIdleCallback(() => void loadMonaco().catch(() => {}), { timeout: 3000 }) : undefined;
+    return () => {
+      live = false;
+      if (idle !== undefined) cancelIdleCallback(idle);
+    };
   }, []);
 
-  useEffect(() => onEngineFailure((message) => setError(message)), []);
-
-  const write = useCallback((stream: ConsoleStreamKind, text: string) => {
-    setEntries((old) => appendConsole(old, stream, text));
+  const leave = useCallback(() => {
+    const s = screenRef.current;
+    if (s.kind === 'debugger') s.controller.dispose();
+    setHookController(null);
   }, []);
 
-  const refreshState = useCallback(async (id: number) => {
-    const state = await engine.state();
-    if (id === runId.current) setMachineState(state);
-  }, []);
-
-  /** Runs (or continues) the loaded program. */
-  const go = useCallback(async (program: string) => {
-    const id = ++runId.current;
+  /** Opens something in the debugger; `push` adds a history entry (Back returns to the start page). */
+  const open = useCallback(async (what: string, push: boolean, run: (listener: (e: ProgressEvent) => void) => Promise<OpenAnswer>) => {
+    const id = ++openId.current;
+    leave();
     setError(null);
-    setMachineState(null);
-    setPhase({ kind: 'running', program, waiting: false, icount: '0', instructionsPerSecond: 0 });
-    const listener = proxy((event: RunEvent) => {
-      if (id !== runId.current) return;
-      if (event.kind === 'output') {
-        write(event.stream, event.text);
+    setScreen({ kind: 'opening', what, progress: null });
+    try {
+      const answer = await run((e) => {
+        if (id === openId.current && e.kind === 'progress') setScreen({ kind: 'opening', what, progress: e });
+      });
+      if (id !== openId.current) return;
+      const controller = new DebuggerController(engine, answer, { onRoute: replaceRoute });
+      setHookController(controller);
+      setScreen({ kind: 'debugger', controller, key: id });
+      const { session, view } = answer;
+      const route: Route = session.recordingId
+        ? { kind: 'recording', id: session.recordingId, t: view.icount }
+        : session.example ? { kind: 'example', name: session.example.name, t: view.icount } : { kind: 'start' };
+      if (push) pushRoute(route);
+      else replaceRoute(route);
+    } catch (e) {
+      if (id !== openId.current) return;
+      setError(messageOf(e));
+      setScreen({ kind: 'start' });
+      replaceRoute({ kind: 'start' });
+      void refreshRecordings();
+    }
+  }, [leave, refreshRecordings]);
+
+  const openRoute = useCallback((route: Route, push: boolean) => {
+    if (route.kind === 'recording') {
+      return open('the recording', push, (listener) => engine.openRecording(route.id, route.t, initialRequest(), proxy(listener)));
+    }
+    if (route.kind === 'example') {
+      return open(route.name, push, async () => {
+        const answer = await engine.openExample(route.name, initialRequest(route.name));
+        return answer;
+      });
+    }
+    return Promise.resolve();
+  }, [open]);
+
+  const goHome = useCallback(() => {
+    openId.current++;
+    leave();
+    setScreen({ kind: 'start' });
+    void engine.close().catch(() => {});
+    void refreshRecordings();
+  }, [leave, refreshRecordings]);
+
+  // The URL at load time, and Back/Forward.
+  useEffect(() => {
+    const initial = parseRoute(location.hash);
+    // Opened from a callback: the page is already showing "Opening…".
+    if (initial.kind !== 'start') void Promise.resolve().then(() => openRoute(initial, false));
+    const onPop = () => {
+      const route = parseRoute(location.hash);
+      const s = screenRef.current;
+      if (route.kind === 'start') {
+        if (s.kind !== 'start') goHome();
         return;
       }
-      const waiting = event.status === 'waiting-input';
-      setPhase({ kind: 'running', program, waiting, icount: event.icount, instructionsPerSecond: event.instructionsPerSecond });
-      if (waiting) void refreshState(id).catch(() => {});
-      else setMachineState(null);
-    });
+      if (s.kind === 'debugger') {
+        const st = s.controller.state;
+        if (route.kind === 'recording' && st.status.recordingId === route.id) { s.controller.seek(route.t); return; }
+        if (route.kind === 'example' && !st.status.recordingId && st.info.example?.name === route.name) { s.controller.seek(route.t); return; }
+      }
+      void openRoute(route, false);
+    };
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, [openRoute, goHome]);
+
+  const onHome = useCallback(() => {
+    goHome();
+    pushRoute({ kind: 'start' });
+  }, [goHome]);
+
+  const openFile = useCallback((file: File) => open(file.name, true, async (listener) => {
+    const bytes = await readFile(file);
+    return engine.openFile(bytes, file.name, initialRequest(), proxy(listener));
+  }), [open]);
+
+  // Files dropped anywhere: a program or recording to open, or source files for the source view.
+  useEffect(() => {
+    const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+      setDragging(true);
+    };
+    const leaveWindow = (e: DragEvent) => {
+      if (e.relatedTarget === null) setDragging(false);
+    };
+    const drop = async (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDragging(false);
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.length === 0) return;
+      const s = screenRef.current;
+      if (s.kind === 'debugger' && files.every((f) => isSourceFile(f.name))) {
+        const texts: Record<string, string> = {};
+        for (const f of files) texts[f.name] = new TextDecoder().decode(await readFile(f));
+        await s.controller.addSources(texts);
+        return;
+      }
+      const target = files.find((f) => !isSourceFile(f.name)) ?? files[0];
+      void openFile(target);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leaveWindow);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leaveWindow);
+      window.removeEventListener('drop', drop);
+    };
+  }, [openFile]);
+
+  const onRename = useCallback(async (id: string, name: string) => {
     try {
-      const result = await engine.run(RUN_LIMIT, listener);
-      if (id !== runId.current) return;
-      setPhase({ kind: 'finished', program, result });
-      await refreshState(id);
+      await engine.renameRecording(id, name);
     } catch (e) {
-      if (id !== runId.current) return;
       setError(messageOf(e));
-      setPhase({ kind: 'idle' });
     }
-  }, [write, refreshState]);
+    await refreshRecordings();
+  }, [refreshRecordings]);
 
-  /** Loads a program into a fresh console and runs it. */
-  const start = useCallback(async (program: string, load: () => Promise<ProgramInfo>) => {
-    const id = ++runId.current;
-    setError(null);
-    setEntries([]);
-    setMachineState(null);
-    setPhase({ kind: 'loading', program });
+  const onDelete = useCallback(async (id: string) => {
     try {
-      await load();
+      await engine.deleteRecording(id);
     } catch (e) {
-      if (id !== runId.current) return;
       setError(messageOf(e));
-      setPhase({ kind: 'idle' });
-      return;
     }
-    if (id === runId.current) await go(program);
-  }, [go]);
+    await refreshRecordings();
+  }, [refreshRecordings]);
 
-  const runExample = useCallback((name: string) => start(name, () => engine.loadExample(name)), [start]);
-
-  const runFile = useCallback(async (file: File) => {
-    let bytes: Uint8Array;
+  const onExport = useCallback(async (id: string) => {
     try {
-      bytes = new Uint8Array(await file.arrayBuffer());
+      const { name, bytes } = await engine.exportRecording(id);
+      download(name, bytes);
     } catch (e) {
-      setError(`Cannot read ${file.name}: ${messageOf(e)}`);
-      return;
+      setError(messageOf(e));
     }
-    await start(file.name, () => engine.loadProgram(bytes, file.name));
-  }, [start]);
-
-  const pause = useCallback(() => {
-    engine.pause().catch((e: unknown) => setError(messageOf(e)));
   }, []);
-
-  const sendLine = useCallback((line: string) => {
-    write('stdin', `${line}\n`);
-    engine.sendInput(`${line}\n`).catch((e: unknown) => setError(messageOf(e)));
-  }, [write]);
-
-  const endInput = useCallback(() => {
-    write('note', '(end of input)\n');
-    engine.endInput().catch((e: unknown) => setError(messageOf(e)));
-  }, [write]);
-
-  const busy = phase.kind === 'loading' || phase.kind === 'running';
-  const program = phase.kind === 'idle' ? null : phase.program;
-  const canContinue = phase.kind === 'finished' && phase.result.stop.reason !== 'exit';
 
   return (
     <>
-      <header className="site-header">
-        <h1>Hindsight</h1>
-        <p className="tagline">A time-travel debugger for RISC-V programs, running in your browser.</p>
-      </header>
-      <main className="layout">
-        <ExampleList
-          examples={examples}
-          loadError={examplesError}
-          current={program}
-          busy={busy}
-          onRun={runExample}
-          onRunFile={runFile}
-        />
-        <div className="workspace">
-          {error !== null && <ErrorAlert message={error} onDismiss={() => setError(null)} />}
-          <StatusLine phase={phase} />
-          <ConsolePanel
-            entries={entries}
-            phase={phase}
-            onSend={sendLine}
-            onEndInput={endInput}
-            onPause={pause}
-            onContinue={canContinue && program !== null ? () => void go(program) : undefined}
-          />
-          {machineState !== null && <MachineStatePanel state={machineState} />}
+      {screen.kind === 'debugger' && error !== null && (
+        <div className="notices floating-notices"><ErrorAlert message={error} onDismiss={() => setError(null)} /></div>
+      )}
+      {screen.kind === 'debugger' && <Debugger key={screen.key} controller={screen.controller} onHome={onHome} />}
+      {screen.kind !== 'debugger' && (
+        <>
+          {error !== null && <div className="notices page-notices"><ErrorAlert message={error} onDismiss={() => setError(null)} /></div>}
+          {screen.kind === 'opening' && (
+            <div className="opening" role="status" aria-live="polite">
+              <p className="brand">Hindsight</p>
+              <p>
+                Opening {screen.what}…
+                {screen.progress && ` ${screen.progress.activity[0].toUpperCase()}${screen.progress.activity.slice(1)}: ${formatCount(screen.progress.icount)} instructions`}
+                {screen.progress?.fraction !== undefined && ` (${Math.round(screen.progress.fraction * 100)}%)`}
+              </p>
+              {screen.progress?.fraction !== undefined && <progress max={1} value={screen.progress.fraction} aria-label="Preparing the timeline" />}
+              <button type="button" className="small" onClick={() => void engine.pause()} title="Stop preparing: the timeline opens now, and travels further ahead more slowly">
+                Skip
+              </button>
+            </div>
+          )}
+          {screen.kind === 'start' && (
+            <StartPage
+              examples={examples}
+              examplesError={examplesError}
+              storage={storage}
+              onOpenExample={(name) => void openRoute({ kind: 'example', name, t: 0 }, true)}
+              onOpenRecording={(id) => void openRoute({ kind: 'recording', id, t: 0 }, true)}
+              onRename={onRename}
+              onDelete={onDelete}
+              onExport={(id) => void onExport(id)}
+              onOpenFile={(file) => void openFile(file)}
+            />
+          )}
+        </>
+      )}
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <p>Drop an ELF program to record it, a <code>.hsr</code> recording to replay it{screen.kind === 'debugger' ? ', or source files for the source view' : ''}.</p>
         </div>
-      </main>
+      )}
     </>
   );
 }

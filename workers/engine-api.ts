@@ -2,12 +2,17 @@
 // carried by comlink. The page imports this file as types only and talks to
 // the engine through `Remote<EngineApi>`; the worker implements `Local<EngineApi>`.
 //
-// Everything crossing the boundary is structured-cloneable. 64-bit quantities
-// (registers, pc, CSRs, instruction counts) travel as strings so that the page
-// never has to deal with bigint: hex ("0x" + 16 digits) for machine words,
-// decimal for instruction counts.
+// Everything crossing the boundary is structured-cloneable. Instruction counts
+// and addresses travel as JS numbers (exact up to 2^53: nine million billion
+// instructions, and every mapped address of the machine); 64-bit machine words
+// (registers, CSRs, watched values) travel as hex strings ("0x" + 16 digits),
+// so that the page never has to deal with bigint.
+//
+// One recording is open at a time (a "session"): the worker owns its Timeline.
+// Long operations (recording, continue, reverse-continue, opening a file) run
+// in slices of a few milliseconds and report progress to a listener passed
+// with comlink's proxy(); pause() interrupts any of them at the next slice.
 import type { ProxyMarked } from 'comlink';
-import type { StopReason } from './engine/machine';
 
 /** One entry of public/examples/examples.json. */
 export interface ExampleInfo {
@@ -20,47 +25,119 @@ export interface ExampleInfo {
   stdin?: string;
 }
 
-/** What was loaded. */
-export interface ProgramInfo {
+/** A recording stored in this browser (IndexedDB). */
+export interface StoredRecording {
+  id: string;
   name: string;
-  /** Entry point, hex. */
-  entry: string;
-  /** Size of the ELF file in bytes. */
-  size: number;
+  programName: string;
+  /** ISO 8601 */
+  createdAt: string;
+  updatedAt: string;
+  /** Instructions recorded. */
+  length: number;
+  /** How the run ended; null while it runs or if it was stopped or cut off. */
+  ended: { reason: string; exitCode?: number } | null;
+  /** Bytes stored (log + image + sources). */
+  bytes: number;
 }
 
-/** Why a run ended: the machine's reasons, plus `paused` when the page asked for it. */
-export type RunStopReason = StopReason | 'paused';
-
-export interface StopInfo {
-  reason: RunStopReason;
-  /** Instructions retired since the program was loaded, decimal. */
-  icount: string;
-  /** hex */
-  pc: string;
-  /** The guest's exit status, for reason `exit`. */
-  exitCode?: number;
-  /** A human-readable explanation, for `fault`, `idle` and `trap-loop`. */
-  message?: string;
+export interface StorageOverview {
+  recordings: StoredRecording[];
+  /** Why recordings cannot be stored or listed, if they cannot. */
+  problem?: string;
+  /** The browser's estimate for the whole site, when it gives one. */
+  estimate?: { usage: number; quota: number };
 }
 
-/**
- * - `empty`: nothing loaded yet
- * - `ready`: loaded, not run yet
- * - `running`: a run() is executing instructions
- * - `waiting-input`: a run() is waiting for console input (sendInput / endInput)
- * - `stopped`: the last run ended without the guest exiting (paused, limit, fault, ...); run() continues it
- * - `exited`: the guest exited; load it again to rerun
- */
-export type EngineStatus = 'empty' | 'ready' | 'running' | 'waiting-input' | 'stopped' | 'exited';
+/** The program listing: the disassembly of the program's executable sections, objdump style. */
+export interface Listing {
+  /** One line per instruction or label (`<main>:`), joined with '\n'. */
+  text: string;
+  /** The address of each line's instruction (index = line - 1), or -1 for labels and blank lines. */
+  addresses: number[];
+  /** What the listing shows, e.g. "the program's code sections" or "memory around pc". */
+  title: string;
+}
 
-export interface RegisterValue {
-  /** x0 .. x31 */
+export type ConsoleEventKind = 'stdout' | 'stderr' | 'stdin' | 'eof';
+
+/** Something the console shows, stamped with the icount it happened at. */
+export interface ConsoleEvent {
+  icount: number;
+  kind: ConsoleEventKind;
+  /** Decoded text ('' for 'eof': the program read end of input). */
+  text: string;
+}
+
+export type TrapKind = 'breakpoint' | 'watchpoint';
+export type WatchAccess = 'write' | 'read' | 'access';
+
+export interface TrapInfo {
+  id: number;
+  kind: TrapKind;
+  address: number;
+  /** Watchpoints: bytes watched. */
+  length?: number;
+  access?: WatchAccess;
+  /** "main+0x1c", a symbol name or an address. */
+  label: string;
+  enabled: boolean;
+  /** Breakpoints set from a source line: "corruption.c:98". */
+  source?: string;
+}
+
+export type DebugInfoState =
+  /** Line information was read: the source view follows the pc. */
+  | 'available'
+  /** The program has no usable line information (built without -g, or stripped). */
+  | 'none'
+  /** This build of Hindsight has no DWARF reader yet. */
+  | 'unsupported';
+
+/** How a recording can still change. */
+export type RecordingPhase =
+  /** A recording being made in this tab: Record runs the program on, live. */
+  | 'live'
+  /** The live program is running (recording). */
+  | 'recording'
+  /** The live program waits for console input (sendInput / endInput). */
+  | 'waiting-input'
+  /** The program's run is over (it exited, or the recording was opened from a file): only travel. */
+  | 'fixed';
+
+export interface SessionStatus {
+  /** Instructions recorded so far: the timeline spans 0 to length. */
+  length: number;
+  /** Set once the program's run is over: why, and its exit status. */
+  ended: { reason: string; exitCode?: number } | null;
+  phase: RecordingPhase;
+  /** The id of the stored recording (IndexedDB), or null if it is not stored (yet, or storage failed). */
+  recordingId: string | null;
+  /** Why the recording is no longer being saved, if storage failed (e.g. the disk is full). */
+  storageProblem: string | null;
+}
+
+export interface SessionInfo extends SessionStatus {
   name: string;
-  /** ABI name: zero, ra, sp, ... */
-  abi: string;
-  /** hex */
-  value: string;
+  programName: string;
+  mode: 'record' | 'replay';
+  createdAt: string;
+  /** The program's code sections, disassembled. */
+  listing: Listing;
+  /** The console's events so far (more arrive with recording progress). */
+  console: ConsoleEvent[];
+  debugInfo: DebugInfoState;
+  /** Why the debug info is partly unusable, if it is. */
+  debugInfoProblems: string[];
+  /** Source files the session has (bundled with an example, in the recording, or added). */
+  sources: string[];
+  /** Whether the snapshots can be exported as a qcow2 image in this build. */
+  snapshotImage: boolean;
+  traps: TrapInfo[];
+  /** The example this session came from, if any (its sample input, ...). */
+  example?: ExampleInfo;
+  /** The recording was cut off (a crash or a closed tab): what the reader said. */
+  truncation?: string;
 }
 
 export interface CsrValue {
@@ -70,67 +147,209 @@ export interface CsrValue {
   value: string | null;
 }
 
-export interface MachineState {
-  /** Name of the loaded program, or null. */
-  program: string | null;
-  status: EngineStatus;
-  /** How the last run ended, or null if there has been none since loading. */
-  lastStop: StopInfo | null;
-  /** hex */
-  pc: string;
-  /** decimal */
-  icount: string;
-  /** Privilege mode: M, S or U. */
-  privilege: string;
-  registers: RegisterValue[];
-  csrs: CsrValue[];
+/** Memory at an address, as of the current position. */
+export interface MemoryBlock {
+  /** What was asked for, as given. */
+  at: string;
+  /** The first byte shown: the address asked for, rounded down to 16. */
+  address: number;
+  /** The bytes; those of unreadable rows are 0. */
+  bytes: Uint8Array;
+  /** Per 16-byte row: whether that memory can be read (RAM and ROM; not devices or holes). */
+  readable: boolean[];
+  /** The address asked for, and how many bytes it names (a symbol's size, or 1). */
+  target: number;
+  targetSize: number;
+  /** "calibration_offset", "smoothed+0x10": the symbol at the target, if any. */
+  symbol?: string;
+  /** Why nothing could be shown (an unknown symbol, ...). */
+  error?: string;
 }
 
-export type ConsoleStream = 'stdout' | 'stderr';
+export interface SourcePosition {
+  /** As the compiler recorded it, e.g. "./corruption.c". */
+  file: string;
+  line: number;
+  /** The name of the source the session has for this file, if it has it. */
+  source?: string;
+  function?: string;
+}
 
-/** What a run reports while it goes. Output is batched per slice, in order. */
-export type RunEvent =
-  | { kind: 'output'; stream: ConsoleStream; text: string }
+/** The machine at the current position: what the panels show. */
+export interface PositionView {
+  icount: number;
+  /** hex */
+  pc: string;
+  /** "main+0x1c" */
+  pcLabel: string;
+  /** The instruction at pc, disassembled (objdump text). */
+  instruction: string;
+  privilege: string;
+  /** x0..x31, hex */
+  registers: string[];
+  csrs: CsrValue[];
+  /** When pc is outside the program's listing (e.g. the reset ROM): the code around pc, read from memory. */
+  localListing?: Listing;
+  memory?: MemoryBlock;
+  /** undefined: no line information here (or no debug info at all). */
+  source?: SourcePosition;
+}
+
+/** What a view should include besides the registers. */
+export interface ViewRequest {
+  /** Memory to read: an address (hex or decimal) or a symbol, and a byte count (at most 4096). */
+  memory?: { at: string; length: number };
+}
+
+export type MotionReason =
+  | 'step' | 'breakpoint' | 'watchpoint' | 'exit' | 'start' | 'end' | 'input' | 'idle' | 'trap-loop' | 'fault'
+  | 'cancelled' | 'limit' | 'replay-break'
+  /** Recording stopped (Stop, Pause, or storage full). */
+  | 'stopped';
+
+export interface WatchReport {
+  address: number;
+  size: number;
+  kind: 'read' | 'write';
+  /** hex */
+  oldValue: string;
+  newValue: string;
+  /** The accessing instruction: hex and with its symbol. */
+  pc: string;
+  pcLabel: string;
+}
+
+export interface MotionSummary {
+  reason: MotionReason;
+  icount: number;
+  pc: string;
+  breakpointId?: number;
+  watchpointId?: number;
+  watch?: WatchReport;
+  exitCode?: number;
+  message?: string;
+}
+
+/** The answer to every motion: where it stopped, the view there, and the session's status. */
+export interface MotionAnswer {
+  result: MotionSummary;
+  view: PositionView;
+  status: SessionStatus;
+  /** Console events that happened for the first time during this motion (live recording). */
+  console: ConsoleEvent[];
+}
+
+export interface OpenAnswer {
+  session: SessionInfo;
+  view: PositionView;
+}
+
+/** Progress of a long operation. */
+export type ProgressEvent =
   | {
       kind: 'progress';
-      status: 'running' | 'waiting-input';
-      /** decimal */
-      icount: string;
-      /** Execution speed so far in this run (time spent waiting for input excluded). */
-      instructionsPerSecond: number;
-    };
+      /** What is happening: "recording", "continuing", "searching backwards", "preparing the timeline". */
+      activity: string;
+      icount: number;
+      /** 0..1 when known */
+      fraction?: number;
+      /** Instructions per second while executing, when meaningful. */
+      speed?: number;
+      status: SessionStatus;
+    }
+  | { kind: 'console'; events: ConsoleEvent[] };
 
-export type RunListener = (event: RunEvent) => void;
+export type ProgressListener = (event: ProgressEvent) => void;
 
-export interface RunResult {
-  stop: StopInfo;
-  /** Instructions retired by this run() call, decimal. */
-  instructions: string;
-  /** Wall-clock time spent executing (waiting for input excluded). */
-  elapsedMs: number;
-  instructionsPerSecond: number;
+export type Motion =
+  | 'continue' | 'reverse-continue' | 'step' | 'reverse-step' | 'step-over' | 'reverse-step-over';
+
+/** Registers and position straight from the engine (the test hook compares the page with it). */
+export interface EngineState {
+  icount: number;
+  pc: string;
+  privilege: string;
+  registers: string[];
+  csrs: CsrValue[];
+  length: number;
+}
+
+export interface SnapshotImageAnswer {
+  name: string;
+  bytes: Uint8Array;
 }
 
 export interface EngineApi {
+  // ---- the start page ----
   /** The bundled examples (public/examples/examples.json). */
   listExamples(): Promise<ExampleInfo[]>;
-  /** Fetches and loads a bundled example; stops a run in progress. Rejects on a failed fetch or a bad ELF. */
-  loadExample(name: string): Promise<ProgramInfo>;
-  /** Loads an ELF executable; stops a run in progress. Rejects on a bad ELF. */
-  loadProgram(bytes: Uint8Array, name: string): Promise<ProgramInfo>;
+  /** The recordings stored in this browser, newest first. */
+  listRecordings(): Promise<StorageOverview>;
+  renameRecording(id: string, name: string): Promise<void>;
+  deleteRecording(id: string): Promise<void>;
+  /** A stored recording as a .hsr file (with its sources in a SRCS chunk). */
+  exportRecording(id: string): Promise<{ name: string; bytes: Uint8Array }>;
+
+  // ---- opening ----
+  /** Loads a bundled example at icount 0, ready to record. */
+  openExample(name: string, request: ViewRequest): Promise<OpenAnswer>;
   /**
-   * Runs the loaded program until it exits, stops, is paused, or `maxInstructions`
-   * more instructions have retired. Runs in slices and yields between them, so
-   * pause() and sendInput() get through. Waiting for console input does not end
-   * the run: it reports `waiting-input` and carries on when input arrives.
-   * Pass the listener through comlink's proxy().
+   * Opens a file: an ELF executable (loaded at icount 0, ready to record) or a
+   * .hsr recording (stored in this browser, then opened for replay). Rejects
+   * with a message naming the file and what is wrong with it.
    */
-  run(maxInstructions: number, listener: RunListener & ProxyMarked): Promise<RunResult>;
-  /** Asks a run in progress to stop at the next slice boundary (its result has reason `paused`). */
-  pause(): void;
-  /** Queues console input for the guest (include the newline for a whole line). */
+  openFile(bytes: Uint8Array, name: string, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<OpenAnswer>;
+  /** Opens a stored recording for replay at `at` (clamped to its length). */
+  openRecording(id: string, at: number, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<OpenAnswer>;
+  /** Closes the session (pausing anything running). */
+  close(): Promise<void>;
+
+  // ---- recording ----
+  /** Runs the program live, recording, until it ends or is stopped (stop() or pause()). Ignores breakpoints. */
+  record(request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<MotionAnswer>;
+  /** Stops a recording in progress (it stays stored and can be recorded further). */
+  stop(): void;
+  /** Console input for the live program (include the newline for a whole line). */
   sendInput(text: string): void;
-  /** Ends console input: once the queue is drained the guest reads end of file. */
+  /** Ends console input: the program reads end of file. */
   endInput(): void;
-  state(): MachineState;
+
+  // ---- travel ----
+  /** Moves to exactly `icount` (clamped). The scrubber's call: cheap, coalesced by the page. */
+  seek(icount: number, request: ViewRequest): Promise<MotionAnswer>;
+  /** A motion with breakpoints and watchpoints armed (step: one instruction). */
+  move(motion: Motion, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<MotionAnswer>;
+  /** Interrupts whatever long operation runs (recording, continue, reverse-continue, opening). */
+  pause(): void;
+  /** The view at the current position (e.g. with other memory). */
+  view(request: ViewRequest): Promise<PositionView>;
+
+  // ---- breakpoints and watchpoints ----
+  /** A breakpoint at an address, or at a symbol (a name) or address given as text. */
+  addBreakpoint(where: number | string): Promise<TrapInfo[]>;
+  /** Breakpoints at every address where a source line starts. */
+  addSourceBreakpoint(file: string, line: number): Promise<TrapInfo[]>;
+  addWatchpoint(where: number | string, length: number, access: WatchAccess): Promise<TrapInfo[]>;
+  deleteTrap(id: number): Promise<TrapInfo[]>;
+  setTrapEnabled(id: number, enabled: boolean): Promise<TrapInfo[]>;
+  /** An address from text: hex or decimal, a symbol (optionally +offset) or a register name; with the size it names. */
+  resolve(where: string): Promise<{ address: number; size: number; label: string }>;
+
+  // ---- sources ----
+  /** The text of a source file the session has. */
+  sourceText(name: string): Promise<string>;
+  /** Adds source files (path → text), stored with the recording. Returns the session's sources. */
+  addSources(files: Record<string, string>): Promise<string[]>;
+  /** addressesForLine for the source view's breakpoint gutter: lines of `file` that have code. */
+  lineAddresses(file: string, line: number): Promise<number[]>;
+
+  // ---- export ----
+  /** The open recording as a .hsr file. */
+  exportSession(): Promise<{ name: string; bytes: Uint8Array }>;
+  /** The snapshots as a qcow2 image; rejects if this build cannot make one. */
+  exportSnapshotImage(): Promise<SnapshotImageAnswer>;
+
+  // ---- tests ----
+  /** The engine's state at the current position, read from the machine itself. */
+  engineState(): Promise<EngineState>;
 }

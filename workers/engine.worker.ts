@@ -1,52 +1,31 @@
 /// <reference lib="webworker" />
-// The engine worker: owns the Machine and exposes `EngineApi` to the page with
-// comlink. Nothing else in the browser touches the engine.
+// The engine worker: owns the Timeline of the open recording, the recordings
+// stored in this browser (IndexedDB) and the examples, and exposes `EngineApi`
+// to the page with comlink. Nothing else in the browser touches the engine.
 import { expose, releaseProxy, type Local, type Remote } from 'comlink';
 import coreUrl from '../build/core.release.wasm?url';
 import type {
-  ConsoleStream, EngineApi, EngineStatus, ExampleInfo, MachineState, ProgramInfo, RunListener, RunResult, StopInfo,
+  EngineApi, EngineState, ExampleInfo, Motion, MotionAnswer, OpenAnswer, PositionView, ProgressEvent, ProgressListener,
+  SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, WatchAccess,
 } from './engine-api';
-import { Machine, type Stop } from './engine/machine';
-import { QueuedInput, type HostInput } from './engine/host-input';
-import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from './engine/memory-map';
+import { Timeline } from './replay/timeline';
+import { DEFAULT_RAM_MIB } from './engine/memory-map';
+import { RECORDING_MAGIC, parseRecording, type ParsedRecording } from './formats/recording';
+import { RecordingNotFoundError, RecordingStore } from './storage';
+import { Session, withSources, type Progress } from './ui-host/session';
+import { LiveInput } from './ui-host/live-input';
+import { MAX_SOURCE_BYTES } from './ui-host/sources';
 
-/** Instructions per slice: about 10-20 ms of guest time, so pause() and input get through quickly. */
-const SLICE = 4_000_000;
-/** Progress reports at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
 const EXAMPLES_DIR = new URL(`${import.meta.env.BASE_URL}examples/`, self.location.origin);
 
-/** 64-bit words as 0x + 16 hex digits (the core hands out some as signed i64). */
-const hex = (v: bigint): string => '0x' + BigInt.asUintN(64, v).toString(16).padStart(16, '0');
-
-/** Console input that can be emptied when a new program is loaded (the Machine keeps one HostInput). */
-class ConsoleInput implements HostInput {
-  private queue = new QueuedInput();
-  private waiter: (() => void) | undefined;
-  reset(): void { this.queue = new QueuedInput(); }
-  push(bytes: Uint8Array): void { this.queue.push(bytes); this.wake(); }
-  end(): void { this.queue.end(); this.wake(); }
-  readConsole(max: number): Uint8Array | null { return this.queue.readConsole(max); }
-  wallClockSeconds(): number { return this.queue.wallClockSeconds(); }
-  /** Resolves at the next push(), end() or wake(). */
-  next(): Promise<void> { return new Promise((resolve) => { this.waiter = resolve; }); }
-  wake(): void { const w = this.waiter; this.waiter = undefined; w?.(); }
-}
-
-/** Yields to the event loop (a message task, which unlike setTimeout is not clamped to 4 ms). */
-const yieldChannel = new MessageChannel();
-const yielded: (() => void)[] = [];
-yieldChannel.port1.onmessage = () => yielded.shift()?.();
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => { yielded.push(resolve); yieldChannel.port2.postMessage(null); });
-}
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 async function fetchOk(url: URL, what: string): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (e) {
-    throw new Error(`Could not fetch ${what}: ${(e as Error).message}`);
+    throw new Error(`Could not fetch ${what}: ${messageOf(e)}`);
   }
   // A static server with an SPA fallback answers a missing file with index.html.
   if (!response.ok || (response.headers.get('content-type') ?? '').includes('text/html')) {
@@ -65,201 +44,387 @@ function parseExamples(json: unknown): ExampleInfo[] {
       name,
       elf,
       description: typeof description === 'string' ? description : '',
-      sources: Array.isArray(sources) ? sources.filter((s): s is string => typeof s === 'string') : [],
+      sources: Array.isArray(sources) ? sources.filter((s): s is string => typeof s === 'string' && /^[\w.-]+$/.test(s)) : [],
       ...(typeof stdin === 'string' ? { stdin } : {}),
     }];
   });
 }
 
-function stopInfo(stop: Stop | { reason: 'paused'; icount: bigint; pc: bigint }): StopInfo {
-  const info: StopInfo = { reason: stop.reason, icount: stop.icount.toString(), pc: hex(stop.pc) };
-  if ('exitCode' in stop && stop.exitCode !== undefined) info.exitCode = stop.exitCode;
-  if ('message' in stop && stop.message !== undefined) info.message = stop.message;
-  return info;
+/** What a dropped or picked file is, by its first bytes (then by its name). */
+function sniff(bytes: Uint8Array, name: string): 'elf' | 'recording' | 'unknown' {
+  if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) return 'elf';
+  if (bytes.length >= 5 && RECORDING_MAGIC.subarray(0, 5).every((b, i) => bytes[i] === b)) return 'recording';
+  if (/\.hsr$/i.test(name)) return 'recording';
+  if (/\.elf$/i.test(name)) return 'elf';
+  return 'unknown';
+}
+
+const baseName = (name: string): string => name.replace(/^.*[\\/]/, '');
+
+function progressOf(listener: Remote<ProgressListener> | undefined): Progress | undefined {
+  if (!listener) return undefined;
+  return (event: ProgressEvent) => { listener(event).catch(() => {}); };
+}
+
+function release(listener: Remote<ProgressListener> | undefined): void {
+  try {
+    listener?.[releaseProxy]();
+  } catch {
+    // already released
+  }
 }
 
 class Engine implements Local<EngineApi> {
-  private readonly input = new ConsoleInput();
-  private machinePromise: Promise<Machine> | undefined;
+  private modulePromise: Promise<WebAssembly.Module> | undefined;
+  private storePromise: Promise<{ store: RecordingStore | null; problem: string | null }> | undefined;
   private examples: Promise<ExampleInfo[]> | undefined;
-  private program: string | null = null;
-  private status: EngineStatus = 'empty';
-  private lastStop: StopInfo | null = null;
-  private pauseRequested = false;
-  private running: Promise<unknown> | undefined;
-  private decoders: Record<ConsoleStream, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-  private pending: { stream: ConsoleStream; text: string }[] = [];
+  private session: Session | undefined;
+  /** Counts opens: a session whose open was overtaken by a newer one is closed, not adopted. */
+  private generation = 0;
 
-  private machine(): Promise<Machine> {
-    this.machinePromise ??= (async () => {
+  private module(): Promise<WebAssembly.Module> {
+    this.modulePromise ??= (async () => {
       const response = await fetchOk(new URL(coreUrl, self.location.href), 'the CPU core');
-      const module = await WebAssembly.compile(await response.arrayBuffer());
-      const machine = await Machine.create(module, this.input);
-      machine.onOutput((bytes, stream) => this.collect(stream, this.decoders[stream].decode(bytes, { stream: true })));
-      return machine;
+      return WebAssembly.compile(await response.arrayBuffer());
     })();
-    // A failed start is not cached: the next call tries again.
-    this.machinePromise.catch(() => { this.machinePromise = undefined; });
-    return this.machinePromise;
+    this.modulePromise.catch(() => { this.modulePromise = undefined; });
+    return this.modulePromise;
   }
 
-  private collect(stream: ConsoleStream, text: string): void {
-    if (text === '') return;
-    const last = this.pending.at(-1);
-    if (last && last.stream === stream) last.text += text;
-    else this.pending.push({ stream, text });
+  private store(): Promise<{ store: RecordingStore | null; problem: string | null }> {
+    this.storePromise ??= RecordingStore.open().then(
+      (store) => ({ store, problem: null }),
+      (e: unknown) => ({ store: null, problem: `recordings cannot be saved in this browser: ${messageOf(e)}` }),
+    );
+    return this.storePromise;
   }
 
-  private flush(listener: Remote<RunListener>): void {
-    for (const { stream, text } of this.pending) {
-      listener({ kind: 'output', stream, text }).catch(() => {});
+  private current(): Session {
+    if (!this.session) throw new Error('No recording is open.');
+    return this.session;
+  }
+
+  /** Makes `session` the open one, unless a newer open started meanwhile. */
+  private adopt(session: Session, generation: number): void {
+    if (generation !== this.generation) {
+      void session.close();
+      throw new Error('Another recording was opened meanwhile.');
     }
-    this.pending = [];
+    this.session = session;
   }
+
+  /** Closes the open session; returns the generation a new session opened after this must carry. */
+  private async closeSession(): Promise<number> {
+    const generation = ++this.generation;
+    const session = this.session;
+    this.session = undefined;
+    if (session) await session.close();
+    return generation;
+  }
+
+  // ---- the start page ----
 
   listExamples(): Promise<ExampleInfo[]> {
     this.examples ??= (async () => {
       const response = await fetchOk(new URL('examples.json', EXAMPLES_DIR), 'the list of examples');
       let json: unknown;
-      try { json = await response.json(); } catch (e) { throw new Error(`The list of examples is not valid JSON: ${(e as Error).message}`); }
+      try {
+        json = await response.json();
+      } catch (e) {
+        throw new Error(`The list of examples is not valid JSON: ${messageOf(e)}`);
+      }
       return parseExamples(json);
     })();
     this.examples.catch(() => { this.examples = undefined; });
     return this.examples;
   }
 
-  async loadExample(name: string): Promise<ProgramInfo> {
-    const example = (await this.listExamples()).find((e) => e.name === name);
-    if (!example) throw new Error(`There is no example called "${name}"`);
-    const response = await fetchOk(new URL(example.elf, EXAMPLES_DIR), example.elf);
-    return this.loadProgram(new Uint8Array(await response.arrayBuffer()), example.name);
-  }
-
-  async loadProgram(bytes: Uint8Array, name: string): Promise<ProgramInfo> {
-    const machine = await this.machine();
-    await this.stopRunning();
-    // From here on no await: nothing can start a run halfway through loading.
-    this.program = null;
-    this.status = 'empty';
-    this.lastStop = null;
-    let image;
+  async listRecordings(): Promise<StorageOverview> {
+    const { store, problem } = await this.store();
+    if (!store) return { recordings: [], problem: problem ?? 'storage is not available' };
     try {
-      image = machine.load(bytes, { commandLine: name });
+      const list = await store.list();
+      const usage = await store.usage().catch(() => undefined);
+      return {
+        recordings: list.map((r) => ({
+          id: r.id, name: r.name, programName: r.programName, createdAt: r.createdAt, updatedAt: r.updatedAt,
+          length: Number(r.length), ended: r.ended, bytes: r.sizes.total,
+        })),
+        ...(usage?.estimate ? { estimate: usage.estimate } : {}),
+      };
     } catch (e) {
-      throw new Error(`Cannot load ${name}: ${(e as Error).message}`);
+      return { recordings: [], problem: `the stored recordings could not be listed: ${messageOf(e)}` };
     }
-    this.input.reset();
-    this.decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-    this.pending = [];
-    this.program = name;
-    this.status = 'ready';
-    return { name, entry: hex(BigInt(image.entry)), size: bytes.length };
   }
 
-  async run(maxInstructions: number, listener: Remote<RunListener>): Promise<RunResult> {
-    try {
-      if (!Number.isSafeInteger(maxInstructions) || maxInstructions <= 0) throw new Error(`Bad instruction limit: ${maxInstructions}`);
-      const machine = await this.machine();
-      if (this.running) throw new Error('A run is already in progress');
-      if (this.program === null) throw new Error('No program is loaded');
-      const run = this.runLoop(machine, BigInt(maxInstructions), listener);
-      this.running = run;
+  private async requireStore(): Promise<RecordingStore> {
+    const { store, problem } = await this.store();
+    if (!store) throw new Error(`Recordings cannot be used: ${problem}`);
+    return store;
+  }
+
+  async renameRecording(id: string, name: string): Promise<void> {
+    const store = await this.requireStore();
+    const trimmed = name.trim();
+    if (trimmed === '') throw new Error('A recording needs a name.');
+    await store.rename(id, trimmed);
+  }
+
+  async deleteRecording(id: string): Promise<void> {
+    if (this.session?.status().recordingId === id) await this.closeSession();
+    const store = await this.requireStore();
+    await store.delete(id);
+  }
+
+  async exportRecording(id: string): Promise<{ name: string; bytes: Uint8Array }> {
+    const store = await this.requireStore();
+    const info = await store.get(id);
+    if (!info) throw new Error('This recording is no longer stored in this browser.');
+    if (this.session?.status().recordingId === id) return this.session.exportFile();
+    const bytes = withSources(await store.exportFile(id), (await store.getSources(id)) ?? {});
+    return { name: `${info.name.replace(/\.(elf|hsr)$/i, '')}.hsr`, bytes };
+  }
+
+  // ---- opening ----
+
+  private async fetchExample(name: string): Promise<{ example: ExampleInfo; elf: Uint8Array; sources: Record<string, string> }> {
+    const example = (await this.listExamples()).find((e) => e.name === name);
+    if (!example) throw new Error(`There is no example called "${name}".`);
+    const response = await fetchOk(new URL(example.elf, EXAMPLES_DIR), example.elf);
+    const elf = new Uint8Array(await response.arrayBuffer());
+    const sources: Record<string, string> = {};
+    await Promise.all(example.sources.map(async (file) => {
       try {
-        return await run;
+        const r = await fetchOk(new URL(file, EXAMPLES_DIR), file);
+        sources[file] = await r.text();
+      } catch {
+        // The source view says the file is missing; the program still runs.
+      }
+    }));
+    return { example, elf, sources };
+  }
+
+  async openExample(name: string, request: ViewRequest): Promise<OpenAnswer> {
+    const generation = await this.closeSession();
+    const { example, elf, sources } = await this.fetchExample(name);
+    const session = await this.newRecording(generation, elf, example.elf, sources, example);
+    return { session: session.info(), view: session.view(request) };
+  }
+
+  private async newRecording(generation: number, bytes: Uint8Array, fileName: string, sources: Record<string, string>, example?: ExampleInfo): Promise<Session> {
+    const module = await this.module();
+    const input = new LiveInput();
+    let timeline: Timeline;
+    try {
+      timeline = await Timeline.record(module, bytes, fileName, { ramMiB: DEFAULT_RAM_MIB, commandLine: fileName }, input, 'browser');
+    } catch (e) {
+      throw new Error(`Cannot load ${fileName}: ${messageOf(e)}`);
+    }
+    const { store, problem } = await this.store();
+    const session = await Session.open({
+      timeline, name: fileName, programName: fileName, sources, store, storageProblem: problem, input,
+      ...(example ? { example } : {}),
+    });
+    this.adopt(session, generation);
+    return session;
+  }
+
+  async openFile(bytes: Uint8Array, name: string, request: ViewRequest, listener: Remote<ProgressListener>): Promise<OpenAnswer> {
+    try {
+      const fileName = baseName(name);
+      const kind = sniff(bytes, fileName);
+      if (kind === 'unknown') {
+        throw new Error(`Cannot open ${fileName}: it is neither a RISC-V ELF executable nor a Hindsight recording (.hsr).`);
+      }
+      const generation = await this.closeSession();
+      if (kind === 'elf') {
+        const session = await this.newRecording(generation, bytes, fileName, {});
+        return { session: session.info(), view: session.view(request) };
+      }
+      let parsed: ParsedRecording;
+      try {
+        parsed = parseRecording(bytes);
       } catch (e) {
-        // The engine failed (a bug, not a guest stop): the run is over, the program cannot go on.
-        this.status = 'stopped';
-        throw e;
-      } finally {
-        this.running = undefined;
+        throw new Error(`Cannot open ${fileName}: ${messageOf(e)}`);
       }
+      const { store, problem } = await this.store();
+      let recordingId: string | null = null;
+      let storageProblem = problem;
+      const displayName = fileName.replace(/\.hsr$/i, '') || parsed.meta.name;
+      if (store) {
+        try {
+          recordingId = await store.importFile(bytes, displayName);
+        } catch (e) {
+          storageProblem = `the recording is open but could not be saved in this browser: ${messageOf(e)}`;
+        }
+      }
+      return await this.openParsed(parsed, {
+        recordingId, name: displayName, sources: {}, store, storageProblem, at: 0, request, progress: progressOf(listener),
+      }, generation);
     } finally {
-      listener[releaseProxy]();
+      release(listener);
     }
   }
 
-  private async runLoop(machine: Machine, budget: bigint, listener: Remote<RunListener>): Promise<RunResult> {
-    this.pauseRequested = false;
-    const start = machine.icount;
-    const end = start + budget;
-    let executingMs = 0;
-    let lastProgress = 0;
-    const speed = () => (executingMs > 0 ? Number(machine.icount - start) / (executingMs / 1000) : 0);
-    const progress = (status: 'running' | 'waiting-input') => {
-      lastProgress = performance.now();
-      listener({ kind: 'progress', status, icount: machine.icount.toString(), instructionsPerSecond: speed() }).catch(() => {});
-    };
-    this.status = 'running';
-    progress('running');
-    let stop: StopInfo;
-    for (;;) {
-      if (this.pauseRequested) { stop = stopInfo({ reason: 'paused', icount: machine.icount, pc: machine.pc }); break; }
-      const remaining = end - machine.icount;
-      if (remaining <= 0n) { stop = stopInfo({ reason: 'budget', icount: machine.icount, pc: machine.pc }); break; }
-      const t0 = performance.now();
-      const s = machine.run(remaining < SLICE ? remaining : BigInt(SLICE));
-      executingMs += performance.now() - t0;
-      this.flush(listener);
-      if (s.reason === 'input') {
-        this.status = 'waiting-input';
-        progress('waiting-input');
-        await this.input.next();
-        this.status = 'running';
-        if (!this.pauseRequested) progress('running');
-        continue;
+  async openRecording(id: string, at: number, request: ViewRequest, listener: Remote<ProgressListener>): Promise<OpenAnswer> {
+    try {
+      const generation = await this.closeSession();
+      const store = await this.requireStore();
+      const info = await store.get(id);
+      if (!info) throw new Error('This recording is not stored in this browser (it may have been deleted).');
+      let bytes: Uint8Array;
+      try {
+        bytes = await store.exportFile(id);
+      } catch (e) {
+        if (e instanceof RecordingNotFoundError) throw new Error('This recording is not stored in this browser (it may have been deleted).');
+        throw new Error(`Cannot read the stored recording: ${messageOf(e)}`);
       }
-      if (s.reason !== 'budget') { stop = stopInfo(s); break; }
-      if (performance.now() - lastProgress >= PROGRESS_INTERVAL_MS) progress('running');
-      await yieldToEventLoop();
+      let parsed: ParsedRecording;
+      try {
+        parsed = parseRecording(bytes);
+      } catch (e) {
+        throw new Error(`The stored recording ${info.name} cannot be read: ${messageOf(e)}`);
+      }
+      const sources = (await store.getSources(id).catch(() => undefined)) ?? {};
+      return await this.openParsed(parsed, {
+        recordingId: id, name: info.name, sources, store, storageProblem: null, at, request, progress: progressOf(listener),
+      }, generation);
+    } finally {
+      release(listener);
     }
-    this.pauseRequested = false;
-    this.lastStop = stop;
-    this.status = stop.reason === 'exit' ? 'exited' : 'stopped';
-    return {
-      stop,
-      instructions: (machine.icount - start).toString(),
-      elapsedMs: executingMs,
-      instructionsPerSecond: speed(),
-    };
   }
 
-  private async stopRunning(): Promise<void> {
-    if (!this.running) return;
-    this.pause();
-    await this.running.catch(() => {});
+  private async openParsed(parsed: ParsedRecording, o: {
+    recordingId: string | null; name: string; sources: Record<string, string>; store: RecordingStore | null;
+    storageProblem: string | null; at: number; request: ViewRequest; progress: Progress | undefined;
+  }, generation: number): Promise<OpenAnswer> {
+    const module = await this.module();
+    let timeline: Timeline;
+    try {
+      timeline = await Timeline.replay(module, parsed);
+    } catch (e) {
+      throw new Error(`Cannot open ${o.name}: ${messageOf(e)}`);
+    }
+    const session = await Session.open({
+      timeline, name: o.name, programName: parsed.meta.name, sources: { ...(parsed.sources ?? {}), ...o.sources },
+      store: o.store, storageProblem: o.storageProblem, recordingId: o.recordingId,
+      ...(parsed.truncation ? { truncation: parsed.truncation } : {}),
+    });
+    this.adopt(session, generation);
+    try {
+      await session.prime(o.at, o.progress);
+    } catch (e) {
+      throw new Error(`Cannot replay ${o.name}: ${messageOf(e)}`);
+    }
+    return { session: session.info(), view: session.view(o.request) };
   }
 
-  pause(): void {
-    if (!this.running) return;
-    this.pauseRequested = true;
-    this.input.wake();
+  async close(): Promise<void> {
+    await this.closeSession();
+  }
+
+  // ---- recording ----
+
+  async record(request: ViewRequest, listener: Remote<ProgressListener>): Promise<MotionAnswer> {
+    try {
+      return await this.current().record(request, progressOf(listener) as Progress);
+    } finally {
+      release(listener);
+    }
+  }
+
+  stop(): void {
+    this.session?.stop();
   }
 
   sendInput(text: string): void {
-    this.input.push(new TextEncoder().encode(text));
+    this.current().sendInput(text);
   }
 
   endInput(): void {
-    this.input.end();
+    this.current().endInput();
   }
 
-  async state(): Promise<MachineState> {
-    const machine = await this.machine();
-    const registers = machine.registers().map((v, i) => ({ name: `x${i}`, abi: ABI_NAMES[i], value: hex(v) }));
-    const csrs = MAIN_CSRS.map(([name, number]) => {
-      const v = machine.readCsr(number);
-      return { name, number, value: v === undefined ? null : hex(v) };
-    });
-    return {
-      program: this.program,
-      status: this.status,
-      lastStop: this.lastStop,
-      pc: hex(machine.pc),
-      icount: machine.icount.toString(),
-      privilege: PRIVILEGE_NAMES[machine.privilege] ?? String(machine.privilege),
-      registers,
-      csrs,
-    };
+  // ---- travel ----
+
+  seek(icount: number, request: ViewRequest): Promise<MotionAnswer> {
+    return this.current().seek(icount, request);
+  }
+
+  async move(motion: Motion, request: ViewRequest, listener: Remote<ProgressListener>): Promise<MotionAnswer> {
+    try {
+      return await this.current().move(motion, request, progressOf(listener) as Progress);
+    } finally {
+      release(listener);
+    }
+  }
+
+  pause(): void {
+    this.session?.pause();
+  }
+
+  view(request: ViewRequest): PositionView {
+    return this.current().view(request);
+  }
+
+  // ---- breakpoints and watchpoints ----
+
+  addBreakpoint(where: number | string): TrapInfo[] {
+    return this.current().addBreakpoint(where);
+  }
+
+  addSourceBreakpoint(file: string, line: number): TrapInfo[] {
+    return this.current().addSourceBreakpoint(file, line);
+  }
+
+  addWatchpoint(where: number | string, length: number, access: WatchAccess): TrapInfo[] {
+    return this.current().addWatchpoint(where, length, access);
+  }
+
+  deleteTrap(id: number): TrapInfo[] {
+    return this.current().deleteTrap(id);
+  }
+
+  setTrapEnabled(id: number, enabled: boolean): TrapInfo[] {
+    return this.current().setTrapEnabled(id, enabled);
+  }
+
+  resolve(where: string): { address: number; size: number; label: string } {
+    return this.current().resolve(where);
+  }
+
+  // ---- sources ----
+
+  sourceText(name: string): string {
+    return this.current().sourceText(name);
+  }
+
+  addSources(files: Record<string, string>): Promise<string[]> {
+    const accepted: Record<string, string> = {};
+    for (const [name, text] of Object.entries(files)) {
+      if (typeof text === 'string' && text.length <= MAX_SOURCE_BYTES) accepted[baseName(name)] = text;
+    }
+    return this.current().addSources(accepted);
+  }
+
+  lineAddresses(file: string, line: number): number[] {
+    return this.current().lineAddresses(file, line);
+  }
+
+  // ---- export ----
+
+  exportSession(): Promise<{ name: string; bytes: Uint8Array }> {
+    return this.current().exportFile();
+  }
+
+  exportSnapshotImage(): Promise<SnapshotImageAnswer> {
+    return this.current().exportSnapshotImage();
+  }
+
+  // ---- tests ----
+
+  engineState(): EngineState {
+    return this.current().engineState();
   }
 }
 

@@ -1,12 +1,14 @@
-export function ErrorAlert({ message, onDismiss }: { message: string; onDismiss: () => void }) {
+export function ErrorAlert({ message, onDismiss, title = 'Error' }: { message: string; onDismiss?: () => void; title?: string }) {
   return (
     <div role="alert" className="alert">
       <p className="alert-message">
-        <strong>Error:</strong> {message}
+        <strong>{title}:</strong> {message}
       </p>
-      <button type="button" className="alert-dismiss" onClick={onDismiss}>
-        Dismiss
-      </button>
+      {onDismiss && (
+        <button type="button" className="alert-dismiss small" onClick={onDismiss}>
+          Dismiss
+        </button>
+      )}
     </div>
   );
 }

@@ -1,39 +1,48 @@
-import type { Phase } from '../session';
-import { describeStop, formatCount, formatDuration, formatSpeed } from '../format';
+import { memo } from 'react';
+import type { MotionSummary, PositionView, SessionStatus, TrapInfo } from '../../workers/engine-api';
+import type { Busy } from '../debugger/controller';
+import { describeEnd, describeStop, formatCount, formatSpeed, shortHex } from '../format';
 
-function statusText(phase: Phase): { state: string; text: string } {
-  switch (phase.kind) {
-    case 'idle':
-      return { state: 'idle', text: 'No program running. Choose an example and press Run.' };
-    case 'loading':
-      return { state: 'running', text: `${phase.program}: loading…` };
-    case 'running': {
-      if (phase.waiting) {
-        return { state: 'waiting', text: `${phase.program}: waiting for console input · ${formatCount(phase.icount)} instructions` };
-      }
-      const speed = formatSpeed(phase.instructionsPerSecond);
-      return { state: 'running', text: `${phase.program}: running · ${formatCount(phase.icount)} instructions${speed && ` · ${speed}`}` };
-    }
-    case 'finished': {
-      const { stop, instructions, elapsedMs, instructionsPerSecond } = phase.result;
-      const speed = formatSpeed(instructionsPerSecond);
-      const ran = instructions === stop.icount
-        ? `${formatCount(stop.icount)} instructions`
-        : `${formatCount(stop.icount)} instructions (${formatCount(instructions)} in this run)`;
-      const state = stop.reason === 'exit' ? (stop.exitCode === 0 ? 'exited' : 'failed') : 'stopped';
-      return { state, text: `${phase.program}: ${describeStop(stop)} · ${ran} in ${formatDuration(elapsedMs)}${speed && ` · ${speed}`}` };
-    }
-  }
+interface Props {
+  view: PositionView;
+  status: SessionStatus;
+  busy: Busy | null;
+  lastStop: MotionSummary | null;
+  traps: readonly TrapInfo[];
+  /** Where the scrubber is while a seek is on its way. */
+  position: number;
+  seeking: boolean;
 }
 
-export function StatusLine({ phase }: { phase: Phase }) {
-  const { state, text } = statusText(phase);
-  // While busy, screen readers hold back the ever-changing counters and announce the outcome.
-  const busy = phase.kind === 'loading' || (phase.kind === 'running' && !phase.waiting);
+/** The current icount and pc, why the last motion stopped, or what is running. */
+export const StatusLine = memo(function StatusLine({ view, status, busy, lastStop, traps, position, seeking }: Props) {
+  let state = 'stopped';
+  let text: string;
+  if (busy) {
+    state = busy.kind === 'record' ? 'recording' : 'running';
+    const parts = [`${busy.activity[0].toUpperCase()}${busy.activity.slice(1)}…`];
+    if (status.phase === 'waiting-input') {
+      state = 'waiting';
+      parts[0] = 'Waiting for console input…';
+    }
+    if (busy.icount !== undefined) parts.push(`icount ${formatCount(busy.icount)}`);
+    if (busy.fraction !== undefined) parts.push(`${Math.round(busy.fraction * 100)}%`);
+    const speed = formatSpeed(busy.speed);
+    if (speed && status.phase !== 'waiting-input') parts.push(speed);
+    text = parts.join(' · ');
+  } else {
+    const shown = seeking ? position : view.icount;
+    const parts = [`icount ${formatCount(shown)} of ${formatCount(status.length)}`, view.pcLabel.startsWith('0x') ? `pc ${shortHex(view.pc)}` : `pc ${shortHex(view.pc)} <${view.pcLabel}>`, view.instruction];
+    const why = lastStop ? describeStop(lastStop, traps, status) : '';
+    if (why) parts.push(why);
+    else if (view.icount === status.length && status.ended) parts.push(`end of the recording: ${describeEnd(status.ended)}`);
+    if (lastStop?.reason === 'exit' || (status.ended && view.icount === status.length)) state = status.ended?.exitCode === 0 ? 'exited' : 'failed';
+    text = parts.join(' · ');
+  }
   return (
-    <p role="status" className="status" data-state={state} aria-busy={busy}>
+    <p role="status" className="status" data-state={state} aria-live="polite" aria-busy={busy !== null || seeking}>
       <span className="status-dot" aria-hidden="true" />
-      {text}
+      <span className="status-text">{text}</span>
     </p>
   );
-}
+});

@@ -1,0 +1,102 @@
+import { memo, useId, useState, type FormEvent, type RefObject } from 'react';
+import type { Motion, RecordingPhase } from '../../workers/engine-api';
+import { SHORTCUTS, tooltip, type Action } from '../debugger/shortcuts';
+import { formatCount, parseIcount } from '../format';
+import { Icon, type IconName } from './Icon';
+
+interface Props {
+  /** Recording controls are shown for recordings made in this tab. */
+  live: boolean;
+  phase: RecordingPhase;
+  busy: { kind: 'record' | 'motion'; motion?: Motion } | null;
+  length: number;
+  onRecord: () => void;
+  onStop: () => void;
+  onMove: (motion: Motion) => void;
+  onPause: () => void;
+  onJump: (icount: number) => void;
+  jumpRef?: RefObject<HTMLInputElement | null>;
+}
+
+const MOTIONS: { motion: Motion; label: string }[] = [
+  { motion: 'reverse-continue', label: 'Reverse continue' },
+  { motion: 'reverse-step-over', label: 'Reverse step over' },
+  { motion: 'reverse-step', label: 'Reverse step' },
+  { motion: 'step', label: 'Step' },
+  { motion: 'step-over', label: 'Step over' },
+  { motion: 'continue', label: 'Continue' },
+];
+
+function ControlButton({ label, icon, action, disabled, onClick, className }: {
+  label: string; icon: IconName; action: Action; disabled: boolean; onClick: () => void; className?: string;
+}) {
+  return (
+    <button
+      type="button"
+      className={`control ${className ?? ''}`}
+      title={tooltip(label, action)}
+      aria-keyshortcuts={SHORTCUTS[action].aria}
+      disabled={disabled}
+      onClick={onClick}
+    >
+      <Icon name={icon} />
+      <span className="control-label">{label}</span>
+    </button>
+  );
+}
+
+/** Record and Stop, the six motions, Pause, and a box to jump to an icount. */
+export const Toolbar = memo(function Toolbar({ live, phase, busy, length, onRecord, onStop, onMove, onPause, onJump, jumpRef }: Props) {
+  const jumpId = useId();
+  const [jump, setJump] = useState('');
+  const [jumpError, setJumpError] = useState<string | null>(null);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const t = parseIcount(jump);
+    if (t === undefined) {
+      setJumpError('an instruction count: digits only');
+      return;
+    }
+    setJumpError(null);
+    onJump(Math.min(t, length));
+  };
+  const recording = busy?.kind === 'record';
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Debugger controls">
+      {live && (
+        <div className="control-group">
+          <ControlButton label="Record" icon="record" action="record" className="record" disabled={busy !== null || phase !== 'live'} onClick={onRecord} />
+          <ControlButton label="Stop" icon="stop" action="stop" disabled={!recording} onClick={onStop} />
+        </div>
+      )}
+      <div className="control-group">
+        {MOTIONS.map(({ motion, label }) => (
+          <ControlButton key={motion} label={label} icon={motion} action={motion} disabled={busy !== null} onClick={() => onMove(motion)} />
+        ))}
+      </div>
+      <div className="control-group">
+        <ControlButton label="Pause" icon="pause" action="pause" disabled={busy === null} onClick={onPause} />
+      </div>
+      <form className="jump" onSubmit={submit}>
+        <label htmlFor={jumpId}>Go to icount</label>
+        <input
+          id={jumpId}
+          ref={jumpRef}
+          type="text"
+          inputMode="numeric"
+          value={jump}
+          onChange={(e) => { setJump(e.target.value); setJumpError(null); }}
+          placeholder={`0 – ${formatCount(length)}`}
+          aria-invalid={jumpError !== null}
+          aria-describedby={jumpError ? `${jumpId}-error` : undefined}
+          title={`Jump to an instruction count (${SHORTCUTS.jump.label})`}
+          aria-keyshortcuts={SHORTCUTS.jump.aria}
+          size={12}
+          autoComplete="off"
+        />
+        <button type="submit" disabled={busy !== null}>Go</button>
+        {jumpError && <span id={`${jumpId}-error`} className="inline-error">{jumpError}</span>}
+      </form>
+    </div>
+  );
+});

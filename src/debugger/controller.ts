@@ -1,0 +1,441 @@
+// The page's side of a debugging session: the state the panels show and the
+// actions they call. It talks to the engine worker only through EngineApi.
+//
+// Scrubbing goes through a LatestRunner: one seek in flight, and only the
+// newest wanted position is sent next. Motions (steps, continues, recording)
+// wait for a seek in flight and run one at a time; Pause interrupts them.
+import { proxy } from 'comlink';
+import type {
+  ConsoleEvent, EngineApi, Motion, MotionAnswer, MotionSummary, OpenAnswer, PositionView, ProgressEvent, SessionInfo,
+  SessionStatus, TrapInfo, ViewRequest, WatchAccess,
+} from '../../workers/engine-api';
+import { LatestRunner } from '../lib/latest';
+import { Store } from '../lib/store';
+import type { Marker } from '../lib/markers';
+import type { Route } from '../lib/route';
+import { download } from '../lib/download';
+
+/** The engine calls the controller makes (a comlink Remote<EngineApi>, or a fake in tests). */
+export type EngineLike = {
+  [K in keyof EngineApi]: (...args: Parameters<EngineApi[K]>) => Promise<Awaited<ReturnType<EngineApi[K]>>>;
+};
+
+export interface Busy {
+  kind: 'record' | 'motion';
+  motion?: Motion;
+  activity: string;
+  icount?: number;
+  fraction?: number;
+  speed?: number;
+}
+
+export interface DebuggerState {
+  info: SessionInfo;
+  status: SessionStatus;
+  view: PositionView;
+  /** The view before the last motion or seek: what changed is highlighted. */
+  previous: PositionView | null;
+  /** Where the scrubber is: the position asked for while dragging, else the view's. */
+  position: number;
+  /** A seek is in flight or wanted. */
+  seeking: boolean;
+  busy: Busy | null;
+  lastStop: MotionSummary | null;
+  console: ConsoleEvent[];
+  /** Breakpoint and watchpoint hits seen in this session. */
+  hits: Marker[];
+  traps: TrapInfo[];
+  memory: { at: string; length: number };
+  sources: string[];
+  error: string | null;
+  /** The disassembly should show this address (a "go to"); the nonce makes a repeat count. */
+  reveal: { address: number; nonce: number } | null;
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export const DEFAULT_MEMORY_LENGTH = 256;
+const ROUTE_DELAY_MS = 250;
+
+export interface ControllerOptions {
+  /** Called with the URL's new place (throttled). */
+  onRoute?: (route: Route) => void;
+  /** Offers a file download (tests pass a spy). */
+  download?: (name: string, bytes: Uint8Array) => void;
+}
+
+export class DebuggerController {
+  readonly store: Store<DebuggerState>;
+  private readonly scrubber: LatestRunner<number, MotionAnswer>;
+  private operation: Promise<unknown> | null = null;
+  private routeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly sourceCache = new Map<string, Promise<string>>();
+  private readonly download: (name: string, bytes: Uint8Array) => void;
+  private disposed = false;
+  /** Counts the answers applied: a view asked for before a newer answer arrived is stale. */
+  private version = 0;
+  /** Answers and requests of seeks, and their round-trip times (the test hook reports them). */
+  readonly stats = { seeksRequested: 0, seeksAnswered: 0, views: 0, seekRoundTripsMs: [] as number[] };
+
+  constructor(private readonly engine: EngineLike, open: OpenAnswer, private readonly options: ControllerOptions = {}) {
+    const { session, view } = open;
+    const memoryAt = session.example?.name === 'corruption' ? 'calibration_offset' : 'sp';
+    this.store = new Store<DebuggerState>({
+      info: session,
+      status: statusOf(session),
+      view,
+      previous: null,
+      position: view.icount,
+      seeking: false,
+      busy: null,
+      lastStop: null,
+      console: session.console,
+      hits: [],
+      traps: session.traps,
+      memory: { at: memoryAt, length: DEFAULT_MEMORY_LENGTH },
+      sources: session.sources,
+      error: null,
+      reveal: null,
+    });
+    this.download = options.download ?? download;
+    this.scrubber = new LatestRunner<number, MotionAnswer>(
+      async (t) => {
+        const start = performance.now();
+        const answer = await this.engine.seek(t, this.request());
+        const times = this.stats.seekRoundTripsMs;
+        times.push(performance.now() - start);
+        if (times.length > 1000) times.shift();
+        return answer;
+      },
+      (answer, _t, superseded) => {
+        this.stats.seeksAnswered++;
+        this.apply(answer, { motion: false, keepPosition: superseded });
+        if (!superseded) this.store.set({ seeking: false });
+      },
+      (e) => {
+        this.store.set({ seeking: false, position: this.store.get().view.icount });
+        this.fail(e);
+      },
+    );
+    if (view.memory === undefined) void this.refreshView();
+    this.scheduleRoute();
+  }
+
+  get state(): DebuggerState {
+    return this.store.get();
+  }
+
+  private request(): ViewRequest {
+    return { memory: this.store.get().memory };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.routeTimer);
+  }
+
+  // ---- answers ----
+
+  private apply(answer: MotionAnswer, o: { motion: boolean; keepPosition?: boolean }): void {
+    if (this.disposed) return;
+    this.stats.views++;
+    this.version++;
+    const s = this.store.get();
+    const patch: Partial<DebuggerState> = {
+      previous: s.view,
+      view: answer.view,
+      status: answer.status,
+      position: o.keepPosition ? s.position : answer.view.icount,
+      reveal: null,
+    };
+    if (answer.console.length > 0) patch.console = [...s.console, ...answer.console];
+    // A seek is not a stop: what the last motion stopped at no longer describes the position.
+    if (!o.motion) patch.lastStop = null;
+    if (o.motion) {
+      patch.lastStop = answer.result;
+      const r = answer.result;
+      if ((r.reason === 'breakpoint' || r.reason === 'watchpoint') && !s.hits.some((h) => h.icount === r.icount && h.kind === r.reason)) {
+        const trap = s.traps.find((t) => t.id === (r.breakpointId ?? r.watchpointId));
+        patch.hits = [...s.hits, { kind: r.reason, icount: r.icount, label: `${r.reason} ${trap ? `${trap.id} (${trap.source ?? trap.label})` : ''}`.trim() }];
+      }
+    }
+    this.store.set(patch);
+    this.scheduleRoute();
+  }
+
+  private fail(e: unknown): void {
+    if (this.disposed) return;
+    this.store.set({ error: messageOf(e) });
+  }
+
+  dismissError(): void {
+    this.store.set({ error: null });
+  }
+
+  private scheduleRoute(): void {
+    if (!this.options.onRoute) return;
+    clearTimeout(this.routeTimer);
+    this.routeTimer = setTimeout(() => {
+      const s = this.store.get();
+      const t = s.position;
+      const id = s.status.recordingId;
+      if (id) this.options.onRoute?.({ kind: 'recording', id, t });
+      else if (s.info.example) this.options.onRoute?.({ kind: 'example', name: s.info.example.name, t });
+    }, ROUTE_DELAY_MS);
+  }
+
+  // ---- travel ----
+
+  /** The scrubber: go to t (coalesced with other seeks). */
+  seek(t: number): void {
+    const s = this.store.get();
+    if (s.busy) return;
+    const clamped = Math.max(0, Math.min(s.status.length, Math.round(t)));
+    this.stats.seeksRequested++;
+    this.store.set({ position: clamped, seeking: true, error: null });
+    this.scrubber.request(clamped);
+  }
+
+  /** Runs an operation that excludes motions and seeks. */
+  private async exclusive(busy: Busy, run: (listener: (e: ProgressEvent) => void) => Promise<MotionAnswer>): Promise<void> {
+    if (this.store.get().busy || this.operation) return;
+    this.scrubber.cancelPending();
+    const op = (async () => {
+      await this.scrubber.idle();
+      this.store.set({ busy, error: null });
+      const listener = (event: ProgressEvent) => this.progress(event);
+      try {
+        const answer = await run(listener);
+        this.apply(answer, { motion: true });
+      } catch (e) {
+        this.fail(e);
+      } finally {
+        this.store.set({ busy: null });
+      }
+    })();
+    this.operation = op;
+    try {
+      await op;
+    } finally {
+      this.operation = null;
+    }
+  }
+
+  private progress(event: ProgressEvent): void {
+    if (this.disposed) return;
+    const s = this.store.get();
+    if (event.kind === 'console') {
+      this.store.set({ console: [...s.console, ...event.events] });
+      return;
+    }
+    if (!s.busy) return;
+    const busy: Busy = { ...s.busy, activity: event.activity, icount: event.icount };
+    if (event.fraction !== undefined) busy.fraction = event.fraction;
+    if (event.speed !== undefined) busy.speed = event.speed;
+    const patch: Partial<DebuggerState> = { busy, status: event.status };
+    if (s.busy.kind === 'record' || (s.busy.motion === 'continue' && event.status.phase !== 'fixed')) patch.position = event.icount;
+    this.store.set(patch);
+    // Saving has started: from now on a reload opens the stored recording.
+    if (event.status.recordingId !== s.status.recordingId) this.scheduleRoute();
+  }
+
+  move(motion: Motion): Promise<void> {
+    return this.exclusive({ kind: 'motion', motion, activity: motion }, (listener) =>
+      this.engine.move(motion, this.request(), proxy(listener)));
+  }
+
+  record(): Promise<void> {
+    return this.exclusive({ kind: 'record', activity: 'recording' }, (listener) =>
+      this.engine.record(this.request(), proxy(listener)));
+  }
+
+  pause(): void {
+    this.engine.pause().catch((e: unknown) => this.fail(e));
+  }
+
+  stop(): void {
+    this.engine.stop().catch((e: unknown) => this.fail(e));
+  }
+
+  /** Resolves when no seek or operation is in flight and the page shows the latest answer. */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.scrubber.idle();
+      const op = this.operation;
+      if (op) await op.catch(() => {});
+      if (!this.scrubber.busy && !this.operation) return;
+    }
+  }
+
+  /** Asks for the view at the current position again (other memory, new sources). */
+  async refreshView(forget: 'memory' | 'none' = 'none'): Promise<void> {
+    await this.settled();
+    const version = this.version;
+    try {
+      const view = await this.engine.view(this.request());
+      if (version !== this.version || this.disposed) return; // a newer answer already has it
+      const s = this.store.get();
+      // A different place in memory: nothing to compare with.
+      const previous = s.previous && forget === 'memory' ? { ...s.previous, memory: undefined } : s.previous;
+      this.store.set({ view, previous });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // ---- console ----
+
+  sendInput(text: string): void {
+    this.engine.sendInput(text).catch((e: unknown) => this.fail(e));
+  }
+
+  endInput(): void {
+    this.engine.endInput().catch((e: unknown) => this.fail(e));
+  }
+
+  // ---- memory ----
+
+  async showMemory(at: string, length = DEFAULT_MEMORY_LENGTH): Promise<void> {
+    this.store.set({ memory: { at, length } });
+    await this.refreshView('memory');
+  }
+
+  // ---- breakpoints and watchpoints ----
+
+  private async traps(change: () => Promise<TrapInfo[]>): Promise<boolean> {
+    try {
+      this.store.set({ traps: await change(), error: null });
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  /** Adds a breakpoint at the address, or removes the ones there. */
+  toggleBreakpoint(address: number): Promise<boolean> {
+    const existing = this.store.get().traps.filter((t) => t.kind === 'breakpoint' && t.address === address);
+    if (existing.length > 0) {
+      return this.traps(async () => {
+        let list: TrapInfo[] = this.store.get().traps;
+        for (const t of existing) list = await this.engine.deleteTrap(t.id);
+        return list;
+      });
+    }
+    return this.traps(() => this.engine.addBreakpoint(address));
+  }
+
+  addBreakpoint(where: string): Promise<boolean> {
+    return this.traps(() => this.engine.addBreakpoint(where));
+  }
+
+  /** Adds breakpoints where a source line starts, or removes those set from that line. */
+  toggleSourceBreakpoint(file: string, line: number): Promise<boolean> {
+    const name = `${file.replace(/^.*\//, '')}:${line}`;
+    const existing = this.store.get().traps.filter((t) => t.source === name);
+    if (existing.length > 0) {
+      return this.traps(async () => {
+        let list: TrapInfo[] = this.store.get().traps;
+        for (const t of existing) list = await this.engine.deleteTrap(t.id);
+        return list;
+      });
+    }
+    return this.traps(() => this.engine.addSourceBreakpoint(file, line));
+  }
+
+  addWatchpoint(where: string | number, length: number, access: WatchAccess): Promise<boolean> {
+    return this.traps(() => this.engine.addWatchpoint(where, length, access));
+  }
+
+  deleteTrap(id: number): Promise<boolean> {
+    const before = this.store.get().traps;
+    this.store.set({ traps: before.filter((t) => t.id !== id) });
+    return this.traps(() => this.engine.deleteTrap(id)).then((ok) => {
+      if (!ok) this.store.set({ traps: before });
+      return ok;
+    });
+  }
+
+  /** Shown at once; put back if the engine refuses. */
+  setTrapEnabled(id: number, enabled: boolean): Promise<boolean> {
+    const before = this.store.get().traps;
+    this.store.set({ traps: before.map((t) => (t.id === id ? { ...t, enabled } : t)) });
+    return this.traps(() => this.engine.setTrapEnabled(id, enabled)).then((ok) => {
+      if (!ok) this.store.set({ traps: before });
+      return ok;
+    });
+  }
+
+  /** "Who wrote this?": a write watchpoint on the bytes, then back to the last write before here. */
+  async whoWrote(address: number, length: number): Promise<void> {
+    const s = this.store.get();
+    const existing = s.traps.find((t) => t.kind === 'watchpoint' && t.address === address && t.length === length && t.access === 'write');
+    if (existing && !existing.enabled) await this.setTrapEnabled(existing.id, true);
+    if (!existing && !(await this.addWatchpoint(address, length, 'write'))) return;
+    await this.move('reverse-continue');
+  }
+
+  /** Shows a symbol or address in the disassembly. */
+  async goTo(where: string): Promise<void> {
+    try {
+      const { address } = await this.engine.resolve(where);
+      const nonce = (this.store.get().reveal?.nonce ?? 0) + 1;
+      this.store.set({ reveal: { address, nonce }, error: null });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // ---- sources ----
+
+  sourceText(name: string): Promise<string> {
+    let text = this.sourceCache.get(name);
+    if (!text) {
+      text = this.engine.sourceText(name);
+      text.catch(() => this.sourceCache.delete(name));
+      this.sourceCache.set(name, text);
+    }
+    return text;
+  }
+
+  async addSources(files: Record<string, string>): Promise<void> {
+    for (const name of Object.keys(files)) this.sourceCache.delete(name.replace(/^.*[\\/]/, ''));
+    try {
+      const sources = await this.engine.addSources(files);
+      this.store.set({ sources });
+      await this.refreshView();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  lineAddresses(file: string, line: number): Promise<number[]> {
+    return this.engine.lineAddresses(file, line);
+  }
+
+  // ---- export ----
+
+  async exportRecording(): Promise<void> {
+    await this.settled();
+    try {
+      const { name, bytes } = await this.engine.exportSession();
+      this.download(name, bytes);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async exportSnapshotImage(): Promise<void> {
+    await this.settled();
+    try {
+      const { name, bytes } = await this.engine.exportSnapshotImage();
+      this.download(name, bytes);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+}
+
+function statusOf(info: SessionInfo): SessionStatus {
+  return { length: info.length, ended: info.ended, phase: info.phase, recordingId: info.recordingId, storageProblem: info.storageProblem };
+}

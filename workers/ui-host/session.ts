@@ -1,0 +1,725 @@
+// A debugging session in the worker: one Timeline (a recording being made, or
+// one opened for replay) and what the debugger needs around it: the program
+// listing, debug info and sources, the console as the log tells it, saving to
+// IndexedDB while recording, and motions that run in short slices so that the
+// worker answers pause() and the page stays live.
+import { Timeline, type MotionResult, type Trap } from '../replay/timeline';
+import { disassemble } from '../engine/disassembler';
+import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
+import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
+import type { RecordingStore } from '../storage';
+import type {
+  ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, MemoryBlock, Motion, MotionAnswer, MotionReason,
+  MotionSummary, PositionView, ProgressEvent, RecordingPhase, SessionInfo, SessionStatus, TrapInfo, ViewRequest,
+  WatchAccess,
+} from '../engine-api';
+import { ConsoleLog } from './console-log';
+import { inListing, memoryListing, programListing, symbolizer, type ProgramListing } from './listing';
+import { LiveInput } from './live-input';
+import { loadDwarf, loadSnapshotImageExporter, type DebugInfoLike } from './optional';
+import { RecordingSaver } from './saver';
+import { SourceSet } from './sources';
+
+/** Instructions per slice of a long operation: a few milliseconds, so pause() gets through quickly. */
+export const SLICE = 4_000_000n;
+/** Progress reports at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
+const MAX_MEMORY = 4096;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export type Progress = (event: ProgressEvent) => void;
+
+/** 64-bit words as 0x + 16 hex digits. */
+export const hex = (v: bigint): string => '0x' + BigInt.asUintN(64, v).toString(16).padStart(16, '0');
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Yields to the event loop (a message task, which unlike setTimeout is not clamped to 4 ms). */
+const yieldChannel = new MessageChannel();
+const yielded: (() => void)[] = [];
+yieldChannel.port1.onmessage = () => yielded.shift()?.();
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    yielded.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
+}
+
+/** jal/jalr linking ra or t0, and c.jalr: the instructions that make calls. */
+function isCall(bits: number): boolean {
+  if ((bits & 3) !== 3) return (bits & 0xf07f) === 0x9002 && ((bits >> 7) & 31) !== 0;
+  const op = bits & 0x7f;
+  const rd = (bits >> 7) & 31;
+  return (op === 0x6f || (op === 0x67 && ((bits >> 12) & 7) === 0)) && (rd === 1 || rd === 5);
+}
+
+export interface SessionSetup {
+  timeline: Timeline;
+  name: string;
+  programName: string;
+  sources: Record<string, string>;
+  example?: ExampleInfo;
+  store: RecordingStore | null;
+  storageProblem: string | null;
+  /** Replay: the stored recording it came from. */
+  recordingId?: string | null;
+  input?: LiveInput;
+  truncation?: string;
+}
+
+export class Session {
+  readonly timeline: Timeline;
+  private readonly name: string;
+  private readonly programName: string;
+  private readonly sources: SourceSet;
+  private readonly example: ExampleInfo | undefined;
+  private readonly store: RecordingStore | null;
+  private storageProblem: string | null;
+  private readonly recordingId: string | null;
+  private readonly input: LiveInput | undefined;
+  private readonly truncation: string | undefined;
+  private readonly listing: ProgramListing;
+  private readonly consoleLog = new ConsoleLog();
+  /** Every console event so far. */
+  private readonly consoleEvents: ConsoleEvent[] = [];
+  private debug: DebugInfoLike | undefined;
+  private debugState: DebugInfoState = 'unsupported';
+  private debugProblems: string[] = [];
+  private saver: RecordingSaver | undefined;
+  private phase: RecordingPhase;
+  /** How far this session has executed: seeks beyond it run in slices. */
+  private explored = 0n;
+  private op: { name: string; controller: AbortController; done: Promise<unknown> } | null = null;
+  private readonly sourceLines = new Map<number, string>();
+  private readonly symbolize;
+  private snapshotImage = false;
+
+  private constructor(setup: SessionSetup) {
+    this.timeline = setup.timeline;
+    this.name = setup.name;
+    this.programName = setup.programName;
+    this.sources = new SourceSet(setup.sources);
+    this.example = setup.example;
+    this.store = setup.store;
+    this.storageProblem = setup.storageProblem;
+    this.recordingId = setup.recordingId ?? null;
+    this.input = setup.input;
+    this.truncation = setup.truncation;
+    this.phase = this.timeline.mode === 'record' && !this.timeline.ended ? 'live' : 'fixed';
+    const machine = this.timeline.machine;
+    if (!machine.program) throw new Error('the timeline has no program loaded');
+    this.listing = programListing(machine.program, machine.symbols);
+    this.symbolize = symbolizer(machine.symbols);
+    this.takeConsole();
+    if (this.timeline.mode === 'record') this.explored = this.timeline.length;
+  }
+
+  /** A session around a timeline: reads the debug info when this build can. */
+  static async open(setup: SessionSetup): Promise<Session> {
+    const session = new Session(setup);
+    const dwarf = await loadDwarf().catch(() => undefined);
+    const image = session.timeline.machine.program;
+    if (dwarf && image) {
+      try {
+        const info = dwarf.DebugInfo.fromElf(image);
+        session.debug = info;
+        session.debugProblems = info.problems.slice(0, 10);
+        session.debugState = info.files().length > 0 ? 'available' : 'none';
+      } catch (e) {
+        session.debugState = 'none';
+        session.debugProblems = [`the debug info could not be read: ${messageOf(e)}`];
+      }
+    }
+    session.snapshotImage = (await loadSnapshotImageExporter().catch(() => undefined)) !== undefined;
+    return session;
+  }
+
+  // ---- information ----
+
+  status(): SessionStatus {
+    const tl = this.timeline;
+    const ended = tl.ended;
+    return {
+      length: Number(tl.length),
+      ended: ended ? { reason: ended.reason, ...(ended.exitCode !== undefined ? { exitCode: ended.exitCode } : {}) } : null,
+      phase: this.phase,
+      recordingId: this.saver ? (this.saver.problem && !this.saver.id ? null : this.saver.id) : this.recordingId,
+      storageProblem: this.saver?.problem ?? this.storageProblem,
+    };
+  }
+
+  info(): SessionInfo {
+    const tl = this.timeline;
+    return {
+      ...this.status(),
+      name: this.name,
+      programName: this.programName,
+      mode: tl.mode,
+      createdAt: tl.meta.createdAt,
+      listing: { text: this.listing.text, addresses: this.listing.addresses, title: this.listing.title },
+      console: (this.takeConsole(), [...this.consoleEvents]),
+      debugInfo: this.debugState,
+      debugInfoProblems: this.debugProblems,
+      sources: this.sources.names(),
+      snapshotImage: this.snapshotImage,
+      traps: this.traps(),
+      ...(this.example ? { example: this.example } : {}),
+      ...(this.truncation ? { truncation: this.truncation } : {}),
+    };
+  }
+
+  /** Console events new since the last call. */
+  private takeConsole(): ConsoleEvent[] {
+    const events = this.consoleLog.take(this.timeline.events);
+    this.consoleEvents.push(...events);
+    return events;
+  }
+
+  /** The machine at the current position. */
+  view(request: ViewRequest): PositionView {
+    const machine = this.timeline.machine;
+    const pc = machine.pc;
+    const pcNumber = Number(pc);
+    const word = machine.readMemory(pc, 4) ?? machine.readMemory(pc, 2);
+    let instruction = '(not readable)';
+    if (word) {
+      const bits = word.length === 4 ? (word[0] | (word[1] << 8) | (word[2] << 16) | (word[3] << 24)) >>> 0 : word[0] | (word[1] << 8);
+      instruction = disassemble(bits, pcNumber, this.symbolize).text.replace('\t', ' ');
+    }
+    const view: PositionView = {
+      icount: Number(this.timeline.icount),
+      pc: hex(pc),
+      pcLabel: machine.symbols.format(pcNumber),
+      instruction,
+      privilege: PRIVILEGE_NAMES[machine.privilege] ?? String(machine.privilege),
+      registers: machine.registers().map(hex),
+      csrs: MAIN_CSRS.map(([name, number]) => {
+        const v = machine.readCsr(number);
+        return { name, number, value: v === undefined ? null : hex(v) };
+      }),
+    };
+    if (!inListing(this.listing, pcNumber)) {
+      view.localListing = memoryListing((a, n) => (a < 0 ? undefined : machine.readMemory(BigInt(a), n)), pcNumber, machine.symbols);
+    }
+    if (request.memory) view.memory = this.memory(request.memory.at, request.memory.length);
+    const location = this.debug?.lineAt(pcNumber);
+    if (location) {
+      const source = this.sources.find(location.file);
+      const fn = this.debug?.functionAt(pcNumber);
+      view.source = { file: location.file, line: location.line, ...(source ? { source } : {}), ...(fn ? { function: fn.name } : {}) };
+    }
+    return view;
+  }
+
+  private memory(at: string, length: number): MemoryBlock {
+    let target: { address: number; size: number; label: string };
+    try {
+      target = this.resolve(at);
+    } catch (e) {
+      return { at, address: 0, bytes: new Uint8Array(0), readable: [], target: 0, targetSize: 0, error: messageOf(e) };
+    }
+    const size = Math.max(16, Math.min(MAX_MEMORY, Math.ceil(length / 16) * 16));
+    const address = target.address - (target.address % 16);
+    const bytes = new Uint8Array(size);
+    const readable: boolean[] = [];
+    const machine = this.timeline.machine;
+    for (let row = 0; row < size; row += 16) {
+      const data = machine.readMemory(BigInt(address + row), 16);
+      readable.push(data !== undefined);
+      if (data) bytes.set(data, row);
+    }
+    // Name the place only when a symbol starts there or an object spans it (not "the nearest symbol before").
+    const hit = machine.symbols.symbolize(target.address);
+    const named = hit && (hit.offset === 0 || hit.offset < hit.symbol.size);
+    const symbol = hit && named ? (hit.offset === 0 ? hit.symbol.name : `${hit.symbol.name}+0x${hit.offset.toString(16)}`) : undefined;
+    return { at, address, bytes, readable, target: target.address, targetSize: target.size, ...(symbol ? { symbol } : {}) };
+  }
+
+  /** An address from text: hex, decimal, a symbol (optionally + offset) or a register name. */
+  resolve(text: string): { address: number; size: number; label: string } {
+    const s = text.trim();
+    const machine = this.timeline.machine;
+    const number = (v: bigint, size = 1, label = s) => {
+      if (v < 0n || v > MAX_SAFE) throw new Error(`${s} is outside the addresses the debugger can show`);
+      return { address: Number(v), size, label };
+    };
+    if (/^0x[0-9a-f]+$/i.test(s) || /^[0-9]+$/.test(s)) return number(BigInt(s));
+    const m = /^([A-Za-z_.$][\w.$]*)\s*(?:([+-])\s*(0x[0-9a-f]+|[0-9]+))?$/i.exec(s);
+    if (m) {
+      const offset = m[3] ? BigInt(m[3]) * (m[2] === '-' ? -1n : 1n) : 0n;
+      const symbol = machine.symbols.lookup(m[1]);
+      if (symbol && !symbol.absolute) {
+        return number(BigInt(symbol.address) + offset, offset === 0n ? Math.max(1, symbol.size) : 1, s);
+      }
+      const name = m[1].toLowerCase();
+      const reg = name === 'pc' ? -1 : name === 'fp' ? 8 : (ABI_NAMES as readonly string[]).indexOf(name);
+      const x = /^x([0-9]|[12][0-9]|3[01])$/.exec(name);
+      const index = x ? Number(x[1]) : reg;
+      if (index === -1 && name === 'pc') return number(machine.pc + offset, 4);
+      if (index >= 0) return number(BigInt.asUintN(64, machine.registers()[index]) + offset, 8);
+    }
+    if (s === '') throw new Error('give an address, a symbol or a register');
+    throw new Error(`no symbol called "${s}" in ${this.programName}, and it is not an address`);
+  }
+
+  // ---- operations ----
+
+  /** Runs `fn` as the session's one operation; pause() aborts its signal. */
+  private async exclusive<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.op) throw new Error(`The engine is busy ${this.op.name}; pause it first.`);
+    const controller = new AbortController();
+    let settle!: () => void;
+    const done = new Promise<void>((resolve) => { settle = resolve; });
+    this.op = { name, controller, done };
+    try {
+      return await fn(controller.signal);
+    } finally {
+      const tl = this.timeline;
+      if (tl.icount > this.explored) this.explored = tl.icount;
+      if (tl.mode === 'record') this.explored = tl.length;
+      this.op = null;
+      settle();
+    }
+  }
+
+  get busy(): boolean {
+    return this.op !== null;
+  }
+
+  pause(): void {
+    this.op?.controller.abort();
+  }
+
+  /** Pauses whatever runs and waits for it to finish; saves what was recorded. */
+  async close(): Promise<void> {
+    const op = this.op;
+    if (op) {
+      op.controller.abort();
+      await op.done;
+    }
+    if (this.saver) {
+      this.saver.settle();
+      await this.saver.idle();
+    }
+  }
+
+  private answer(r: MotionResult, request: ViewRequest): MotionAnswer {
+    return { result: this.summarize(r), view: this.view(request), status: this.status(), console: this.takeConsole() };
+  }
+
+  private summarize(r: MotionResult): MotionSummary {
+    const s: MotionSummary = { reason: r.reason as MotionReason, icount: Number(r.icount), pc: hex(r.pc) };
+    if (r.breakpointId !== undefined) s.breakpointId = r.breakpointId;
+    if (r.watchpointId !== undefined) s.watchpointId = r.watchpointId;
+    if (r.exitCode !== undefined) s.exitCode = r.exitCode;
+    if (r.message !== undefined) s.message = r.message;
+    if (r.watch) {
+      s.watch = {
+        address: Number(r.watch.address),
+        size: r.watch.size,
+        kind: r.watch.kind,
+        oldValue: hex(r.watch.oldValue),
+        newValue: hex(r.watch.newValue),
+        pc: hex(r.watch.pc),
+        pcLabel: this.timeline.machine.symbols.format(Number(r.watch.pc)),
+      };
+    }
+    return s;
+  }
+
+  /** A reporter that sends progress at most every PROGRESS_INTERVAL_MS (and console output with it). */
+  private reporter(progress: Progress | undefined, activity: string, fraction?: () => number | undefined) {
+    let last = 0;
+    let lastIcount = this.timeline.icount;
+    let lastTime = performance.now();
+    return (force = false) => {
+      const now = performance.now();
+      this.saver?.collect();
+      if (!progress || (!force && now - last < PROGRESS_INTERVAL_MS)) return;
+      last = now;
+      const icount = this.timeline.icount;
+      const speed = now > lastTime ? (Number(icount - lastIcount) / (now - lastTime)) * 1000 : undefined;
+      lastIcount = icount;
+      lastTime = now;
+      const events = this.takeConsole();
+      if (events.length > 0) progress({ kind: 'console', events });
+      const f = fraction?.();
+      progress({
+        kind: 'progress', activity, icount: Number(icount), status: this.status(),
+        ...(f !== undefined ? { fraction: f } : {}), ...(speed !== undefined && speed > 0 ? { speed } : {}),
+      });
+    };
+  }
+
+  /**
+   * Runs forward in slices until a stop, `until`, or a cancel. With `traps`
+   * false, breakpoints and watchpoints are off meanwhile. Recording live,
+   * runs the program for real beyond the frontier.
+   */
+  private async forward(o: { traps: boolean; until?: bigint; signal: AbortSignal; tick?: () => void }): Promise<MotionResult> {
+    const tl = this.timeline;
+    const disabled = o.traps ? [] : tl.listTraps().filter((t) => t.enabled);
+    for (const t of disabled) tl.setTrapEnabled(t.id, false);
+    try {
+      for (;;) {
+        const from = tl.icount;
+        let sliceEnd = from + SLICE;
+        if (o.until !== undefined && o.until < sliceEnd) sliceEnd = o.until;
+        const live = tl.mode === 'record' && !tl.ended;
+        let r: MotionResult;
+        if (live) {
+          r = await tl.continue({ signal: o.signal, limit: sliceEnd - from });
+        } else {
+          if (sliceEnd < tl.length) tl.replayBreak(sliceEnd);
+          else tl.deleteReplayBreak();
+          try {
+            r = await tl.continue({ signal: o.signal });
+          } finally {
+            tl.deleteReplayBreak();
+          }
+        }
+        o.tick?.();
+        const boundary = live ? r.reason === 'limit' : r.reason === 'replay-break';
+        if (!boundary) return r;
+        if (o.until !== undefined && tl.icount >= o.until) return { ...r, reason: 'limit' };
+        if (o.traps) {
+          // A breakpoint right at a slice boundary: the next continue would step over it; it is a hit.
+          const bp = tl.listTraps().find((t) => t.kind === 'breakpoint' && t.enabled && t.address === tl.pc);
+          if (bp) return { ...r, reason: 'breakpoint', breakpointId: bp.id };
+        }
+        if (o.signal.aborted) return { ...r, reason: 'cancelled' };
+        await yieldToEventLoop();
+        if (o.signal.aborted) return { ...r, reason: 'cancelled' };
+      }
+    } finally {
+      for (const t of disabled) if (tl.listTraps().some((x) => x.id === t.id)) tl.setTrapEnabled(t.id, true);
+    }
+  }
+
+  /** forward(), waiting for console input when the live program asks for it. */
+  private async forwardLive(o: { traps: boolean; signal: AbortSignal; tick: (force?: boolean) => void }): Promise<MotionResult> {
+    const tl = this.timeline;
+    for (;;) {
+      const r = await this.forward(o);
+      if (r.reason !== 'input' || tl.mode !== 'record' || !this.input) return r;
+      const previous = this.phase;
+      this.phase = 'waiting-input';
+      this.saver?.settle();
+      o.tick(true);
+      await this.input.next(o.signal);
+      this.phase = previous;
+      if (o.signal.aborted) return { ...r, reason: 'cancelled' };
+    }
+  }
+
+  /** Goes to `target`; far beyond what this session has executed, in slices. */
+  private async travel(target: bigint, signal: AbortSignal, tick?: () => void): Promise<MotionResult> {
+    const tl = this.timeline;
+    const t = target < 0n ? 0n : target > tl.length ? tl.length : target;
+    if (t > this.explored + SLICE) {
+      if (tl.icount < this.explored) tl.seek(this.explored);
+      const r = await this.forward({ traps: false, until: t, signal, tick });
+      if (tl.icount > this.explored) this.explored = tl.icount;
+      if (r.reason === 'cancelled') return r;
+    }
+    return tl.seek(t);
+  }
+
+  /** Replay: runs through the whole recording once (snapshots and digest checks), then goes to `at`. */
+  async prime(at: number, progress: Progress | undefined): Promise<void> {
+    await this.exclusive('preparing the timeline', async (signal) => {
+      const tl = this.timeline;
+      const length = tl.length;
+      const tick = this.reporter(progress, 'preparing the timeline', () => (length > 0n ? Number(tl.icount) / Number(length) : 1));
+      tick(true);
+      const r = await this.forward({ traps: false, until: length, signal, tick });
+      if (tl.icount > this.explored) this.explored = tl.icount;
+      const target = BigInt(Math.max(0, Math.floor(at)));
+      tl.seek(r.reason === 'cancelled' && target > this.explored ? this.explored : target);
+    });
+  }
+
+  seek(icount: number, request: ViewRequest): Promise<MotionAnswer> {
+    return this.exclusive('seeking', async (signal) => {
+      const r = await this.travel(BigInt(Math.max(0, Math.floor(icount))), signal);
+      return this.answer(r, request);
+    });
+  }
+
+  /** Starts saving a live recording to the store, if it is not saved yet. */
+  private ensureSaver(): void {
+    if (this.saver || this.timeline.mode !== 'record' || !this.store) return;
+    this.saver = new RecordingSaver(this.store, this.timeline, { name: this.name, programName: this.programName },
+      this.sources.toRecord(), () => this.op?.controller.abort());
+  }
+
+  record(request: ViewRequest, progress: Progress): Promise<MotionAnswer> {
+    return this.exclusive('recording', async (signal) => {
+      const tl = this.timeline;
+      if (tl.mode !== 'record' || tl.ended) {
+        throw new Error(tl.mode === 'record' ? 'The program has finished: there is nothing more to record.' : 'A recording opened from a file cannot be extended.');
+      }
+      this.ensureSaver();
+      const tick = this.reporter(progress, 'recording');
+      let r: MotionResult;
+      this.phase = 'recording';
+      try {
+        if (tl.icount < tl.length) tl.seek(tl.length); // recording goes on from the frontier
+        r = await this.forwardLive({ traps: false, signal, tick });
+      } finally {
+        this.phase = tl.ended ? 'fixed' : 'live';
+        this.saver?.settle();
+      }
+      await this.saver?.idle();
+      if (r.reason === 'cancelled') {
+        const problem = this.saver?.problem;
+        r = { ...r, reason: 'stopped' as MotionResult['reason'], ...(problem ? { message: problem } : {}) };
+      }
+      return this.answer(r, request);
+    });
+  }
+
+  stop(): void {
+    if (this.op?.name === 'recording') this.op.controller.abort();
+  }
+
+  sendInput(text: string): void {
+    if (!this.input) throw new Error('This recording is not live: it cannot take input.');
+    this.input.push(new TextEncoder().encode(text));
+  }
+
+  endInput(): void {
+    if (!this.input) throw new Error('This recording is not live: it cannot take input.');
+    this.input.end();
+  }
+
+  move(motion: Motion, request: ViewRequest, progress: Progress): Promise<MotionAnswer> {
+    const names: Record<Motion, string> = {
+      continue: 'continuing', 'reverse-continue': 'searching backwards', step: 'stepping', 'reverse-step': 'stepping back',
+      'step-over': 'stepping over a call', 'reverse-step-over': 'stepping back over a call',
+    };
+    return this.exclusive(names[motion], async (signal) => {
+      const tl = this.timeline;
+      const liveNow = tl.mode === 'record' && !tl.ended;
+      if (liveNow && (motion === 'continue' || motion === 'step' || motion === 'step-over')) this.ensureSaver();
+      const length = tl.length;
+      const start = tl.icount;
+      const tick = this.reporter(progress, names[motion], () => {
+        if (motion === 'continue' && (!liveNow) && length > start) return Number(tl.icount - start) / Number(length - start);
+        return undefined;
+      });
+      let r: MotionResult;
+      try {
+        switch (motion) {
+          case 'step':
+            r = tl.stepi(1n);
+            break;
+          case 'reverse-step':
+            r = tl.reverseStepi(1n);
+            break;
+          case 'continue':
+            r = await this.forwardLive({ traps: true, signal, tick });
+            break;
+          case 'step-over':
+            r = await this.stepOver(signal, tick);
+            break;
+          case 'reverse-step-over':
+            r = await tl.reverseStepOver({ signal });
+            break;
+          case 'reverse-continue': {
+            let fraction = 0;
+            const back = this.reporter(progress, names[motion], () => fraction);
+            r = await tl.reverseContinue({ signal, onProgress: (f) => { fraction = f; back(); } });
+            break;
+          }
+          default:
+            throw new Error(`unknown motion ${String(motion)}`);
+        }
+      } finally {
+        if (liveNow) this.phase = tl.ended ? 'fixed' : 'live';
+        this.saver?.settle();
+      }
+      if (this.saver && !this.saver.id) await this.saver.idle();
+      return this.answer(r, request);
+    });
+  }
+
+  private async stepOver(signal: AbortSignal, tick: (force?: boolean) => void): Promise<MotionResult> {
+    const tl = this.timeline;
+    const pc = tl.pc;
+    const word = tl.machine.readMemory(pc, 4) ?? tl.machine.readMemory(pc, 2);
+    const bits = word ? word.reduce((acc, x, i) => acc | (x << (8 * i)), 0) >>> 0 : 0;
+    if (!word || !isCall(bits)) return tl.stepi(1n);
+    const sp0 = tl.machine.registers()[2];
+    const temp = tl.addBreakpoint(pc + ((bits & 3) === 3 ? 4n : 2n));
+    try {
+      for (;;) {
+        const r = await this.forwardLive({ traps: true, signal, tick });
+        if (r.reason === 'breakpoint' && r.breakpointId === temp.id) {
+          if (tl.machine.registers()[2] >= sp0) return { ...r, reason: 'step', breakpointId: undefined };
+          continue; // a deeper activation passing the same address (recursion)
+        }
+        return r;
+      }
+    } finally {
+      tl.deleteTrap(temp.id);
+    }
+  }
+
+  // ---- breakpoints and watchpoints ----
+
+  traps(): TrapInfo[] {
+    return this.timeline.listTraps().map((t: Trap) => {
+      const info: TrapInfo = { id: t.id, kind: t.kind, address: Number(t.address), label: t.label, enabled: t.enabled };
+      if (t.kind === 'watchpoint') { info.length = t.length; info.access = t.access; }
+      const source = this.sourceLines.get(t.id);
+      if (source) info.source = source;
+      return info;
+    });
+  }
+
+  private guardIdle(): void {
+    if (this.op && this.op.name !== 'seeking') throw new Error(`The engine is busy ${this.op.name}; pause it first.`);
+  }
+
+  addBreakpoint(where: number | string): TrapInfo[] {
+    this.guardIdle();
+    const address = typeof where === 'number' ? where : this.resolve(where).address;
+    this.timeline.addBreakpoint(BigInt(address));
+    return this.traps();
+  }
+
+  addSourceBreakpoint(file: string, line: number): TrapInfo[] {
+    this.guardIdle();
+    const addresses = this.debug?.addressesForLine(file, line) ?? [];
+    if (addresses.length === 0) throw new Error(`line ${line} of ${file} has no code`);
+    const name = file.replace(/^.*\//, '');
+    for (const a of addresses) {
+      const bp = this.timeline.addBreakpoint(BigInt(a));
+      this.sourceLines.set(bp.id, `${name}:${line}`);
+    }
+    return this.traps();
+  }
+
+  lineAddresses(file: string, line: number): number[] {
+    return this.debug?.addressesForLine(file, line) ?? [];
+  }
+
+  addWatchpoint(where: number | string, length: number, access: WatchAccess): TrapInfo[] {
+    this.guardIdle();
+    const target = typeof where === 'number' ? { address: where, label: '' } : this.resolve(where);
+    const wp = this.timeline.addWatchpoint(BigInt(target.address), length, access);
+    if (typeof where === 'string' && !/^(0x)?[0-9a-f]+$/i.test(where.trim())) wp.label = where.trim();
+    return this.traps();
+  }
+
+  deleteTrap(id: number): TrapInfo[] {
+    this.guardIdle();
+    this.timeline.deleteTrap(id);
+    this.sourceLines.delete(id);
+    return this.traps();
+  }
+
+  setTrapEnabled(id: number, enabled: boolean): TrapInfo[] {
+    this.guardIdle();
+    this.timeline.setTrapEnabled(id, enabled);
+    return this.traps();
+  }
+
+  // ---- sources ----
+
+  sourceText(name: string): string {
+    const text = this.sources.text(name);
+    if (text === undefined) throw new Error(`no source file called ${name} in this session`);
+    return text;
+  }
+
+  async addSources(files: Record<string, string>): Promise<string[]> {
+    this.sources.add(files);
+    const all = this.sources.toRecord();
+    if (this.saver) this.saver.putSources(all);
+    else if (this.recordingId && this.store) {
+      try {
+        await this.store.putSources(this.recordingId, all);
+      } catch (e) {
+        throw new Error(`The sources are shown but could not be stored with the recording: ${messageOf(e)}`);
+      }
+    }
+    return this.sources.names();
+  }
+
+  // ---- export ----
+
+  /** The recording as a .hsr file: the stored one when it is complete, else made from memory. */
+  async exportFile(): Promise<{ name: string; bytes: Uint8Array }> {
+    this.guardIdle();
+    const name = `${this.name.replace(/\.(elf|hsr)$/i, '')}.hsr`;
+    const id = this.status().recordingId;
+    if (this.saver) {
+      this.saver.settle();
+      await this.saver.idle();
+    }
+    const storedOk = id !== null && this.store !== null && !(this.saver?.problem);
+    if (storedOk && this.store && id) {
+      return { name, bytes: withSources(await this.store.exportFile(id), this.sources.toRecord()) };
+    }
+    return { name, bytes: this.fileFromMemory() };
+  }
+
+  private fileFromMemory(): Uint8Array {
+    const tl = this.timeline;
+    const parts = [RecordingWriter.start(tl.meta, tl.program), RecordingWriter.events(tl.events.slice())];
+    if (this.sources.size > 0) parts.push(RecordingWriter.sources(this.sources.toRecord()));
+    if (tl.ended) parts.push(RecordingWriter.end(tl.ended));
+    return concat(parts);
+  }
+
+  async exportSnapshotImage(): Promise<{ name: string; bytes: Uint8Array }> {
+    this.guardIdle();
+    const exporter = await loadSnapshotImageExporter();
+    if (!exporter) throw new Error('Snapshot images (.qcow2) are not available in this build of Hindsight yet.');
+    const bytes = await exporter(this.timeline);
+    return { name: `${this.name.replace(/\.(elf|hsr)$/i, '')}.qcow2`, bytes };
+  }
+
+  engineState(): EngineState {
+    const m = this.timeline.machine;
+    return {
+      icount: Number(m.icount),
+      pc: hex(m.pc),
+      privilege: PRIVILEGE_NAMES[m.privilege] ?? String(m.privilege),
+      registers: m.registers().map(hex),
+      csrs: MAIN_CSRS.map(([name, number]) => {
+        const v = m.readCsr(number);
+        return { name, number, value: v === undefined ? null : hex(v) };
+      }),
+      length: Number(this.timeline.length),
+    };
+  }
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** Adds a SRCS chunk (before END) to a recording file that has none. */
+export function withSources(bytes: Uint8Array, sources: Record<string, string>): Uint8Array {
+  if (Object.keys(sources).length === 0) return bytes;
+  let parsed: ParsedRecording;
+  try {
+    parsed = parseRecording(bytes);
+  } catch {
+    return bytes;
+  }
+  if (parsed.sources) return bytes;
+  const body = bytes.subarray(0, parsed.validLength);
+  const srcs = RecordingWriter.sources(sources);
+  if (!parsed.end) return concat([body, srcs]);
+  const end = RecordingWriter.end(parsed.end);
+  const tail = body.subarray(body.length - end.length);
+  if (tail.length !== end.length || !tail.every((b, i) => b === end[i])) return bytes;
+  return concat([body.subarray(0, body.length - end.length), srcs, end]);
+}
