@@ -465,7 +465,7 @@ export class Timeline {
     this.machine.setResumeOverBreakpoint(true); // continuing from a breakpoint executes it without stopping
     let stop: MotionResult | undefined;
     while (!stop) {
-      const sliceEnd = this.icount + 4n * SLICE < target ? this.icount + 4n * SLICE : target;
+      const sliceEnd = this.icount + SLICE < target ? this.icount + SLICE : target;
       stop = this.advance(sliceEnd, { armed: true, shouldStop: () => options.signal?.aborted === true });
       options.onSlice?.();
       if (stop) break;
