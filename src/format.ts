@@ -80,7 +80,8 @@ export function describeStop(stop: MotionSummary, traps: readonly TrapInfo[], st
       const what = trapName(traps, stop.watchpointId, 'watchpoint');
       if (!w) return `stopped at ${what}`;
       const verb = w.kind === 'write' ? 'written' : 'read';
-      return `${what}: ${w.size} bytes at ${shortHex(w.address.toString(16))} ${verb} by ${w.pcLabel} (${shortHex(w.pc)}): ${shortHex(w.oldValue)} → ${shortHex(w.newValue)}`;
+      const line = w.source ? ` at ${w.source.file.replace(/^.*\//, '')}:${w.source.line}` : '';
+      return `${what}: ${w.size} bytes at ${shortHex(w.address.toString(16))} ${verb} by ${w.pcLabel} (${shortHex(w.pc)})${line}: ${shortHex(w.oldValue)} → ${shortHex(w.newValue)}`;
     }
     case 'exit':
       return `the program exited with status ${stop.exitCode ?? status.ended?.exitCode ?? 0}`;
@@ -96,6 +97,8 @@ export function describeStop(stop: MotionSummary, traps: readonly TrapInfo[], st
       return `the program cannot go on: ${stop.message ?? stop.reason}`;
     case 'cancelled':
       return 'paused';
+    case 'not-found':
+      return stop.message ?? 'that line did not run there';
     case 'stopped':
       return stop.message ? `recording stopped: ${stop.message}` : 'recording stopped';
   }

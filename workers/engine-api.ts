@@ -193,6 +193,29 @@ export interface PositionView {
   memory?: MemoryBlock;
   /** undefined: no line information here (or no debug info at all). */
   source?: SourcePosition;
+  /** The call stack at this position, innermost first (when the program has line information). */
+  callStack?: StackFrame[];
+}
+
+/** One frame of the call stack. */
+export interface StackFrame {
+  /** Frame 0: the pc. Outer frames: the return address. hex */
+  pc: string;
+  /** The function, from the debug info or the symbol table. */
+  function?: string;
+  /** As the compiler recorded it: frame 0 at the pc, outer frames at the call. */
+  file?: string;
+  line?: number;
+  /** The name of the source the session has for `file`, if it has it. */
+  source?: string;
+  /** The frame is a function inlined into the one outside it. */
+  inlined?: boolean;
+}
+
+/** Source lines that ran during a motion, per file as the compiler recorded it. */
+export interface ExecutedLines {
+  file: string;
+  lines: number[];
 }
 
 /** What a view should include besides the registers. */
@@ -204,6 +227,8 @@ export interface ViewRequest {
 export type MotionReason =
   | 'step' | 'breakpoint' | 'watchpoint' | 'exit' | 'start' | 'end' | 'input' | 'idle' | 'trap-loop' | 'fault'
   | 'cancelled' | 'limit' | 'replay-break'
+  /** Going to a source line: the line did not run (before, or after, the position). The position is unchanged. */
+  | 'not-found'
   /** Recording stopped (Stop, Pause, or storage full). */
   | 'stopped';
 
@@ -217,6 +242,8 @@ export interface WatchReport {
   /** The accessing instruction: hex and with its symbol. */
   pc: string;
   pcLabel: string;
+  /** The source line of the accessing instruction, when the program has line information. */
+  source?: SourcePosition;
 }
 
 export interface MotionSummary {
@@ -237,6 +264,11 @@ export interface MotionAnswer {
   status: SessionStatus;
   /** Console events that happened for the first time during this motion (live recording). */
   console: ConsoleEvent[];
+  /**
+   * The source lines that ran between the position before the motion and where it stopped
+   * (in either direction; for long motions, the last part only). Absent without line information.
+   */
+  executed?: ExecutedLines[];
 }
 
 export interface OpenAnswer {
@@ -261,8 +293,19 @@ export type ProgressEvent =
 
 export type ProgressListener = (event: ProgressEvent) => void;
 
-export type Motion =
+/** Motions by instruction (step: one instruction; step-over: over a call instruction). */
+export type InstructionMotion =
   | 'continue' | 'reverse-continue' | 'step' | 'reverse-step' | 'step-over' | 'reverse-step-over';
+
+/** Motions by source line, as GDB's step, next, finish and their reverse forms. Need line information. */
+export type LineMotion =
+  | 'step-line' | 'step-over-line' | 'step-out' | 'reverse-step-line' | 'reverse-step-over-line' | 'reverse-step-out';
+
+export type Motion = InstructionMotion | LineMotion;
+
+export const LINE_MOTIONS: readonly LineMotion[] = [
+  'step-line', 'step-over-line', 'step-out', 'reverse-step-line', 'reverse-step-over-line', 'reverse-step-out',
+];
 
 /** Registers and position straight from the engine (the test hook compares the page with it). */
 export interface EngineState {
@@ -319,6 +362,12 @@ export interface EngineApi {
   seek(icount: number, request: ViewRequest): Promise<MotionAnswer>;
   /** A motion with breakpoints and watchpoints armed (step: one instruction). */
   move(motion: Motion, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<MotionAnswer>;
+  /**
+   * Goes to the last time (backward) or the next time (forward) a source line runs: a continue to
+   * temporary breakpoints on the line's addresses, other breakpoints and watchpoints off meanwhile.
+   * If the line does not run there, stays put and answers reason 'not-found'.
+   */
+  runToLine(file: string, line: number, direction: 'backward' | 'forward', request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<MotionAnswer>;
   /** Interrupts whatever long operation runs (recording, continue, reverse-continue, opening). */
   pause(): void;
   /** The view at the current position (e.g. with other memory). */

@@ -359,6 +359,14 @@ class Engine implements Local<EngineApi> {
     }
   }
 
+  async runToLine(file: string, line: number, direction: 'backward' | 'forward', request: ViewRequest, listener: Remote<ProgressListener>): Promise<MotionAnswer> {
+    try {
+      return await this.current().runToLine(file, line, direction, request, progressOf(listener) as Progress);
+    } finally {
+      release(listener);
+    }
+  }
+
   pause(): void {
     this.session?.pause();
   }

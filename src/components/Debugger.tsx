@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef } from 'react';
-import type { Motion, WatchAccess } from '../../workers/engine-api';
+import { LINE_MOTIONS, type LineMotion, type Motion, type WatchAccess } from '../../workers/engine-api';
 import type { DebuggerController } from '../debugger/controller';
 import { actionFor } from '../debugger/shortcuts';
 import { useStore } from '../lib/store';
@@ -16,6 +16,7 @@ import { SourcePanel } from './SourcePanel';
 import { MemoryPanel } from './MemoryPanel';
 import { ConsolePanel } from './ConsolePanel';
 import { TrapsPanel } from './TrapsPanel';
+import { CallStackPanel } from './CallStackPanel';
 
 interface Props {
   controller: DebuggerController;
@@ -38,6 +39,8 @@ export function Debugger({ controller: c, onHome }: Props) {
   const traps = useStore(store, (s) => s.traps);
   const error = useStore(store, (s) => s.error);
   const reveal = useStore(store, (s) => s.reveal);
+  const executed = useStore(store, (s) => s.executed);
+  const frameIndex = useStore(store, (s) => s.frame);
   const jumpRef = useRef<HTMLInputElement>(null);
 
   const markers = useMemo(() => {
@@ -64,6 +67,8 @@ export function Debugger({ controller: c, onHome }: Props) {
   const onShowTrap = useCallback((a: number) => void c.goTo(`0x${a.toString(16)}`), [c]);
   const sourceText = useCallback((name: string) => c.sourceText(name), [c]);
   const onToggleLine = useCallback((file: string, line: number) => void c.toggleSourceBreakpoint(file, line), [c]);
+  const onRunToLine = useCallback((file: string, line: number, direction: 'backward' | 'forward') => void c.runToLine(file, line, direction), [c]);
+  const onSelectFrame = useCallback((i: number) => c.selectFrame(i), [c]);
   const onAddFiles = useCallback(async (files: File[]) => {
     const texts: Record<string, string> = {};
     for (const f of files) texts[f.name] = new TextDecoder().decode(await readFile(f));
@@ -82,7 +87,10 @@ export function Debugger({ controller: c, onHome }: Props) {
         case 'record': if (!s.busy && s.status.phase === 'live') void c.record(); break;
         case 'stop': c.stop(); break;
         case 'jump': jumpRef.current?.focus(); jumpRef.current?.select(); break;
-        default: if (!s.busy) void c.move(action);
+        default:
+          if (s.busy) break;
+          if (LINE_MOTIONS.includes(action as LineMotion) && s.info.debugInfo !== 'available') break;
+          void c.move(action);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -134,6 +142,7 @@ export function Debugger({ controller: c, onHome }: Props) {
         phase={status.phase}
         busy={busy}
         length={status.length}
+        debugInfo={info.debugInfo}
         onRecord={onRecord}
         onStop={onStop}
         onMove={onMove}
@@ -159,10 +168,16 @@ export function Debugger({ controller: c, onHome }: Props) {
           position={view.source}
           pcLabel={view.pcLabel}
           traps={traps}
+          frame={frameIndex > 0 ? view.callStack?.[frameIndex] : undefined}
+          executed={executed}
+          accessed={lastStop?.reason === 'watchpoint' && view.icount === lastStop.icount ? lastStop.watch?.source : undefined}
+          busy={busy !== null}
           sourceText={sourceText}
           onToggleLine={onToggleLine}
           onAddFiles={onAddFiles}
+          onRunToLine={onRunToLine}
         />
+        <CallStackPanel frames={view.callStack} selected={frameIndex} onSelect={onSelectFrame} />
         <RegistersPanel view={view} previous={previous} />
         <ConsolePanel
           events={consoleEvents}

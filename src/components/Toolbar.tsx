@@ -1,5 +1,5 @@
 import { memo, useId, useState, type FormEvent, type RefObject } from 'react';
-import type { Motion, RecordingPhase } from '../../workers/engine-api';
+import type { DebugInfoState, InstructionMotion, LineMotion, Motion, RecordingPhase } from '../../workers/engine-api';
 import { SHORTCUTS, tooltip, type Action } from '../debugger/shortcuts';
 import { formatCount, parseIcount } from '../format';
 import { Icon, type IconName } from './Icon';
@@ -10,6 +10,8 @@ interface Props {
   phase: RecordingPhase;
   busy: { kind: 'record' | 'motion'; motion?: Motion } | null;
   length: number;
+  /** Whether the program has line information (the line motions need it). */
+  debugInfo: DebugInfoState;
   onRecord: () => void;
   onStop: () => void;
   onMove: (motion: Motion) => void;
@@ -18,7 +20,7 @@ interface Props {
   jumpRef?: RefObject<HTMLInputElement | null>;
 }
 
-const MOTIONS: { motion: Motion; label: string }[] = [
+const MOTIONS: { motion: InstructionMotion; label: string }[] = [
   { motion: 'reverse-continue', label: 'Reverse continue' },
   { motion: 'reverse-step-over', label: 'Reverse step over' },
   { motion: 'reverse-step', label: 'Reverse step' },
@@ -27,14 +29,30 @@ const MOTIONS: { motion: Motion; label: string }[] = [
   { motion: 'continue', label: 'Continue' },
 ];
 
-function ControlButton({ label, icon, action, disabled, onClick, className }: {
-  label: string; icon: IconName; action: Action; disabled: boolean; onClick: () => void; className?: string;
+const LINE_MOTIONS: { motion: LineMotion; label: string; what: string }[] = [
+  { motion: 'reverse-step-out', label: 'Reverse step out', what: 'back to where this function was called' },
+  { motion: 'reverse-step-over-line', label: 'Reverse step over line', what: 'back to the previous line, over calls' },
+  { motion: 'reverse-step-line', label: 'Reverse step line', what: 'back to the previous line, into calls' },
+  { motion: 'step-line', label: 'Step line', what: 'to the next line, into calls' },
+  { motion: 'step-over-line', label: 'Step over line', what: 'to the next line, over calls' },
+  { motion: 'step-out', label: 'Step out', what: 'to the return of this function' },
+];
+
+/** Why the line motions cannot be used, if they cannot. */
+export function noLineMotions(debugInfo: DebugInfoState): string | null {
+  if (debugInfo === 'available') return null;
+  if (debugInfo === 'none') return 'This program has no line information (built without -g, or stripped): step by instruction.';
+  return 'This build of Hindsight cannot read line information: step by instruction.';
+}
+
+function ControlButton({ label, icon, action, disabled, onClick, className, title }: {
+  label: string; icon: IconName; action: Action; disabled: boolean; onClick: () => void; className?: string; title?: string;
 }) {
   return (
     <button
       type="button"
       className={`control ${className ?? ''}`}
-      title={tooltip(label, action)}
+      title={title ?? tooltip(label, action)}
       aria-keyshortcuts={SHORTCUTS[action].aria}
       disabled={disabled}
       onClick={onClick}
@@ -45,8 +63,8 @@ function ControlButton({ label, icon, action, disabled, onClick, className }: {
   );
 }
 
-/** Record and Stop, the six motions, Pause, and a box to jump to an icount. */
-export const Toolbar = memo(function Toolbar({ live, phase, busy, length, onRecord, onStop, onMove, onPause, onJump, jumpRef }: Props) {
+/** Record and Stop, the six motions by instruction and the six by line, Pause, and a box to jump to an icount. */
+export const Toolbar = memo(function Toolbar({ live, phase, busy, length, debugInfo, onRecord, onStop, onMove, onPause, onJump, jumpRef }: Props) {
   const jumpId = useId();
   const [jump, setJump] = useState('');
   const [jumpError, setJumpError] = useState<string | null>(null);
@@ -73,6 +91,23 @@ export const Toolbar = memo(function Toolbar({ live, phase, busy, length, onReco
         {MOTIONS.map(({ motion, label }) => (
           <ControlButton key={motion} label={label} icon={motion} action={motion} disabled={busy !== null} onClick={() => onMove(motion)} />
         ))}
+      </div>
+      <div className="control-group line-motions" role="group" aria-label="Step by source line">
+        {LINE_MOTIONS.map(({ motion, label, what }) => {
+          const why = noLineMotions(debugInfo);
+          return (
+            <ControlButton
+              key={motion}
+              label={label}
+              icon={motion}
+              action={motion}
+              className="line"
+              disabled={busy !== null || why !== null}
+              title={why ? `${label}: unavailable. ${why}` : `${tooltip(label, motion)}: ${what}`}
+              onClick={() => onMove(motion)}
+            />
+          );
+        })}
       </div>
       <div className="control-group">
         <ControlButton label="Pause" icon="pause" action="pause" disabled={busy === null} onClick={onPause} />

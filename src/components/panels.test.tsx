@@ -189,7 +189,7 @@ describe('TimelineBar', () => {
 });
 
 describe('Toolbar', () => {
-  const base = { live: true, phase: 'live' as const, busy: null, length: 5000, onRecord: vi.fn(), onStop: vi.fn(), onMove: vi.fn(), onPause: vi.fn(), onJump: vi.fn() };
+  const base = { live: true, phase: 'live' as const, busy: null, length: 5000, debugInfo: 'available' as const, onRecord: vi.fn(), onStop: vi.fn(), onMove: vi.fn(), onPause: vi.fn(), onJump: vi.fn() };
 
   it('has the controls, with their shortcuts in the tooltips', async () => {
     render(<Toolbar {...base} />);

@@ -6,7 +6,7 @@
 // wait for a seek in flight and run one at a time; Pause interrupts them.
 import { proxy } from 'comlink';
 import type {
-  ConsoleEvent, EngineApi, Motion, MotionAnswer, MotionSummary, OpenAnswer, PositionView, ProgressEvent, SessionInfo,
+  ConsoleEvent, EngineApi, ExecutedLines, Motion, MotionAnswer, MotionSummary, OpenAnswer, PositionView, ProgressEvent, SessionInfo,
   SessionStatus, TrapInfo, ViewRequest, WatchAccess,
 } from '../../workers/engine-api';
 import { LatestRunner } from '../lib/latest';
@@ -50,6 +50,10 @@ export interface DebuggerState {
   error: string | null;
   /** The disassembly should show this address (a "go to"); the nonce makes a repeat count. */
   reveal: { address: number; nonce: number } | null;
+  /** Source lines that ran during the last motion (none after a seek). */
+  executed: ExecutedLines[];
+  /** The call-stack frame the source view shows (0: the pc's). */
+  frame: number;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -96,6 +100,8 @@ export class DebuggerController {
       sources: session.sources,
       error: null,
       reveal: null,
+      executed: [],
+      frame: 0,
     });
     this.download = options.download ?? download;
     this.scrubber = new LatestRunner<number, MotionAnswer>(
@@ -147,6 +153,8 @@ export class DebuggerController {
       status: answer.status,
       position: o.keepPosition ? s.position : answer.view.icount,
       reveal: null,
+      executed: o.motion ? answer.executed ?? [] : [],
+      frame: 0,
     };
     if (answer.console.length > 0) patch.console = [...s.console, ...answer.console];
     // A seek is not a stop: what the last motion stopped at no longer describes the position.
@@ -244,6 +252,21 @@ export class DebuggerController {
       this.engine.move(motion, this.request(), proxy(listener)));
   }
 
+  /** Back to the last time (or on to the next time) a source line ran. */
+  runToLine(file: string, line: number, direction: 'backward' | 'forward' = 'backward'): Promise<void> {
+    const name = `${file.replace(/^.*\//, '')}:${line}`;
+    const activity = direction === 'backward' ? `searching backwards for ${name}` : `running to ${name}`;
+    return this.exclusive({ kind: 'motion', motion: direction === 'backward' ? 'reverse-continue' : 'continue', activity }, (listener) =>
+      this.engine.runToLine(file, line, direction, this.request(), proxy(listener)));
+  }
+
+  /** Shows a frame of the call stack in the source view. */
+  selectFrame(index: number): void {
+    const frames = this.store.get().view.callStack ?? [];
+    if (index < 0 || index >= frames.length) return;
+    this.store.set({ frame: index });
+  }
+
   record(): Promise<void> {
     return this.exclusive({ kind: 'record', activity: 'recording' }, (listener) =>
       this.engine.record(this.request(), proxy(listener)));
@@ -275,6 +298,7 @@ export class DebuggerController {
       const view = await this.engine.view(this.request());
       if (version !== this.version || this.disposed) return; // a newer answer already has it
       const s = this.store.get();
+      if (s.frame >= (view.callStack?.length ?? 1)) this.store.set({ frame: 0 });
       // A different place in memory: nothing to compare with.
       const previous = s.previous && forget === 'memory' ? { ...s.previous, memory: undefined } : s.previous;
       this.store.set({ view, previous });

@@ -26,6 +26,12 @@ export const SHORTCUTS: Record<Action, Shortcut> = {
   'reverse-step': k('s', true),
   'step-over': k('n'),
   'reverse-step-over': k('n', true),
+  'step-line': k('l'),
+  'reverse-step-line': k('l', true),
+  'step-over-line': k('o'),
+  'reverse-step-over-line': k('o', true),
+  'step-out': k('u'),
+  'reverse-step-out': k('u', true),
   pause: k('p'),
   record: k('r'),
   stop: k('x'),
@@ -34,7 +40,7 @@ export const SHORTCUTS: Record<Action, Shortcut> = {
 
 /** The action a key press asks for, unless it was typed into a field. */
 export function actionFor(e: KeyboardEvent): Action | undefined {
-  if (e.ctrlKey || e.metaKey || e.altKey || e.repeat && !['s', 'n'].includes(e.key.toLowerCase())) return undefined;
+  if (e.ctrlKey || e.metaKey || e.altKey || e.repeat && !['s', 'n', 'l', 'o'].includes(e.key.toLowerCase())) return undefined;
   const target = e.target as HTMLElement | null;
   if (target && target.closest) {
     const field = target.closest('input, textarea, select, [contenteditable="true"]');

@@ -38,6 +38,8 @@ export interface MonacoViewProps {
   reveal?: { line: number; key: string } | null;
   /** A click in the glyph margin or on a line number. */
   onGutterClick?: (line: number) => void;
+  /** The line the (hidden) cursor moved to: where the user clicked or moved with the keys. */
+  onCursorLine?: (line: number) => void;
   className?: string;
 }
 
@@ -47,16 +49,18 @@ export function MonacoView(props: MonacoViewProps) {
   return <Editor {...props} mod={mod} />;
 }
 
-function Editor({ mod, value, language, label, lineNumbers, lineNumbersMinChars, decorations, reveal, onGutterClick, className }: MonacoViewProps & { mod: MonacoModule }) {
+function Editor({ mod, value, language, label, lineNumbers, lineNumbersMinChars, decorations, reveal, onGutterClick, onCursorLine, className }: MonacoViewProps & { mod: MonacoModule }) {
   const { monaco, THEME } = mod;
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorationsRef = useRef<Monaco.editor.IEditorDecorationsCollection | null>(null);
   const clickRef = useRef(onGutterClick);
+  const cursorRef = useRef(onCursorLine);
   const numbersRef = useRef(lineNumbers);
 
   useEffect(() => {
     clickRef.current = onGutterClick;
+    cursorRef.current = onCursorLine;
     numbersRef.current = lineNumbers;
   });
 
@@ -103,7 +107,12 @@ function Editor({ mod, value, language, label, lineNumbers, lineNumbersMinChars,
         clickRef.current?.(e.target.position.lineNumber);
       }
     });
+    // Only the user's moves (a click, the keys): not those of setting the text.
+    const cursorSub = editor.onDidChangeCursorPosition((e) => {
+      if (e.source === 'mouse' || e.source === 'keyboard') cursorRef.current?.(e.position.lineNumber);
+    });
     return () => {
+      cursorSub.dispose();
       sub.dispose();
       editor.dispose();
       model.dispose();

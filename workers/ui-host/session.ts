@@ -4,14 +4,16 @@
 // IndexedDB while recording, and motions that run in short slices so that the
 // worker answers pause() and the page stays live.
 import { Timeline, type MotionResult, type Trap } from '../replay/timeline';
+import { SourceDebugger } from '../replay/source';
+import type { DebugInfo } from '../formats/dwarf';
 import { disassemble } from '../engine/disassembler';
 import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
 import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
 import type { RecordingStore } from '../storage';
 import type {
-  ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, MemoryBlock, Motion, MotionAnswer, MotionReason,
-  MotionSummary, PositionView, ProgressEvent, RecordingPhase, SessionInfo, SessionStatus, TrapInfo, ViewRequest,
-  WatchAccess,
+  ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, ExecutedLines, LineMotion, MemoryBlock, Motion, MotionAnswer,
+  MotionReason, MotionSummary, PositionView, ProgressEvent, RecordingPhase, SessionInfo, SourcePosition, SessionStatus, StackFrame, TrapInfo,
+  ViewRequest, WatchAccess,
 } from '../engine-api';
 import { ConsoleLog } from './console-log';
 import { inListing, memoryListing, programListing, symbolizer, type ProgramListing } from './listing';
@@ -26,6 +28,20 @@ export const SLICE = 4_000_000n;
 const PROGRESS_INTERVAL_MS = 100;
 const MAX_MEMORY = 4096;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** The lines executed during a motion are found by re-running at most this many instructions before where it stopped. */
+const EXECUTED_WINDOW = 2_000_000n;
+/** ... and by at most this many line changes, or this much time. */
+const EXECUTED_MAX_RANGES = 20_000;
+const EXECUTED_MAX_MS = 150;
+const MAX_FRAMES = 32;
+
+const LINE_MOTION_NAMES: Record<LineMotion, string> = {
+  'step-line': 'stepping a line', 'step-over-line': 'stepping over a line', 'step-out': 'stepping out of the function',
+  'reverse-step-line': 'stepping back a line', 'reverse-step-over-line': 'stepping back over a line',
+  'reverse-step-out': 'stepping back out of the function',
+};
+
+const isLineMotion = (m: Motion): m is LineMotion => Object.hasOwn(LINE_MOTION_NAMES, m);
 
 export type Progress = (event: ProgressEvent) => void;
 
@@ -202,13 +218,128 @@ export class Session {
       view.localListing = memoryListing((a, n) => (a < 0 ? undefined : machine.readMemory(BigInt(a), n)), pcNumber, machine.symbols);
     }
     if (request.memory) view.memory = this.memory(request.memory.at, request.memory.length);
-    const location = this.debug?.lineAt(pcNumber);
-    if (location) {
-      const source = this.sources.find(location.file);
-      const fn = this.debug?.functionAt(pcNumber);
-      view.source = { file: location.file, line: location.line, ...(source ? { source } : {}), ...(fn ? { function: fn.name } : {}) };
-    }
+    const source = this.sourcePosition(pcNumber);
+    if (source) view.source = source;
+    const stack = this.callStack();
+    if (stack) view.callStack = stack;
     return view;
+  }
+
+  /** The source line of an address, with the function (the inlined one, if it is inlined code, as GDB names it). */
+  private sourcePosition(address: number): SourcePosition | undefined {
+    const location = this.debug?.lineAt(address);
+    if (!location) return undefined;
+    const source = this.sources.find(location.file);
+    const fn = this.debug?.functionAt(address) as { name: string; inlined?: { name: string }[] } | undefined;
+    const name = fn?.inlined?.length ? fn.inlined[fn.inlined.length - 1].name : fn?.name;
+    return { file: location.file, line: location.line, ...(source ? { source } : {}), ...(name ? { function: name } : {}) };
+  }
+
+  /** The call stack at the current position, innermost first; undefined without line information. */
+  callStack(): StackFrame[] | undefined {
+    const debug = this.lineInfo();
+    if (!debug) return undefined;
+    let frames;
+    try {
+      frames = new SourceDebugger(this.timeline, debug).callStack(MAX_FRAMES);
+    } catch {
+      return undefined;
+    }
+    return frames.map((f) => {
+      const frame: StackFrame = { pc: hex(BigInt(f.pc)) };
+      const name = f.function ?? this.timeline.machine.symbols.symbolize(f.pc)?.symbol.name;
+      if (name) frame.function = name;
+      if (f.file !== undefined && f.line !== undefined) {
+        frame.file = f.file;
+        frame.line = f.line;
+        const source = this.sources.find(f.file);
+        if (source) frame.source = source;
+      }
+      if (f.inlined) frame.inlined = true;
+      return frame;
+    });
+  }
+
+  /** The debug info, when it has line information (what source-level motions need). */
+  private lineInfo(): DebugInfo | undefined {
+    if (this.debugState !== 'available' || !this.debug) return undefined;
+    const d = this.debug as unknown as Partial<DebugInfo>;
+    if (typeof d.lineRangeAt !== 'function' || typeof d.unwind !== 'function') return undefined;
+    return d as DebugInfo;
+  }
+
+  /**
+   * A SourceDebugger over this session's timeline whose continues (and reverse
+   * ones) carry `signal` and report each slice: line motions can be paused.
+   */
+  private sourceDebugger(signal: AbortSignal, tick: () => void): SourceDebugger {
+    const debug = this.lineInfo();
+    if (!debug) throw new Error('This program has no line information: step by instruction instead.');
+    const tl = this.timeline;
+    type Options = { signal?: AbortSignal; onSlice?: () => void; onProgress?: (f: number) => void };
+    const withSignal = (o: Options | undefined): Options => ({ ...o, signal, onSlice: () => { o?.onSlice?.(); tick(); } });
+    const signalled = new Proxy(tl, {
+      get(target, prop) {
+        switch (prop) {
+          case 'continue': return (o?: Options) => target.continue(withSignal(o));
+          case 'reverseContinue': return (o?: Options) => target.reverseContinue({ ...o, signal, onProgress: (f: number) => { o?.onProgress?.(f); tick(); } });
+          case 'stepOver': return (o?: Options) => target.stepOver({ ...o, signal });
+          case 'reverseStepOver': return (o?: Options) => target.reverseStepOver({ ...o, signal });
+          default: {
+            const value: unknown = Reflect.get(target, prop, target);
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          }
+        }
+      },
+    });
+    return new SourceDebugger(signalled, debug);
+  }
+
+  /**
+   * The source lines that ran between `a` and `b` (either order), found by
+   * running that stretch again one line-table range at a time (at most the
+   * last EXECUTED_WINDOW instructions of it), with traps off. Leaves the
+   * timeline at `b`.
+   */
+  private executedLines(a: bigint, b: bigint): ExecutedLines[] | undefined {
+    const debug = this.lineInfo();
+    if (!debug || a === b) return undefined;
+    const tl = this.timeline;
+    const hi = a > b ? a : b;
+    let lo = a < b ? a : b;
+    if (hi - lo > EXECUTED_WINDOW) lo = hi - EXECUTED_WINDOW;
+    const lines = new Map<string, Set<number>>();
+    const disabled = tl.listTraps().filter((t) => t.enabled);
+    for (const t of disabled) tl.setTrapEnabled(t.id, false);
+    const started = performance.now();
+    try {
+      tl.seek(lo);
+      for (let n = 0; n < EXECUTED_MAX_RANGES && tl.icount < hi; n++) {
+        if ((n & 63) === 63 && performance.now() - started > EXECUTED_MAX_MS) break;
+        const pc = Number(tl.pc);
+        const range = debug.lineRangeAt(pc);
+        let r: MotionResult;
+        if (range) {
+          // A line of a loop body runs again and again: only the line, once, counts.
+          let set = lines.get(range.file);
+          if (!set) lines.set(range.file, (set = new Set()));
+          set.add(range.line);
+          r = tl.stepInRange(BigInt(range.start), BigInt(range.end), hi - tl.icount);
+        } else {
+          const fn = debug.functionAt(pc);
+          const sym = tl.machine.symbols.symbolize(pc);
+          const [start, end] = fn ? [fn.low, fn.high] : sym && sym.offset < sym.symbol.size ? [sym.symbol.address, sym.symbol.address + sym.symbol.size] : [pc, pc + 2];
+          r = tl.stepInRange(BigInt(start), BigInt(end), hi - tl.icount);
+        }
+        if (r.reason !== 'step' && r.reason !== 'limit') break;
+      }
+    } catch {
+      // What was found so far is shown; the position is put back below.
+    } finally {
+      for (const t of disabled) if (tl.listTraps().some((x) => x.id === t.id)) tl.setTrapEnabled(t.id, true);
+      tl.seek(b);
+    }
+    return [...lines].map(([file, set]) => ({ file, lines: [...set].sort((x, y) => x - y) }));
   }
 
   private memory(at: string, length: number): MemoryBlock {
@@ -303,8 +434,13 @@ export class Session {
     }
   }
 
-  private answer(r: MotionResult, request: ViewRequest): MotionAnswer {
-    return { result: this.summarize(r), view: this.view(request), status: this.status(), console: this.takeConsole() };
+  private answer(r: MotionResult, request: ViewRequest, from?: bigint): MotionAnswer {
+    const answer: MotionAnswer = { result: this.summarize(r), view: this.view(request), status: this.status(), console: this.takeConsole() };
+    if (from !== undefined && r.reason !== 'cancelled') {
+      const executed = this.executedLines(from, this.timeline.icount);
+      if (executed) answer.executed = executed;
+    }
+    return answer;
   }
 
   private summarize(r: MotionResult): MotionSummary {
@@ -323,6 +459,8 @@ export class Session {
         pc: hex(r.watch.pc),
         pcLabel: this.timeline.machine.symbols.format(Number(r.watch.pc)),
       };
+      const source = this.sourcePosition(Number(r.watch.pc));
+      if (source) s.watch.source = source;
     }
     return s;
   }
@@ -496,12 +634,15 @@ export class Session {
   move(motion: Motion, request: ViewRequest, progress: Progress): Promise<MotionAnswer> {
     const names: Record<Motion, string> = {
       continue: 'continuing', 'reverse-continue': 'searching backwards', step: 'stepping', 'reverse-step': 'stepping back',
-      'step-over': 'stepping over a call', 'reverse-step-over': 'stepping back over a call',
+      'step-over': 'stepping over a call', 'reverse-step-over': 'stepping back over a call', ...LINE_MOTION_NAMES,
     };
+    if (isLineMotion(motion) && !this.lineInfo()) {
+      return Promise.reject(new Error('This program has no line information: step by instruction instead.'));
+    }
     return this.exclusive(names[motion], async (signal) => {
       const tl = this.timeline;
       const liveNow = tl.mode === 'record' && !tl.ended;
-      if (liveNow && (motion === 'continue' || motion === 'step' || motion === 'step-over')) this.ensureSaver();
+      if (liveNow && !motion.startsWith('reverse-')) this.ensureSaver();
       const length = tl.length;
       const start = tl.icount;
       const tick = this.reporter(progress, names[motion], () => {
@@ -532,6 +673,24 @@ export class Session {
             r = await tl.reverseContinue({ signal, onProgress: (f) => { fraction = f; back(); } });
             break;
           }
+          case 'step-line':
+            r = await this.sourceDebugger(signal, tick).step();
+            break;
+          case 'step-over-line':
+            r = await this.sourceDebugger(signal, tick).next();
+            break;
+          case 'step-out':
+            r = await this.sourceDebugger(signal, tick).finish();
+            break;
+          case 'reverse-step-line':
+            r = await this.sourceDebugger(signal, tick).reverseStep();
+            break;
+          case 'reverse-step-over-line':
+            r = await this.sourceDebugger(signal, tick).reverseNext();
+            break;
+          case 'reverse-step-out':
+            r = await this.sourceDebugger(signal, tick).reverseFinish();
+            break;
           default:
             throw new Error(`unknown motion ${String(motion)}`);
         }
@@ -540,7 +699,47 @@ export class Session {
         this.saver?.settle();
       }
       if (this.saver && !this.saver.id) await this.saver.idle();
-      return this.answer(r, request);
+      return this.answer(r, request, start);
+    });
+  }
+
+  /** Back to the last time (or on to the next time) a source line runs; see EngineApi.runToLine. */
+  runToLine(file: string, line: number, direction: 'backward' | 'forward', request: ViewRequest, progress: Progress): Promise<MotionAnswer> {
+    const addresses = this.debug?.addressesForLine(file, line) ?? [];
+    const name = `${file.replace(/^.*\//, '')}:${line}`;
+    if (addresses.length === 0) return Promise.reject(new Error(`Line ${name} has no code.`));
+    const activity = direction === 'backward' ? `searching backwards for ${name}` : `running to ${name}`;
+    return this.exclusive(activity, async (signal) => {
+      const tl = this.timeline;
+      const start = tl.icount;
+      const disabled = tl.listTraps().filter((t) => t.enabled);
+      for (const t of disabled) tl.setTrapEnabled(t.id, false);
+      const temps = addresses.map((a) => tl.addBreakpoint(BigInt(a)));
+      let r: MotionResult;
+      try {
+        if (direction === 'backward') {
+          let fraction = 0;
+          const back = this.reporter(progress, activity, () => fraction);
+          r = await tl.reverseContinue({ signal, onProgress: (f) => { fraction = f; back(); } });
+        } else {
+          if (tl.mode === 'record' && !tl.ended) this.ensureSaver();
+          r = await this.forwardLive({ traps: true, signal, tick: this.reporter(progress, activity) });
+        }
+      } finally {
+        for (const t of temps) tl.deleteTrap(t.id);
+        for (const t of disabled) if (tl.listTraps().some((x) => x.id === t.id)) tl.setTrapEnabled(t.id, true);
+        if (tl.mode === 'record') this.phase = tl.ended ? 'fixed' : 'live';
+        this.saver?.settle();
+      }
+      const hit = r.reason === 'breakpoint' && temps.some((t) => t.id === r.breakpointId);
+      if (hit) {
+        r = { ...r, reason: 'step', breakpointId: undefined };
+      } else if (r.reason !== 'cancelled' && r.reason !== 'input') {
+        tl.seek(start);
+        const where = direction === 'backward' ? 'before' : 'after';
+        r = { reason: 'not-found' as MotionResult['reason'], icount: tl.icount, pc: tl.pc, message: `${name} did not run ${where} icount ${start}` };
+      }
+      return this.answer(r, request, start);
     });
   }
 
