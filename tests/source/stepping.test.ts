@@ -8,7 +8,7 @@ import { rmSync, readFileSync } from 'node:fs';
 import { parseElf } from '../../workers/formats/elf';
 import { DebugInfo } from '../../workers/formats/dwarf';
 import { SourceDebugger } from '../../workers/replay/source';
-import { recordExample, openTimeline, startServer, runGdb, tagged, whens, type Server } from '../gdb/support';
+import { recordExample, openTimeline, startServer, runGdb, tagged, whens, freePort, startQemu, waitForPort, type Server } from '../gdb/support';
 import { tempDir, EXAMPLES_DIR } from '../support/qemu';
 
 let dir: string;
@@ -71,6 +71,43 @@ describe('line stepping agrees with GDB', () => {
       const actual = await engineStops(file, readFileSync(join(EXAMPLES_DIR, `${c.name}.elf`)), expected[0], c.motions);
       const fmt = (s: Stop[]) => s.map((x, i) => `${i === 0 ? 'start' : c.motions[i - 1]}: pc ${x.pc.toString(16)} icount ${x.icount}`).join('\n');
       expect(fmt(actual)).toBe(fmt(expected));
+    });
+  }
+});
+
+describe('forward line stepping agrees with GDB on QEMU', () => {
+  // The same motions under gdb-multiarch against qemu-system-riscv64 -S: only pcs (QEMU has no icount monitor).
+  const FORWARD = CASES.filter((c) => c.motions.every((m) => !m.startsWith('reverse')));
+  for (const c of FORWARD) {
+    it(`${c.name}: break ${c.at}, ${c.motions.join(', ')}`, async () => {
+      const port = await freePort();
+      const qemu = startQemu(`${c.name}.elf`, port);
+      let pcs: bigint[];
+      try {
+        await waitForPort(port);
+        const commands = [`break ${c.at}`, 'continue', 'printf "PC %lx\\n", $pc'];
+        for (const m of c.motions) commands.push(m, 'printf "PC %lx\\n", $pc');
+        const out = await runGdb(port, [...commands, 'kill'], { elf: `${c.name}.elf`, timeoutMs: 60_000 });
+        pcs = tagged(out, 'PC');
+        expect(pcs.length, out).toBe(c.motions.length + 1);
+      } finally {
+        qemu.kill('SIGKILL');
+      }
+      const file = join(dir, `${c.name}-q.hsr`);
+      recordExample(c.name, file);
+      const t = await openTimeline(file);
+      const src = new SourceDebugger(t, DebugInfo.fromElf(parseElf(readFileSync(join(EXAMPLES_DIR, `${c.name}.elf`)))));
+      // Run to GDB's breakpoint location, then the same motions.
+      const bp = t.addBreakpoint(pcs[0]);
+      await t.continue();
+      expect(t.pc).toBe(pcs[0]);
+      void bp;
+      const ours: bigint[] = [t.pc];
+      for (const m of c.motions) {
+        if (m === 'step') await src.step(); else if (m === 'next') await src.next(); else await src.finish();
+        ours.push(t.pc);
+      }
+      expect(ours.map((x) => x.toString(16))).toEqual(pcs.map((x) => x.toString(16)));
     });
   }
 });
