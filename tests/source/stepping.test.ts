@@ -50,6 +50,7 @@ async function engineStops(file: string, elfBytes: Uint8Array, start: Stop, moti
 }
 
 const CASES: { name: string; at: string; motions: string[] }[] = [
+  { name: 'corruption', at: 'main', motions: ['next', 'next', 'step', 'next', 'next', 'next', 'finish', 'next', 'step', 'step', 'step', 'finish'] },
   { name: 'corruption', at: 'compute_stats', motions: ['next', 'next', 'next', 'step', 'next', 'finish', 'next', 'finish', 'next', 'step', 'step', 'finish'] },
   { name: 'corruption', at: 'smooth_readings', motions: ['next', 'next', 'next', 'next', 'next', 'next', 'reverse-next', 'reverse-next', 'reverse-step', 'finish'] },
   { name: 'corruption', at: 'print_tenths', motions: ['reverse-next', 'reverse-next', 'reverse-step', 'reverse-step', 'reverse-finish', 'reverse-next', 'next', 'next'] },

@@ -271,7 +271,7 @@ describe('.debug_info', () => {
       expect(d.functionAt(0x80000010)).toEqual({ name: 'main', low: 0x80000010, high: 0x80000050, ranges: [{ low: 0x80000010, high: 0x80000050 }], file: '/src/main.c', line: 7 });
       expect(d.functionAt(0x80000024)).toEqual({
         name: 'main', low: 0x80000010, high: 0x80000050, ranges: [{ low: 0x80000010, high: 0x80000050 }], file: '/src/main.c', line: 7,
-        inlined: [{ name: 'helper', low: 0x80000020, high: 0x80000028, file: '/src/util.h', line: 40, callFile: '/src/main.c', callLine: 300 }],
+        inlined: [{ name: 'helper', entry: 0x80000020, low: 0x80000020, high: 0x80000028, file: '/src/util.h', line: 40, callFile: '/src/main.c', callLine: 300 }],
       });
       expect(d.functionAt(0x80000028)?.inlined).toBeUndefined();
       expect(d.functionAt(0x8000000f)).toBeUndefined();

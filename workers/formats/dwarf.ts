@@ -34,6 +34,8 @@ export interface SourceLocation {
 export interface InlinedCall {
   /** The inlined function's name. */
   name: string;
+  /** Where the inlined code begins (its first range, as GDB's block entry pc). */
+  entry: number;
   /** The range of the inlined code that contains the address asked about. */
   low: number;
   high: number;
@@ -394,7 +396,7 @@ export class DebugInfo {
       const hit = findInline(children, address);
       if (!hit) break;
       const d = describe(this.records, hit.node.origin);
-      const call: InlinedCall = { name: d.name ?? '??', low: hit.range.low, high: hit.range.high };
+      const call: InlinedCall = { name: d.name ?? '??', entry: hit.node.ranges[0]?.low ?? hit.range.low, low: hit.range.low, high: hit.range.high };
       if (d.file !== undefined) call.file = d.file;
       if (d.line !== undefined) call.line = d.line;
       if (hit.node.callFile !== undefined) call.callFile = hit.node.callFile;

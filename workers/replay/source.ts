@@ -23,26 +23,98 @@ export interface SourcePosition {
 /** Limit on the number of line-table ranges one step may pass through (a loop on one line passes once). */
 const MAX_RANGES = 100_000;
 
+/** Whether frame key `inner` is an inlined call inside frame `outer` (keys from frameKey). */
+function isInsideOf(inner: string, outer: string): boolean {
+  if (inner === outer) return false;
+  return inner.startsWith(outer.endsWith('|') ? outer : outer + '/');
+}
+
 export class SourceDebugger {
+  /**
+   * Inlined calls hidden at the current position, as GDB hides them: when the
+   * pc is at the first instruction of inlined code, GDB shows the call site in
+   * the caller, and `step` then enters the inlined function without moving.
+   */
+  private skipped = 0;
+  private skippedAt: bigint | undefined;
+
   constructor(readonly timeline: Timeline, readonly debug: DebugInfo) {}
+
+  /** The inlined calls at pc, outermost first. */
+  private inlineChain(pc: number): NonNullable<ReturnType<DebugInfo['functionAt']>>['inlined'] & object {
+    return this.debug.functionAt(pc)?.inlined ?? [];
+  }
+
+  /**
+   * How many of the innermost inlined calls have a starting point at pc (GDB
+   * skips those at a stop): the start of one of the call's address ranges
+   * (its entry, or where a jump re-enters it).
+   */
+  private skippableAt(pc: number): number {
+    const chain = this.inlineChain(pc);
+    let n = 0;
+    for (let i = chain.length - 1; i >= 0 && (chain[i].entry === pc || chain[i].low === pc); i--) n++;
+    return n;
+  }
+
+  /** The hidden-call count for the current position (recomputed when the position changed behind our back). */
+  private currentSkipped(): number {
+    if (this.skippedAt !== this.timeline.icount) {
+      this.skipped = this.skippableAt(Number(this.pc));
+      this.skippedAt = this.timeline.icount;
+    }
+    return this.skipped;
+  }
+
+  private settle(r: MotionResult, skipped?: number): MotionResult {
+    this.skipped = skipped ?? this.skippableAt(Number(this.pc));
+    this.skippedAt = this.timeline.icount;
+    return r;
+  }
+
+  /** Identity of the frame the user sees: the function and the visible inlined calls. */
+  private frameKey(pc: number, skipped: number): string {
+    const fn = this.debug.functionAt(pc);
+    const chain = (fn?.inlined ?? []).slice(0, Math.max(0, (fn?.inlined?.length ?? 0) - skipped));
+    return `${fn?.low ?? -1}|${chain.map((c) => `${c.name}@${c.entry}`).join('/')}`;
+  }
+
+  /** The source line a position stands for: the call site when inlined calls are hidden there. */
+  private lineOf(pc: number, skipped: number): { file: string; line: number } | undefined {
+    if (skipped > 0) {
+      const chain = this.inlineChain(pc);
+      const call = chain[chain.length - skipped];
+      if (call?.callFile !== undefined && call.callLine !== undefined) return { file: call.callFile, line: call.callLine };
+    }
+    const r = this.debug.lineRangeAt(pc);
+    return r ? { file: r.file, line: r.line } : undefined;
+  }
 
   get pc(): bigint { return this.timeline.pc; }
   private sp(): bigint { return this.timeline.machine.registers()[2]; }
 
   where(pc: bigint = this.pc): SourcePosition | undefined {
+    const skipped = pc === this.pc ? this.currentSkipped() : 0;
+    const fn = this.debug.functionAt(Number(pc));
+    const visible = (fn?.inlined ?? []).slice(0, Math.max(0, (fn?.inlined?.length ?? 0) - skipped));
+    const name = visible.length ? visible[visible.length - 1].name : fn?.name;
+    if (skipped > 0) {
+      const at = this.lineOf(Number(pc), skipped);
+      return at ? { ...at, function: name } : undefined;
+    }
     const loc = this.debug.lineAt(Number(pc), { statement: true });
     if (!loc) return undefined;
-    const fn = this.debug.functionAt(Number(pc));
-    const inlined = fn?.inlined?.length ? fn.inlined[fn.inlined.length - 1].name : undefined;
-    return { file: loc.file, line: loc.line, function: inlined ?? fn?.name };
+    return { file: loc.file, line: loc.line, function: name };
   }
 
   /** The call stack at the current position, innermost first. */
   callStack(maxFrames = 64): Frame[] {
     const m = this.timeline.machine;
     const regs = m.registers();
-    return this.debug.unwind(Number(this.pc), Number(regs[2]), (n) => (n === 32 ? m.pc : regs[n] ?? 0n),
-      (addr, length) => m.readMemory(BigInt(addr), length), maxFrames);
+    const frames = this.debug.unwind(Number(this.pc), Number(regs[2]), (n) => (n === 32 ? m.pc : regs[n] ?? 0n),
+      (addr, length) => m.readMemory(BigInt(addr), length), maxFrames + 8);
+    const hidden = Math.min(this.currentSkipped(), Math.max(0, frames.length - 1));
+    return frames.slice(hidden, hidden + maxFrames).map((f, i) => (i === 0 && hidden > 0 ? { ...f, pc: Number(this.pc) } : f));
   }
 
   /** Breakpoints at every place where FILE:LINE starts. */
@@ -58,47 +130,79 @@ export class SourceDebugger {
 
   private async stepLine(over: boolean): Promise<MotionResult> {
     const t = this.timeline;
-    let range = this.debug.lineRangeAt(Number(this.pc));
-    if (!range) return over ? t.stepOver() : t.stepi();
-    let line = { file: range.file, line: range.line };
-    const startFn = this.debug.functionAt(Number(this.pc));
+    const startPc = Number(this.pc);
+    const startSkipped = this.currentSkipped();
+    // At a hidden inlined call site, `step` enters the inlined function without moving.
+    if (!over && startSkipped > 0) return this.settle(this.result('step'), startSkipped - 1);
+    let range = this.debug.lineRangeAt(startPc);
+    if (!range) return this.settle(over ? await t.stepOver() : t.stepi());
+    if (startSkipped > 0) {
+      // Clip the range to the hidden inlined block, as GDB's step command does.
+      const chain = this.inlineChain(startPc);
+      const block = chain[chain.length - startSkipped];
+      if (block && block.high < range.end) range = { ...range, end: block.high };
+    }
+    let line = this.lineOf(startPc, startSkipped) ?? { file: range.file, line: range.line };
+    const startKey = this.frameKey(startPc, startSkipped);
+    const startFn = this.debug.functionAt(startPc);
     const startSp = this.sp();
     let returned = false;
+    let singleStep = false;
     for (let n = 0; n < MAX_RANGES; n++) {
       const inRange = Number(this.pc) >= range.start && Number(this.pc) < range.end;
       if (!returned || inRange) {
         const before = t.icount;
-        const r = inRange ? t.stepInRange(BigInt(range.start), BigInt(range.end)) : t.stepi();
-        if (r.reason !== 'step') return r;
-        if (t.icount === before) return r;
+        const r = inRange && !singleStep ? t.stepInRange(BigInt(range.start), BigInt(range.end)) : t.stepi();
+        if (r.reason !== 'step') return this.settle(r);
+        if (t.icount === before) return this.settle(r);
       }
       returned = false;
+      singleStep = false;
       const pc = Number(this.pc);
       // Leaving the range onto a breakpoint stops for it (stepInRange stops before the breakpoint fires).
       const bp = t.breakpointAt(this.pc);
-      if (bp) return { ...this.result('breakpoint'), breakpointId: bp.id };
+      if (bp) return this.settle({ ...this.result('breakpoint'), breakpointId: bp.id });
       const call = this.enteredCall(range.start, range.end);
       if (call) {
         const callee = this.debug.lineRangeAt(pc);
-        if (!over && callee) return this.runTo(this.prologueEnd(pc), call.sp);
+        if (!over && callee) return this.settle(await this.runTo(this.prologueEnd(pc), call.sp));
         const back = await this.returnTo(call.returnAddress, call.sp);
-        if (back.reason !== 'step') return back;
+        if (back.reason !== 'step') return this.settle(back);
         returned = true; // back after the call: look at where we are before stepping on
+        continue;
+      }
+      // Inlined calls, GDB's way: arriving at the first instruction of inlined code in the same frame
+      // stops at the call site (or, for a call site on the line being stepped, goes on / enters it).
+      const skippable = this.skippableAt(pc);
+      const key = this.frameKey(pc, skippable);
+      if (skippable > 0 && key === startKey) {
+        const chain = this.inlineChain(pc);
+        const site = chain[chain.length - skippable];
+        const sameLine = site.callLine === line.line && site.callFile === line.file;
+        if (!over) return this.settle(this.result('step'), sameLine ? skippable - 1 : skippable);
+        if (!sameLine) return this.settle(this.result('step'), skippable);
+        singleStep = true; // through the inlined call as if it were a call
+        continue;
+      }
+      if (isInsideOf(key, startKey)) {
+        // Deeper inside an inlined call that began on an earlier line: next goes through it, step stops.
+        if (!over) return this.settle(this.result('step'), skippable);
+        singleStep = true;
         continue;
       }
       const here = this.debug.lineRangeAt(pc);
       if (!here) {
         // Code without line information reached without a call (a trap handler, a tail call): leave it.
-        if (startFn && this.sp() > startSp) return this.result('step');
-        return t.stepOver();
+        if (startFn && this.sp() > startSp) return this.settle(this.result('step'));
+        return this.settle(await t.stepOver());
       }
-      if (pc === here.start && here.isStmt && (here.line !== line.line || here.file !== line.file)) return this.result('step');
+      if (pc === here.start && here.isStmt && (here.line !== line.line || here.file !== line.file)) return this.settle(this.result('step'));
       // Keep stepping through this entry; only a statement entry changes the line we are stepping away from
       // (so entering a line in its middle finishes that line first), as GDB does.
       range = here;
       if (here.isStmt) line = { file: here.file, line: here.line };
     }
-    return this.result('step');
+    return this.settle(this.result('step'));
   }
 
   /** Runs to the end of the current function, stopping just after it returns to its caller. */
@@ -108,17 +212,18 @@ export class SourceDebugger {
     if (frames[0]?.inlined) {
       // Leaving an inlined call: run until the pc leaves its code.
       const fn = this.debug.functionAt(Number(this.pc));
-      const call = fn?.inlined?.[fn.inlined.length - 1];
-      if (call) return this.timeline.stepInRange(BigInt(call.low), BigInt(call.high));
+      const chain = fn?.inlined ?? [];
+      const call = chain[chain.length - 1 - this.currentSkipped()];
+      if (call) return this.settle(this.timeline.stepInRange(BigInt(call.low), BigInt(call.high)));
     }
-    if (!outer || frames[0].cfa === undefined) return this.result('step');
-    return this.returnTo(BigInt(outer.pc), BigInt(frames[0].cfa));
+    if (!outer || frames[0].cfa === undefined) return this.settle(this.result('step'));
+    return this.settle(await this.returnTo(BigInt(outer.pc), BigInt(frames[0].cfa)));
   }
 
   // ---- backward ----
 
-  reverseStep(): Promise<MotionResult> { return this.reverseLine(false); }
-  reverseNext(): Promise<MotionResult> { return this.reverseLine(true); }
+  async reverseStep(): Promise<MotionResult> { return this.settle(await this.reverseLine(false)); }
+  async reverseNext(): Promise<MotionResult> { return this.settle(await this.reverseLine(true)); }
 
   private async reverseLine(over: boolean): Promise<MotionResult> {
     const t = this.timeline;
@@ -156,11 +261,11 @@ export class SourceDebugger {
   async reverseFinish(): Promise<MotionResult> {
     const frames = this.callStack(8);
     const outerIndex = frames.findIndex((_f, i) => i > 0 && !frames[i - 1].inlined);
-    if (outerIndex < 0 || frames[0].cfa === undefined) return this.timeline.reverseStepi();
+    if (outerIndex < 0 || frames[0].cfa === undefined) return this.settle(this.timeline.reverseStepi());
     const ret = BigInt(frames[outerIndex].pc);
     const callSite = this.callSiteBefore(ret);
-    if (callSite === undefined) return this.timeline.reverseStepi();
-    return this.reverseTo(callSite, BigInt(frames[0].cfa));
+    if (callSite === undefined) return this.settle(this.timeline.reverseStepi());
+    return this.settle(await this.reverseTo(callSite, BigInt(frames[0].cfa)));
   }
 
   // ---- helpers ----
