@@ -60,14 +60,15 @@ export class SourceDebugger {
   /** The hidden-call count for the current position (recomputed when the position changed behind our back). */
   private currentSkipped(): number {
     if (this.skippedAt !== this.timeline.icount) {
-      this.skipped = this.skippableAt(Number(this.pc));
+      // Stopped on a breakpoint set inside the inlined code, GDB shows that code's frame (it does not hide it).
+      this.skipped = this.timeline.breakpointAt(this.pc) ? 0 : this.skippableAt(Number(this.pc));
       this.skippedAt = this.timeline.icount;
     }
     return this.skipped;
   }
 
   private settle(r: MotionResult, skipped?: number): MotionResult {
-    this.skipped = skipped ?? this.skippableAt(Number(this.pc));
+    this.skipped = skipped ?? (r.reason === 'breakpoint' ? 0 : this.skippableAt(Number(this.pc)));
     this.skippedAt = this.timeline.icount;
     return r;
   }
