@@ -55,6 +55,8 @@ const CASES: { name: string; at: string; motions: string[] }[] = [
   { name: 'corruption', at: 'smooth_readings', motions: ['next', 'next', 'next', 'next', 'next', 'next', 'reverse-next', 'reverse-next', 'reverse-step', 'finish'] },
   { name: 'corruption', at: 'print_tenths', motions: ['reverse-next', 'reverse-next', 'reverse-step', 'reverse-step', 'reverse-finish', 'reverse-next', 'next', 'next'] },
   { name: 'hello', at: 'main', motions: ['next', 'step', 'next', 'next', 'finish'] },
+  { name: 'timer', at: 'main', motions: ['next', 'next', 'next', 'step', 'next', 'finish', 'next', 'next', 'reverse-next', 'reverse-step', 'next'] },
+  { name: 'bench', at: 'quicksort', motions: ['next', 'next', 'next', 'step', 'next', 'finish', 'reverse-next', 'reverse-step', 'reverse-next'] },
 ];
 
 describe('line stepping agrees with GDB', () => {

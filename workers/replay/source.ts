@@ -223,20 +223,42 @@ export class SourceDebugger {
 
   // ---- backward ----
 
-  async reverseStep(): Promise<MotionResult> { return this.settle(await this.reverseLine(false)); }
+  async reverseStep(): Promise<MotionResult> {
+    const hidden = this.currentSkipped();
+    const r = await this.reverseLine(false);
+    // Entering a hidden inlined call does not move: keep the frame it made visible.
+    return this.timeline.icount === this.skippedAt && hidden > 0 && this.skipped === hidden - 1 ? r : this.settle(r);
+  }
   async reverseNext(): Promise<MotionResult> { return this.settle(await this.reverseLine(true)); }
 
   private async reverseLine(over: boolean): Promise<MotionResult> {
     const t = this.timeline;
+    // At a hidden inlined call site, reverse-step enters the inlined function without moving (as step does).
+    const hidden = this.currentSkipped();
+    if (!over && hidden > 0) { this.skipped = hidden - 1; return this.result('step'); }
     const first = this.debug.lineRangeAt(Number(this.pc));
     if (!first) return over ? t.reverseStepOver() : t.reverseStepi();
     let lo = first.start, hi = first.end;
     let line = { file: first.file, line: first.line };
+    const startKey = this.frameKey(Number(this.pc), this.currentSkipped());
     for (let n = 0; n < MAX_RANGES * 16; n++) {
       const fromPc = this.pc;
       const fromSp = this.sp();
       const r = t.reverseStepi();
       if (r.reason !== 'step') return r;
+      if (over) {
+        // Back into inlined code called from this frame: go back over the whole inlined call, to where it
+        // was entered (GDB stops there, showing the call site).
+        const at = Number(this.pc);
+        const chain = this.inlineChain(at);
+        const depth = startKey.split('|')[1] === '' ? 0 : startKey.split('|')[1].split('/').length;
+        if (isInsideOf(this.frameKey(at, 0), startKey) && chain.length > depth) {
+          const block = chain[depth];
+          const back = await this.reverseTo(BigInt(block.low), this.sp(), true);
+          if (back.reason !== 'step') return back;
+          return this.settle(this.result('step'), this.skippableAt(Number(this.pc)) - depth > 0 ? chain.length - depth : undefined);
+        }
+      }
       if (this.returnedInto(fromPc) && (over || !this.debug.lineRangeAt(Number(this.pc)))) {
         // One step back went from just after a call into the callee's return: go back over the whole call.
         const back = await this.reverseToCall(fromPc, fromSp);
@@ -371,14 +393,14 @@ export class SourceDebugger {
     return this.reverseTo(site, sp);
   }
 
-  private async reverseTo(address: bigint, sp: bigint): Promise<MotionResult> {
+  private async reverseTo(address: bigint, sp: bigint, anySp = false): Promise<MotionResult> {
     const t = this.timeline;
     const temp = t.addBreakpoint(address);
     try {
       for (;;) {
         const r = await t.reverseContinue();
         if (r.reason === 'breakpoint' && r.breakpointId === temp.id) {
-          if (this.sp() === sp) return { ...r, reason: 'step', breakpointId: undefined };
+          if (anySp || this.sp() === sp) return { ...r, reason: 'step', breakpointId: undefined };
           continue;
         }
         return r;
