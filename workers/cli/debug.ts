@@ -9,6 +9,7 @@ import { SnapshotImageError } from '../replay/snapshot-image';
 import { SourceDebugger } from '../replay/source';
 import { DebugInfo } from '../formats/dwarf';
 import { disassemble } from '../engine/disassembler';
+import { instructionAt } from '../engine/instructions';
 import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
 import { loadCoreWasm } from './node-host';
 import { parseArgs, UsageError } from './args';
@@ -244,10 +245,10 @@ export class DebugSession {
   motion(r: MotionResult): void {
     const t = this.timeline;
     const pc = r.pc;
-    const bytes = t.machine.readMemory(pc, 4) ?? t.machine.readMemory(pc, 2);
-    const bits = bytes ? bytes.reduce((acc, b, i) => acc | (b << (8 * i)), 0) >>> 0 : 0;
+    const insn = instructionAt(t.machine, pc);
+    const bits = insn?.bits ?? 0;
     const symbolize = (a: number) => { const s = t.machine.symbols.symbolize(a); return s ? (s.offset ? `${s.symbol.name}+0x${s.offset.toString(16)}` : s.symbol.name) : undefined; };
-    const text = bytes ? disassemble(bits, Number(pc), symbolize).text.replace('\t', ' ') : '(no instruction here)';
+    const text = insn ? disassemble(bits, Number(pc), symbolize).text.replace('\t', ' ') : '(no instruction here)';
     const at = this.source?.where(pc);
     const src = at ? ` ${at.file.replace(/^\.\//, '')}:${at.line}` : '';
     this.print(`[${r.icount}] 0x${pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(pc))}>${src}: ${text}  -- ${this.reason(r)}`);

@@ -5,6 +5,7 @@
 import type { Machine, Stop } from './machine';
 import { ABI_NAMES } from './memory-map';
 import { disassemble } from './disassembler';
+import { instructionAt } from './instructions';
 
 export interface TraceStep {
   icount: bigint;
@@ -40,8 +41,7 @@ export function traceRun(machine: Machine, limit: bigint, onStep: (s: TraceStep)
     // The attempted instruction may be an interrupt handler's first, not the pc before the step.
     const pc = BigInt.asUintN(64, machine.core.raw.lastAttemptPc());
     const icount = BigInt.asUintN(64, machine.core.raw.lastAttemptIcount());
-    const word = machine.readMemory(pc, 4) ?? machine.readMemory(pc, 2);
-    const bits = word ? word.reduce((acc, b, i) => acc | (b << (8 * i)), 0) >>> 0 : 0;
+    const bits = instructionAt(machine, pc)?.bits ?? 0;
     const after = machine.registers();
     if (!machine.core.raw.lastFetchFaulted()) {
       const changes: { reg: number; value: bigint }[] = [];

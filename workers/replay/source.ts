@@ -13,6 +13,7 @@
 //   to the call instruction.
 import type { DebugInfo, Frame } from '../formats/dwarf';
 import { type Timeline, type MotionResult, type Breakpoint } from './timeline';
+import { instructionAt, isReturn, callSiteBefore } from '../engine/instructions';
 
 export interface SourcePosition {
   file: string;
@@ -310,25 +311,12 @@ export class SourceDebugger {
   /** Whether the instruction we are at now is a return that went to `to` (we stepped back into a callee). */
   private returnedInto(to: bigint): boolean {
     if (this.callSiteBefore(to) === undefined) return false;
-    const bytes = this.timeline.machine.readMemory(this.pc, 4) ?? this.timeline.machine.readMemory(this.pc, 2);
-    if (!bytes) return false;
-    const bits = bytes.reduce((a, b, i) => a | (b << (8 * i)), 0) >>> 0;
-    const isRet = (bits & 3) !== 3 ? (bits & 0xf07f) === 0x8002 && ((bits >> 7) & 31) !== 0 : (bits & 0x7f) === 0x67 && ((bits >> 7) & 31) === 0;
-    return isRet && this.pc !== to - 2n && this.pc !== to - 4n;
+    const here = instructionAt(this.timeline.machine, this.pc);
+    return here !== undefined && isReturn(here.bits) && this.pc !== to - 2n && this.pc !== to - 4n;
   }
 
   private callSiteBefore(ret: bigint): bigint | undefined {
-    const m = this.timeline.machine;
-    const word = (a: bigint) => { const b = m.readMemory(a, 4); return b ? (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0 : undefined; };
-    const half = (a: bigint) => { const b = m.readMemory(a, 2); return b ? b[0] | (b[1] << 8) : undefined; };
-    const w = word(ret - 4n);
-    if (w !== undefined && (w & 3) === 3) {
-      const op = w & 0x7f, rd = (w >> 7) & 31;
-      if ((op === 0x6f || op === 0x67) && (rd === 1 || rd === 5)) return ret - 4n;
-    }
-    const h = half(ret - 2n);
-    if (h !== undefined && (h & 0xf07f) === 0x9002 && ((h >> 7) & 31) !== 0) return ret - 2n;
-    return undefined;
+    return callSiteBefore(this.timeline.machine, ret);
   }
 
   /**

@@ -10,6 +10,7 @@ import { Machine, EXEC_BLOCK_SHIFT, type MachineConfig, type Stop, type WatchHit
 import type { HostInput } from '../engine/host-input';
 import type { RecordingEvent, RecordingEnd, RecordingMeta, ParsedRecording } from '../formats/recording';
 import { sha256Hex } from '../formats/sha256';
+import { instructionAt, isCall, isReturnLike, callSiteBefore } from '../engine/instructions';
 import { RAM_BASE } from '../engine/memory-map';
 import { computeDigest, decodeDigest, describeDifference, digestHex, encodeDigest, MemoryDigest, PAGE_SIZE } from './digest';
 import { SnapshotStore, type SnapshotStats } from './snapshots';
@@ -379,8 +380,8 @@ export class Timeline {
    * Breakpoints and watchpoints inside the call still stop it.
    */
   async stepOver(options: { signal?: AbortSignal } = {}): Promise<MotionResult> {
-    const call = this.callAt(this.pc);
-    if (!call) return this.stepi();
+    const call = instructionAt(this.machine, this.pc);
+    if (!call || !isCall(call.bits)) return this.stepi();
     const sp0 = this.machine.registers()[2];
     const temp = this.addBreakpoint(this.pc + BigInt(call.length));
     try {
@@ -409,10 +410,10 @@ export class Timeline {
     const back = this.reverseStepi();
     if (back.reason !== 'step') return back;
     const prev = this.pc;
-    const callSite = this.callSiteBefore(here);
+    const callSite = callSiteBefore(this.machine, here);
     // Straight-line code (or a jump that is not a return to a call site): one instruction back is enough.
     if (callSite === undefined || prev === callSite) return back;
-    const prevInsn = this.readInstruction(prev);
+    const prevInsn = instructionAt(this.machine, prev);
     if (!prevInsn || !isReturnLike(prevInsn.bits)) return back;
     const temp = this.addBreakpoint(callSite);
     try {
@@ -427,28 +428,6 @@ export class Timeline {
     } finally {
       this.deleteTrap(temp.id);
     }
-  }
-
-  private readInstruction(pc: bigint): { bits: number; length: 2 | 4 } | undefined {
-    const b = this.machine.readMemory(pc, 4) ?? this.machine.readMemory(pc, 2);
-    if (!b) return undefined;
-    const bits = b.reduce((acc, x, i) => acc | (x << (8 * i)), 0) >>> 0;
-    return { bits, length: (bits & 3) === 3 ? 4 : 2 };
-  }
-
-  /** The call instruction at pc, if it is one. */
-  private callAt(pc: bigint): { length: 2 | 4 } | undefined {
-    const i = this.readInstruction(pc);
-    return i && isCall(i.bits) ? { length: i.length } : undefined;
-  }
-
-  /** The address of a call instruction that ends right before `pc`, if there is one. */
-  private callSiteBefore(pc: bigint): bigint | undefined {
-    const four = this.readInstruction(pc - 4n);
-    if (four && four.length === 4 && isCall(four.bits)) return pc - 4n;
-    const two = this.readInstruction(pc - 2n);
-    if (two && two.length === 2 && isCall(two.bits)) return pc - 2n;
-    return undefined;
   }
 
   /**
@@ -814,24 +793,6 @@ export class Timeline {
     }
     return out;
   }
-}
-
-/** jal/jalr linking ra or t0, and c.jalr: the instructions that make calls. */
-function isCall(bits: number): boolean {
-  if ((bits & 3) !== 3) {
-    // c.jalr: 100 1 rs1!=0 00000 10
-    return (bits & 0xf07f) === 0x9002 && ((bits >> 7) & 31) !== 0;
-  }
-  const op = bits & 0x7f;
-  const rd = (bits >> 7) & 31;
-  return (op === 0x6f || (op === 0x67 && ((bits >> 12) & 7) === 0)) && (rd === 1 || rd === 5);
-}
-
-/** A jump that can return from a call: jalr not linking (ret, jr), c.jr, or an xRET. */
-function isReturnLike(bits: number): boolean {
-  if ((bits & 3) !== 3) return (bits & 0xf07f) === 0x8002 && ((bits >> 7) & 31) !== 0; // c.jr
-  if ((bits & 0x7f) === 0x67) return ((bits >> 7) & 31) === 0 || ((bits >> 7) & 31) === 5;
-  return bits === 0x30200073 || bits === 0x10200073;
 }
 
 function hexBytes(hex: string): Uint8Array {

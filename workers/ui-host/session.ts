@@ -3,6 +3,7 @@
 // listing, debug info and sources, the console as the log tells it, saving to
 // IndexedDB while recording, and motions that run in short slices so that the
 // worker answers pause() and the page stays live.
+import { instructionAt, isCall } from '../engine/instructions';
 import { Timeline, type MotionResult, type Trap } from '../replay/timeline';
 import { SourceDebugger } from '../replay/source';
 import type { DebugInfo } from '../formats/dwarf';
@@ -59,14 +60,6 @@ export function yieldToEventLoop(): Promise<void> {
     yielded.push(resolve);
     yieldChannel.port2.postMessage(null);
   });
-}
-
-/** jal/jalr linking ra or t0, and c.jalr: the instructions that make calls. */
-function isCall(bits: number): boolean {
-  if ((bits & 3) !== 3) return (bits & 0xf07f) === 0x9002 && ((bits >> 7) & 31) !== 0;
-  const op = bits & 0x7f;
-  const rd = (bits >> 7) & 31;
-  return (op === 0x6f || (op === 0x67 && ((bits >> 12) & 7) === 0)) && (rd === 1 || rd === 5);
 }
 
 export interface SessionSetup {
@@ -746,11 +739,10 @@ export class Session {
   private async stepOver(signal: AbortSignal, tick: (force?: boolean) => void): Promise<MotionResult> {
     const tl = this.timeline;
     const pc = tl.pc;
-    const word = tl.machine.readMemory(pc, 4) ?? tl.machine.readMemory(pc, 2);
-    const bits = word ? word.reduce((acc, x, i) => acc | (x << (8 * i)), 0) >>> 0 : 0;
-    if (!word || !isCall(bits)) return tl.stepi(1n);
+    const insn = instructionAt(tl.machine, pc);
+    if (!insn || !isCall(insn.bits)) return tl.stepi(1n);
     const sp0 = tl.machine.registers()[2];
-    const temp = tl.addBreakpoint(pc + ((bits & 3) === 3 ? 4n : 2n));
+    const temp = tl.addBreakpoint(pc + BigInt(insn.length));
     try {
       for (;;) {
         const r = await this.forwardLive({ traps: true, signal, tick });
