@@ -3,6 +3,7 @@
 //  2. Time travel on a recording of the same program: recording overhead, replay speed,
 //     reverse-stepi at the end, seeks to random positions, reverse-continue to an early breakpoint,
 //     snapshot memory.
+import { concatBytes } from '../workers/formats/bytes';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const recorded = await rec.continue();
   const recordMs = now() - t0;
   if (recorded.reason !== 'exit' || !rec.ended) throw new Error(`recording did not end at exit: ${recorded.reason}`);
-  const file = concat([RecordingWriter.start(rec.meta, program), RecordingWriter.events(rec.takeNewEvents()), RecordingWriter.end(rec.ended)]);
+  const file = concatBytes([RecordingWriter.start(rec.meta, program), RecordingWriter.events(rec.takeNewEvents()), RecordingWriter.end(rec.ended)]);
   console.log(`  record                     ${(recordMs / 1000).toFixed(3)} s   ${mips(rec.icount, recordMs).toFixed(1)} MIPS   overhead vs run ${((recordMs / best.ms - 1) * 100).toFixed(1)}%`);
   console.log(`  recording file             ${(file.length / 1024).toFixed(0)} KiB (${(program.length / 1024).toFixed(0)} KiB of it the program)`);
 
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
   console.log(`  image                      ${(image.length / 1048576).toFixed(1)} MiB for ${count} snapshots: ${(image.length / count / 1024).toFixed(0)} KiB per snapshot`);
   console.log(`  writing it                 ${fmtMs(exportMs)} in all, ${fmtMs(exportMs / count)} per snapshot`);
   const parsed = parseRecording(file);
-  const withImage = concat([RecordingWriter.start(parsed.meta, program), RecordingWriter.events(parsed.events),
+  const withImage = concatBytes([RecordingWriter.start(parsed.meta, program), RecordingWriter.events(parsed.events),
     RecordingWriter.snapshot(image), RecordingWriter.end(parsed.end!)]);
   const o0 = now();
   const opened = await Timeline.replay(wasm, parseRecording(withImage));
@@ -165,13 +166,6 @@ async function main(): Promise<void> {
   plain.seek(plain.length - 1n);
   const openWithout = now() - o1;
   console.log(`  open a recording and show its last instruction: with the image ${fmtMs(openWith)}, without ${fmtMs(openWithout)}`);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1); });

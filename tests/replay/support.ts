@@ -1,5 +1,6 @@
 // Helpers for record/replay tests: record an example in-process, turn it into
 // a recording file, open it again.
+import { concatBytes } from '../../workers/formats/bytes';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Timeline, type TimelineOptions } from '../../workers/replay/timeline';
@@ -37,13 +38,6 @@ export async function recordExample(name: string, stdin = '', options: TimelineO
   return { file: concat(pieces), output, timeline };
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-
 export async function openReplay(file: Uint8Array | ParsedRecording, options: TimelineOptions = {}): Promise<Timeline> {
   const parsed = file instanceof Uint8Array ? parseRecording(file) : file;
   return Timeline.replay(wasm, parsed, options);
@@ -69,3 +63,6 @@ export async function referenceAt(program: Uint8Array, name: string, icount: big
   }
   return m;
 }
+
+/** Concatenation, under the name the tests use. */
+export const concat = concatBytes;

@@ -17,6 +17,7 @@
  * exception type escapes `parseRecording`, whatever bytes it is given.
  */
 
+import { concatBytes } from './bytes';
 import { crc32 } from './crc32';
 import { sha256Hex } from './sha256';
 
@@ -237,7 +238,7 @@ export class RecordingWriter {
     const view = new DataView(header.buffer);
     view.setUint32(8, RECORDING_VERSION, true);
     view.setUint32(12, 0, true);
-    return concat([header, chunk(CHUNK_META, new TextEncoder().encode(json)), chunk(CHUNK_PROG, program)]);
+    return concatBytes([header, chunk(CHUNK_META, new TextEncoder().encode(json)), chunk(CHUNK_PROG, program)]);
   }
 
   /** One EVTS chunk holding `events` (which may be empty). */
@@ -384,16 +385,6 @@ function chunk(type: string, payload: Uint8Array): Uint8Array {
   out.set(payload, CHUNK_HEADER_SIZE);
   const end = CHUNK_HEADER_SIZE + payload.length;
   view.setUint32(end, crc32(out.subarray(0, end)), true);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

@@ -12,6 +12,7 @@
  * produced.
  */
 
+import { concatBytes } from '../formats/bytes';
 import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
 import { RecordingNotFoundError, StorageError, StorageFullError, describeError, isQuotaError } from './errors';
@@ -390,7 +391,7 @@ export class RecordingStore {
         `the stored recording ${JSON.stringify(info.name)} is damaged: ${info.pieces} pieces of its file were saved but ${pieces.length} are present`,
       );
     }
-    const log = concat(pieces.map((row) => row.bytes));
+    const log = concatBytes(pieces.map((row) => row.bytes));
     return image ? withSnapshot(log, image) : log;
   }
 
@@ -646,7 +647,7 @@ function withSnapshot(log: Uint8Array, image: Uint8Array): Uint8Array {
   }
   const end = spans.find((span) => span.type === 'END ');
   const at = end ? end.offset : log.length;
-  return concat([log.subarray(0, at), RecordingWriter.snapshot(image), log.subarray(at)]);
+  return concatBytes([log.subarray(0, at), RecordingWriter.snapshot(image), log.subarray(at)]);
 }
 
 /**
@@ -658,16 +659,6 @@ function tight(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
     ? bytes
     : bytes.slice();
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function utf8Length(text: string): number {

@@ -7,6 +7,7 @@
  * the global IDBObjectStore and IDBTransaction; `restore()` undoes it.
  */
 
+import { concatBytes } from '../formats/bytes';
 import { RecordingWriter, sha256Hex, type RecordingEvent, type RecordingMeta } from '../formats/recording';
 
 export type FaultMode =
@@ -145,16 +146,6 @@ export function randomBytes(next: () => number, length: number): Uint8Array {
   return out;
 }
 
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 export interface TestRecording {
   meta: RecordingMeta;
   program: Uint8Array;
@@ -198,3 +189,5 @@ export function testRecording(seed: number, batches: number, ended = false, name
   }
   return { meta, program, pieces, icounts };
 }
+
+export { concatBytes };

@@ -3,6 +3,7 @@
 // listing, debug info and sources, the console as the log tells it, saving to
 // IndexedDB while recording, and motions that run in short slices so that the
 // worker answers pause() and the page stays live.
+import { concatBytes } from '../formats/bytes';
 import { instructionAt, isCall } from '../engine/instructions';
 import { Timeline, type MotionResult, type Trap } from '../replay/timeline';
 import { SourceDebugger } from '../replay/source';
@@ -862,7 +863,7 @@ export class Session {
     const parts = [RecordingWriter.start(tl.meta, tl.program), RecordingWriter.events(tl.events.slice())];
     if (this.sources.size > 0) parts.push(RecordingWriter.sources(this.sources.toRecord()));
     if (tl.ended) parts.push(RecordingWriter.end(tl.ended));
-    return concat(parts);
+    return concatBytes(parts);
   }
 
   async exportSnapshotImage(): Promise<{ name: string; bytes: Uint8Array }> {
@@ -889,13 +890,6 @@ export class Session {
   }
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
-
 /** Adds a SRCS chunk (before END) to a recording file that has none. */
 export function withSources(bytes: Uint8Array, sources: Record<string, string>): Uint8Array {
   if (Object.keys(sources).length === 0) return bytes;
@@ -908,9 +902,9 @@ export function withSources(bytes: Uint8Array, sources: Record<string, string>):
   if (parsed.sources) return bytes;
   const body = bytes.subarray(0, parsed.validLength);
   const srcs = RecordingWriter.sources(sources);
-  if (!parsed.end) return concat([body, srcs]);
+  if (!parsed.end) return concatBytes([body, srcs]);
   const end = RecordingWriter.end(parsed.end);
   const tail = body.subarray(body.length - end.length);
   if (tail.length !== end.length || !tail.every((b, i) => b === end[i])) return bytes;
-  return concat([body.subarray(0, body.length - end.length), srcs, end]);
+  return concatBytes([body.subarray(0, body.length - end.length), srcs, end]);
 }
