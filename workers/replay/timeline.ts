@@ -122,6 +122,12 @@ export class Timeline {
   private checkpointedTo = 0n;
   private nextTrapId = 1;
   private readonly traps = new Map<number, Trap>();
+  /** Bumped whenever a breakpoint or watchpoint is added, removed, enabled or disabled. */
+  private trapsVersion = 0;
+  /** What the core holds: -1 nothing armed, otherwise the trapsVersion it was armed with. */
+  private armedKey = -1;
+  private armedSlots = new Map<number, number>();
+  private armedWatchSlots = 0;
   private outputListeners: ((bytes: Uint8Array, stream: 'stdout' | 'stderr', icount: bigint) => void)[] = [];
   /** Set while a host call runs, so output can be stamped. */
   private executingLive = false;
@@ -265,6 +271,7 @@ export class Timeline {
     const label = typeof where === 'string' ? where : this.machine.symbols.format(Number(address));
     const bp: Breakpoint = { id: this.nextTrapId++, kind: 'breakpoint', address, label, enabled: true };
     this.traps.set(bp.id, bp);
+    this.trapsVersion++;
     return bp;
   }
 
@@ -276,10 +283,14 @@ export class Timeline {
     const label = typeof where === 'string' ? where : this.machine.symbols.format(Number(address));
     const wp: Watchpoint = { id: this.nextTrapId++, kind: 'watchpoint', address, length, access, label, enabled: true };
     this.traps.set(wp.id, wp);
+    this.trapsVersion++;
     return wp;
   }
 
-  deleteTrap(id: number): boolean { return this.traps.delete(id); }
+  deleteTrap(id: number): boolean {
+    this.trapsVersion++;
+    return this.traps.delete(id);
+  }
 
   /** The enabled breakpoint at `address`, if any (a motion that lands there stops for it). */
   breakpointAt(address: bigint): Breakpoint | undefined {
@@ -290,6 +301,7 @@ export class Timeline {
     const t = this.traps.get(id);
     if (!t) throw new TimelineError(`no breakpoint or watchpoint ${id}`);
     t.enabled = enabled;
+    this.trapsVersion++;
   }
   listTraps(): Trap[] { return [...this.traps.values()]; }
 
@@ -305,17 +317,29 @@ export class Timeline {
     return BigInt(s.address);
   }
 
+  /**
+   * Puts the enabled breakpoints and watchpoints into the core (on) or takes
+   * them out (off), returning which watchpoint slot holds which watchpoint.
+   * The core is only touched when that changes: motions arm and disarm on
+   * every step, and rewriting the tables each time would cost more than the step.
+   */
   private arm(on: boolean): Map<number, number> {
-    const slots = new Map<number, number>();
-    const watch = [...this.traps.values()].filter((t): t is Watchpoint => t.kind === 'watchpoint' && t.enabled);
-    for (let slot = 0; slot < this.machine.core.layout.watchpointSlots; slot++) this.machine.clearWatchpoint(slot);
-    if (!on) { this.machine.setBreakpoints([]); return slots; }
+    const key = on ? this.trapsVersion : -1;
+    if (key === this.armedKey) return this.armedSlots;
+    for (let slot = 0; slot < this.armedWatchSlots; slot++) this.machine.clearWatchpoint(slot);
+    this.armedWatchSlots = 0;
+    this.armedSlots = new Map();
+    this.armedKey = -2; // unknown until the tables below are written
+    if (!on) { this.machine.setBreakpoints([]); this.armedKey = key; return this.armedSlots; }
     this.machine.setBreakpoints([...this.traps.values()].filter((t) => t.kind === 'breakpoint' && t.enabled).map((t) => t.address));
+    const watch = [...this.traps.values()].filter((t): t is Watchpoint => t.kind === 'watchpoint' && t.enabled);
     watch.forEach((w, slot) => {
       this.machine.setWatchpoint(slot, w.address, w.length, { read: w.access !== 'write', write: w.access !== 'read' });
-      slots.set(slot, w.id);
+      this.armedSlots.set(slot, w.id);
     });
-    return slots;
+    this.armedWatchSlots = watch.length;
+    this.armedKey = key;
+    return this.armedSlots;
   }
 
   private hasArmedTraps(): boolean {
