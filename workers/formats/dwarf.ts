@@ -283,15 +283,8 @@ export class DebugInfo {
     const seq = this.sequenceAt(address);
     if (!seq) return undefined;
     const rows = seq.rows;
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rows[mid].address <= address) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return undefined;
-    let i = lo - 1;
+    let i = lastRowAtOrBefore(rows, address);
+    if (i < 0) return undefined;
     if (options.statement && !rows[i].isStmt) {
       for (let j = i; j > 0 && rows[j - 1].address === rows[i].address; j--) {
         if (rows[j - 1].isStmt) {
@@ -313,24 +306,18 @@ export class DebugInfo {
     const seq = this.sequenceAt(address);
     if (!seq) return undefined;
     const rows = seq.rows;
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rows[mid].address <= address) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return undefined;
-    const i = lo - 1;
+    const i = lastRowAtOrBefore(rows, address);
+    if (i < 0) return undefined;
     const start = rows[i].address;
     let first = i;
     while (first > 0 && rows[first - 1].address === start) first--;
     let stmt = rows[i];
-    for (let j = first; j <= i; j++) if (rows[j].isStmt) stmt = rows[j];
+    let anyStmt = false;
+    for (let j = first; j <= i; j++) if (rows[j].isStmt) { stmt = rows[j]; anyStmt = true; }
     let end = seq.high;
     for (let j = i + 1; j < rows.length; j++) if (rows[j].address > start) { end = rows[j].address; break; }
     if (stmt.endSequence) return undefined;
-    return { start, end, file: stmt.file, line: stmt.line, isStmt: rows.slice(first, i + 1).some((r) => r.isStmt) };
+    return { start, end, file: stmt.file, line: stmt.line, isStmt: anyStmt };
   }
 
   private sequenceAt(address: number): Sequence | undefined {
@@ -624,6 +611,18 @@ function prefixMax(list: { high: number }[]): number[] {
 }
 
 /** Index of the last element whose `low` is <= address in a list sorted by `low`, or -1. */
+/** Index of the last row whose address is <= address in an address-sorted list, or -1. */
+function lastRowAtOrBefore(rows: { address: number }[], address: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid].address <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 function lastAtOrBefore(list: { low: number }[], address: number): number {
   let lo = 0;
   let hi = list.length;
