@@ -6,7 +6,7 @@
 import { REGS, RAM, RAM_BASE, COMPRESSED_TABLE, DIRTY_PAGES, BREAKPOINTS, BREAKPOINT_SLOTS, EXEC_BLOCK_SHIFT } from './layout';
 import {
   pc, icount, idleSkip, priv, mstatus, mip, mie, halted, timerDeadline, sliceEnd, stopReason, faulted,
-  fetchLimit, dataLimit, breakpointCount, execMap, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
+  fetchLimit, dataLimit, breakpointCount, execMap, ramSize, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
@@ -42,8 +42,10 @@ function mulhsu(a: u64, b: u64): u64 {
 function isSemihostingCall(p: u64): bool {
   if (priv == PRIV_U) return false; // QEMU only honours semihosting from M and S mode
   if (((p - 4) >> 12) != ((p + 4) >> 12)) return false;
+  // The marker instructions are read straight from RAM (not through the fetch fast path, which PMP or
+  // watchpoints may have turned off): a semihosting call must not depend on them.
   const before = p - 4 - RAM_BASE;
-  if (before >= fetchLimit || p + 4 - RAM_BASE >= fetchLimit) return false;
+  if (before >= ramSize || ramSize - before < 12) return false;
   return load<u32>(RAM + <usize>before) == 0x01f01013 && load<u32>(RAM + <usize>(before + 8)) == 0x40705013;
 }
 

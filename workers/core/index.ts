@@ -5,7 +5,7 @@ import * as S from './state';
 import { buildCompressedTable } from './compressed';
 import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted, attemptPc, attemptIcount, setStepRange as setRange } from './cpu';
 import { csrRead, csrWrite, csrIllegal } from './csr';
-import { updateFastPath } from './trap';
+import { updateFastPath, setSlowPathOnly as setSlow } from './trap';
 import { uartReceive as pushRx } from './bus';
 
 export {
@@ -127,6 +127,9 @@ export function writeCsr(csr: u32, v: u64): void {
   updateFastPath();
 }
 export function csrFailed(): bool { return csrIllegal; }
+
+/** Tests only: run every instruction through the checked slow path (to compare it with the hot loop). */
+export function setSlowPathOnly(on: bool): void { setSlow(on); }
 
 // ---- breakpoints: an open-addressing hash set ----
 

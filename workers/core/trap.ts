@@ -200,6 +200,17 @@ export function dataPrivilege(): u32 {
 
 /** Recomputes when loads, stores and fetches may skip PMP, watchpoint and device checks. */
 export function updateFastPath(): void {
-  fetchLimit = pmpAllowsAllRam(priv, PMP_X) ? ramSize - 3 : 0;
-  dataLimit = watchpointCount == 0 && pmpAllowsAllRam(dataPrivilege(), PMP_R | PMP_W) ? ramSize - 7 : 0;
+  fetchLimit = !slowPathOnly && pmpAllowsAllRam(priv, PMP_X) ? ramSize - 3 : 0;
+  dataLimit = !slowPathOnly && watchpointCount == 0 && pmpAllowsAllRam(dataPrivilege(), PMP_R | PMP_W) ? ramSize - 7 : 0;
+}
+
+/**
+ * Tests only: every instruction through the checked slow path. The hot loop
+ * repeats the semantics of the common instructions inline, and this lets a
+ * test check that both copies agree.
+ */
+export let slowPathOnly: bool = false;
+export function setSlowPathOnly(on: bool): void {
+  slowPathOnly = on;
+  updateFastPath();
 }

@@ -35,6 +35,7 @@ interface RawExports {
   readCsr(csr: number): bigint;
   writeCsr(csr: number, v: bigint): void;
   csrFailed(): number;
+  setSlowPathOnly(on: number): void;
   addBreakpoint(addr: bigint): number;
   clearBreakpoints(): void;
   breakpointCount(): number;
