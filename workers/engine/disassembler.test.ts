@@ -14,8 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   csrName,
   disassemble,
+  FP_REG_NAMES,
   instructionLength,
   privSpecFromAttributes,
+  ROUNDING_MODES,
   type PrivSpec,
   type Symbolizer,
 } from './disassembler';
@@ -23,7 +25,7 @@ import {
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const FIXTURE = join(REPO_ROOT, 'tests/fixtures/disasm/all.S');
 const EXAMPLES_DIR = join(REPO_ROOT, 'public/examples');
-const MARCH = 'rv64imac_zicsr_zifencei';
+const MARCH = 'rv64gc_zba_zbb_zbc_zbs';
 const TEXT_BASE = '0x80000000';
 
 function tool(name: string, args: string[], cwd?: string): string {
@@ -39,7 +41,7 @@ function tool(name: string, args: string[], cwd?: string): string {
 function build(dir: string, source: string, name: string, extraAsFlags: string[] = []): string {
   const obj = join(dir, `${name}.o`);
   const elf = join(dir, `${name}.elf`);
-  tool('gcc', ['-c', `-march=${MARCH}`, '-mabi=lp64', ...extraAsFlags.map((f) => `-Wa,${f}`), source, '-o', obj]);
+  tool('gcc', ['-c', `-march=${MARCH}`, '-mabi=lp64d', ...extraAsFlags.map((f) => `-Wa,${f}`), source, '-o', obj]);
   tool('ld', [`-Ttext=${TEXT_BASE}`, obj, '-o', elf]);
   return elf;
 }
@@ -259,6 +261,70 @@ function allCompressedSource(): string {
   return lines.join('\n') + '\n';
 }
 
+/** A program of the given 32-bit encodings. */
+function wordsSource(words: Iterable<number>): string {
+  const lines = ['\t.option norelax', '\t.text', '\t.globl _start', '_start:'];
+  for (const w of words) lines.push(`\t.insn 4, 0x${(w >>> 0).toString(16)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** R-type word. */
+function rType(opcode: number, f7: number, rs2: number, rs1: number, f3: number, rd: number): number {
+  return ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opcode) >>> 0;
+}
+
+/**
+ * The function fields of the opcodes the F, D, Zba, Zbb, Zbc and Zbs
+ * extensions use, exhaustively: OP-FP (every funct7, rs2 and rounding mode,
+ * with rs1 = rs2 too, for the sign-injection aliases), the fused multiply-adds
+ * (every format and rounding mode), FP loads and stores (every funct3), OP
+ * and OP-32 (every funct7 and funct3, rs2 zero or not), the OP-IMM and
+ * OP-IMM-32 shifts (every imm[11:0]), and the CSR instructions on fflags,
+ * frm and fcsr (every form, zero and non-zero rd and rs1).
+ */
+function* extensionWords(): Generator<number> {
+  for (let f7 = 0; f7 < 128; f7++) {
+    for (let rs2 = 0; rs2 < 32; rs2++) {
+      for (let rm = 0; rm < 8; rm++) yield rType(0x53, f7, rs2, 11, rm, 10);
+    }
+    for (let rm = 0; rm < 8; rm++) yield rType(0x53, f7, 12, 12, rm, 31);
+  }
+  for (const opcode of [0x43, 0x47, 0x4b, 0x4f]) {
+    for (let fmt = 0; fmt < 4; fmt++) {
+      for (let rm = 0; rm < 8; rm++) yield rType(opcode, (13 << 2) | fmt, 12, 11, rm, 10);
+    }
+    yield rType(opcode, (31 << 2) | 1, 31, 0, 7, 0);
+  }
+  for (const opcode of [0x07, 0x27]) {
+    for (let f3 = 0; f3 < 8; f3++) {
+      yield rType(opcode, 0, 9, 2, f3, 8);
+      yield rType(opcode, 0x7f, 31, 10, f3, 31);
+    }
+  }
+  for (const opcode of [0x33, 0x3b]) {
+    for (let f7 = 0; f7 < 128; f7++) {
+      for (let f3 = 0; f3 < 8; f3++) {
+        yield rType(opcode, f7, 0, 11, f3, 10);
+        yield rType(opcode, f7, 12, 11, f3, 10);
+        yield rType(opcode, f7, 12, 0, f3, 1);
+      }
+    }
+  }
+  for (const opcode of [0x13, 0x1b]) {
+    for (let imm = 0; imm < 4096; imm++) {
+      yield rType(opcode, imm >> 5, imm & 31, 11, 1, 10);
+      yield rType(opcode, imm >> 5, imm & 31, 11, 5, 10);
+    }
+  }
+  for (let csr = 0; csr < 5; csr++) {
+    for (const f3 of [1, 2, 3, 5, 6, 7]) {
+      for (const rd of [0, 10]) {
+        for (const rs1 of [0, 11]) yield ((csr << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x73) >>> 0;
+      }
+    }
+  }
+}
+
 /** Random 32-bit encodings over every major opcode, biased towards special field values. */
 function random32Source(count: number, seed: number): string {
   const next = prng(seed);
@@ -353,6 +419,18 @@ describe('disassembler API', () => {
     expect(d.target).toBeUndefined();
   });
 
+  it('names f registers by ABI name and shows a rounding mode only when it is not dyn', () => {
+    expect(FP_REG_NAMES).toHaveLength(32);
+    expect([FP_REG_NAMES[0], FP_REG_NAMES[8], FP_REG_NAMES[10], FP_REG_NAMES[18], FP_REG_NAMES[31]])
+      .toEqual(['ft0', 'fs0', 'fa0', 'fs2', 'ft11']);
+    expect(ROUNDING_MODES[1]).toBe('rtz');
+    expect(disassemble(0x02b51553, 0).text).toBe('fadd.d\tfa0,fa0,fa1,rtz');
+    expect(disassemble(0x02b57553, 0).text).toBe('fadd.d\tfa0,fa0,fa1');
+    expect(disassemble(0x22b58553, 0).text).toBe('fmv.d\tfa0,fa1');
+    expect(disassemble(0x00302573, 0).text).toBe('frcsr\ta0');
+    expect(disassemble(0x2000, 0)).toMatchObject({ length: 2, text: 'fld\tfs0,0(s0)' });
+  });
+
   it('selects CSR names by privileged-spec version', () => {
     const csrrs = (csr: number): number => ((csr << 20) | (2 << 12) | (10 << 7) | 0x73) >>> 0;
     expect(disassemble(csrrs(0x143), 0).text).toBe('csrr\ta0,stval');
@@ -387,7 +465,11 @@ describe('matches objdump on the fixture', () => {
         'jr', 'jalr', 'j', 'jal', 'beqz', 'bnez', 'blez', 'bgez', 'bltz', 'bgtz', 'csrr', 'csrw', 'csrs', 'csrc',
         'rdcycle', 'rdtime', 'rdinstret', 'fence', 'fence.i', 'fence.tso', 'lr.w.aqrl', 'sc.d.aq', 'amomaxu.d.rl',
         'mret', 'sret', 'wfi', 'sfence.vma', 'ecall', 'ebreak', 'unimp', 'c.nop', 'c.slli64', 'zext.b', '.2byte',
-        '.4byte']) {
+        '.4byte', 'flw', 'fsd', 'fadd.d', 'fmadd.s', 'fnmsub.d', 'fsqrt.d', 'fmv.d', 'fneg.s', 'fabs.d', 'fsgnjx.s',
+        'fcvt.d.w', 'fcvt.d.s', 'fcvt.s.d', 'fcvt.lu.d', 'fmv.x.w', 'fmv.d.x', 'feq.d', 'fclass.s', 'frcsr', 'fscsr',
+        'frrm', 'fsrm', 'fsrmi', 'frflags', 'fsflags', 'fsflagsi', 'add.uw', 'zext.w', 'sh3add.uw', 'slli.uw', 'andn',
+        'clz', 'cpopw', 'maxu', 'sext.b', 'sext.h', 'zext.h', 'rol', 'ror', 'rorw', 'orc.b', 'rev8', 'clmulr',
+        'bclr', 'bext', 'binv', 'bset']) {
         expect(c.mnemonics, m).toContain(m);
       }
       expectIdentical(c);
@@ -402,6 +484,16 @@ describe('matches objdump on generated encodings', () => {
     const c = compareWithObjdump(build(workDir, src, 'c16'));
     console.log(`all 16-bit encodings: ${c.compared} instructions`);
     expect(c.compared).toBe(0xc000);
+    expectIdentical(c);
+  });
+
+  it('every function-field value of the F, D and bit-manipulation opcodes', () => {
+    const src = join(workDir, 'ext.S');
+    const words = [...extensionWords()];
+    writeFileSync(src, wordsSource(words));
+    const c = compareWithObjdump(build(workDir, src, 'ext'));
+    console.log(`F, D, Zba, Zbb, Zbc, Zbs encodings: ${c.compared} instructions, ${c.mnemonics.size} mnemonics`);
+    expect(c.compared).toBe(words.length);
     expectIdentical(c);
   });
 

@@ -1,13 +1,16 @@
 /**
- * RISC-V disassembler for RV64IMAC + Zicsr + Zifencei + the privileged
- * instructions.
+ * RISC-V disassembler for RV64GC (IMAFDC + Zicsr + Zifencei), Zba, Zbb, Zbc,
+ * Zbs and the privileged instructions.
  *
  * The output follows what GNU objdump (binutils 2.40) prints by default for
- * an object built with `-march=rv64imac_zicsr_zifencei`: ABI register names,
+ * an object built with `-march=rv64gc_zba_zbb_zbc_zbs`: ABI register names,
  * objdump's alias selection (`li`, `mv`, `ret`, `j`, `beqz`, `csrr`,
- * `sext.w`, ...), and its quirks, e.g. register-immediate arithmetic is shown
- * with the register-register mnemonic (`addi` prints as `add a0,a1,5`, `slli`
- * as `sll a0,a1,0x3`, `csrrwi` as `csrrw a0,mstatus,5`). Compressed
+ * `sext.w`, `fmv.d`, `fneg.s`, `frcsr`, `zext.w`, `rev8`, ...), rounding
+ * modes shown only when they are not `dyn` (`fadd.d fa0,fa0,fa1,rtz`), and
+ * its quirks, e.g. register-immediate arithmetic is shown with the
+ * register-register mnemonic (`addi` prints as `add a0,a1,5`, `slli` as
+ * `sll a0,a1,0x3`, `rori` as `ror a0,a1,0x3`, `bseti` as `bset a0,a1,0x3`,
+ * `csrrwi` as `csrrw a0,mstatus,5`). Compressed
  * instructions are shown in their expanded form; compressed HINT encodings use
  * objdump's `c.`-prefixed spellings. Encodings that objdump does not recognise
  * are shown as `.2byte 0x...` / `.4byte 0x...`; `unimp` is the all-zero
@@ -42,6 +45,17 @@ const REG_NAMES: readonly string[] = [
   'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7',
   's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
 ];
+
+/** ABI names of f0..f31, as objdump prints them. */
+export const FP_REG_NAMES: readonly string[] = [
+  'ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7',
+  'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5',
+  'fa6', 'fa7', 'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7',
+  'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11',
+];
+
+/** Rounding-mode operand names (rm 5 and 6 are reserved: objdump prints `unknown`). */
+export const ROUNDING_MODES: readonly string[] = ['rne', 'rtz', 'rdn', 'rup', 'rmm', 'unknown', 'unknown', 'dyn'];
 
 /** Length of the instruction whose first halfword is in the low 16 bits of `bits`. */
 export function instructionLength(bits: number): 2 | 4 {
@@ -207,6 +221,10 @@ function reg(n: number): string {
   return REG_NAMES[n & 31];
 }
 
+function freg(n: number): string {
+  return FP_REG_NAMES[n & 31];
+}
+
 function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }
@@ -302,6 +320,30 @@ const COUNTER_ALIASES: ReadonlyMap<number, string> = new Map([
   [0xc00, 'rdcycle'], [0xc01, 'rdtime'], [0xc02, 'rdinstret'],
 ]);
 
+/** Zbb unary operations in OP-IMM funct3 1, by imm[11:0]. */
+const UNARY_IMM: ReadonlyMap<number, string> = new Map([
+  [0x600, 'clz'], [0x601, 'ctz'], [0x602, 'cpop'], [0x604, 'sext.b'], [0x605, 'sext.h'],
+]);
+const UNARY_IMM_W: ReadonlyMap<number, string> = new Map([[0x600, 'clzw'], [0x601, 'ctzw'], [0x602, 'cpopw']]);
+/** Zba, Zbb, Zbc and Zbs register-register operations in OP, by funct7 << 3 | funct3. */
+const BITMANIP_OP: ReadonlyMap<number, string> = new Map([
+  [(0x20 << 3) | 7, 'andn'], [(0x20 << 3) | 6, 'orn'], [(0x20 << 3) | 4, 'xnor'],
+  [(0x05 << 3) | 4, 'min'], [(0x05 << 3) | 5, 'minu'], [(0x05 << 3) | 6, 'max'], [(0x05 << 3) | 7, 'maxu'],
+  [(0x05 << 3) | 1, 'clmul'], [(0x05 << 3) | 2, 'clmulr'], [(0x05 << 3) | 3, 'clmulh'],
+  [(0x30 << 3) | 1, 'rol'], [(0x30 << 3) | 5, 'ror'],
+  [(0x10 << 3) | 2, 'sh1add'], [(0x10 << 3) | 4, 'sh2add'], [(0x10 << 3) | 6, 'sh3add'],
+  [(0x24 << 3) | 1, 'bclr'], [(0x24 << 3) | 5, 'bext'], [(0x34 << 3) | 1, 'binv'], [(0x14 << 3) | 1, 'bset'],
+]);
+/** The same in OP-32. */
+const BITMANIP_OP_W: ReadonlyMap<number, string> = new Map([
+  [(0x10 << 3) | 2, 'sh1add.uw'], [(0x10 << 3) | 4, 'sh2add.uw'], [(0x10 << 3) | 6, 'sh3add.uw'],
+  [(0x30 << 3) | 1, 'rolw'], [(0x30 << 3) | 5, 'rorw'],
+]);
+
+/** fcsr pseudo-instructions by CSR number (fflags, frm, fcsr): csrrw and csrrs with rs1 = zero. */
+const FCSR_WRITES = ['', 'fsflags', 'fsrm', 'fscsr'];
+const FCSR_READS = ['', 'frflags', 'frrm', 'frcsr'];
+
 /** Exact encodings of operand-less SYSTEM instructions. */
 const SYSTEM_FIXED: ReadonlyMap<number, string> = new Map([
   [0x00000073, 'ecall'], [0x00100073, 'ebreak'], [0x00200073, 'uret'], [0x10200073, 'sret'],
@@ -333,6 +375,11 @@ function decode32(bits: number, privSpec: PrivSpec): Decoded {
       if (f3 === 7) break;
       return op(LOADS[f3], reg(rd), `${immI}(${reg(rs1)})`);
 
+    case 0x07: // LOAD-FP
+      if (f3 === 2) return op('flw', freg(rd), `${immI}(${reg(rs1)})`);
+      if (f3 === 3) return op('fld', freg(rd), `${immI}(${reg(rs1)})`);
+      break;
+
     case 0x0f: // MISC-MEM
       if (rd !== 0 || rs1 !== 0) break;
       if (f3 === 0) {
@@ -356,9 +403,17 @@ function decode32(bits: number, privSpec: PrivSpec): Decoded {
           if (rs1 === 0) return op('li', reg(rd), immI);
           if (immI === 0) return op('mv', reg(rd), reg(rs1));
           return op('add', reg(rd), reg(rs1), immI);
-        case 1:
-          if (field(bits, 26, 6) !== 0) break;
-          return op('sll', reg(rd), reg(rs1), hex(field(bits, 20, 6)));
+        case 1: {
+          const f6 = field(bits, 26, 6);
+          const shamt = hex(field(bits, 20, 6));
+          if (f6 === 0) return op('sll', reg(rd), reg(rs1), shamt);
+          if (f6 === 0x0a) return op('bset', reg(rd), reg(rs1), shamt);
+          if (f6 === 0x12) return op('bclr', reg(rd), reg(rs1), shamt);
+          if (f6 === 0x1a) return op('binv', reg(rd), reg(rs1), shamt);
+          const unary = UNARY_IMM.get(immI & 0xfff);
+          if (unary !== undefined) return op(unary, reg(rd), reg(rs1));
+          break;
+        }
         case 2:
           return op('slti', reg(rd), reg(rs1), immI);
         case 3:
@@ -369,8 +424,14 @@ function decode32(bits: number, privSpec: PrivSpec): Decoded {
           return op('xor', reg(rd), reg(rs1), immI);
         case 5: {
           const f6 = field(bits, 26, 6);
-          if (f6 !== 0 && f6 !== 0x10) break;
-          return op(f6 === 0 ? 'srl' : 'sra', reg(rd), reg(rs1), hex(field(bits, 20, 6)));
+          const shamt = hex(field(bits, 20, 6));
+          if (f6 === 0) return op('srl', reg(rd), reg(rs1), shamt);
+          if (f6 === 0x10) return op('sra', reg(rd), reg(rs1), shamt);
+          if (f6 === 0x18) return op('ror', reg(rd), reg(rs1), shamt);
+          if (f6 === 0x12) return op('bext', reg(rd), reg(rs1), shamt);
+          if ((immI & 0xfff) === 0x287) return op('orc.b', reg(rd), reg(rs1));
+          if ((immI & 0xfff) === 0x6b8) return op('rev8', reg(rd), reg(rs1));
+          break;
         }
         case 6:
           return op('or', reg(rd), reg(rs1), immI);
@@ -388,15 +449,27 @@ function decode32(bits: number, privSpec: PrivSpec): Decoded {
         if (immI === 0) return op('sext.w', reg(rd), reg(rs1));
         return op('addw', reg(rd), reg(rs1), immI);
       }
-      if (f3 === 1 && f7 === 0) return op('sllw', reg(rd), reg(rs1), hex(rs2));
-      if (f3 === 5 && (f7 === 0 || f7 === 0x20)) {
-        return op(f7 === 0 ? 'srlw' : 'sraw', reg(rd), reg(rs1), hex(rs2));
+      if (f3 === 1) {
+        if (f7 === 0) return op('sllw', reg(rd), reg(rs1), hex(rs2));
+        if (field(bits, 26, 6) === 0x02) return op('slli.uw', reg(rd), reg(rs1), hex(field(bits, 20, 6)));
+        const unary = UNARY_IMM_W.get(immI & 0xfff);
+        if (unary !== undefined) return op(unary, reg(rd), reg(rs1));
+      }
+      if (f3 === 5) {
+        if (f7 === 0) return op('srlw', reg(rd), reg(rs1), hex(rs2));
+        if (f7 === 0x20) return op('sraw', reg(rd), reg(rs1), hex(rs2));
+        if (f7 === 0x30) return op('rorw', reg(rd), reg(rs1), hex(rs2));
       }
       break;
 
     case 0x23: // STORE
       if (f3 > 3) break;
       return op(STORES[f3], reg(rs2), `${immS}(${reg(rs1)})`);
+
+    case 0x27: // STORE-FP
+      if (f3 === 2) return op('fsw', freg(rs2), `${immS}(${reg(rs1)})`);
+      if (f3 === 3) return op('fsd', freg(rs2), `${immS}(${reg(rs1)})`);
+      break;
 
     case 0x2f: { // AMO
       if (f3 !== 2 && f3 !== 3) break;
@@ -425,6 +498,10 @@ function decode32(bits: number, privSpec: PrivSpec): Decoded {
         }
         if (f3 === 5) return op('sra', reg(rd), reg(rs1), reg(rs2));
       }
+      {
+        const name = BITMANIP_OP.get((f7 << 3) | f3);
+        if (name !== undefined) return op(name, reg(rd), reg(rs1), reg(rs2));
+      }
       break;
 
     case 0x37: // LUI
@@ -444,8 +521,24 @@ function decode32(bits: number, privSpec: PrivSpec): Decoded {
           return op('subw', reg(rd), reg(rs1), reg(rs2));
         }
         if (f3 === 5) return op('sraw', reg(rd), reg(rs1), reg(rs2));
+      } else if (f7 === 0x04) {
+        if (f3 === 0) {
+          if (rs2 === 0) return op('zext.w', reg(rd), reg(rs1));
+          return op('add.uw', reg(rd), reg(rs1), reg(rs2));
+        }
+        if (f3 === 4 && rs2 === 0) return op('zext.h', reg(rd), reg(rs1));
+      }
+      {
+        const name = BITMANIP_OP_W.get((f7 << 3) | f3);
+        if (name !== undefined) return op(name, reg(rd), reg(rs1), reg(rs2));
       }
       break;
+
+    case 0x43: case 0x47: case 0x4b: case 0x4f: // MADD, MSUB, NMSUB, NMADD
+      return decodeFma(bits);
+
+    case 0x53: // OP-FP
+      return decodeOpFp(bits);
 
     case 0x63: { // BRANCH
       const name = BRANCHES[f3];
@@ -491,6 +584,84 @@ function decode32(bits: number, privSpec: PrivSpec): Decoded {
   return unknown(bits, 4);
 }
 
+// ---------------------------------------------------------------------------
+// Floating point (F and D; the H and Q formats are not decoded)
+
+const FP_FORMATS = ['s', 'd'];
+const FMA_NAMES: Readonly<Record<number, string>> = { 0x43: 'fmadd', 0x47: 'fmsub', 0x4b: 'fnmsub', 0x4f: 'fnmadd' };
+
+/** Operands with the rounding mode appended unless it is dynamic. */
+function withRm(mnemonic: string, rm: number, ...operands: string[]): Decoded {
+  return rm === 7 ? op(mnemonic, ...operands) : op(mnemonic, ...operands, ROUNDING_MODES[rm]);
+}
+
+function decodeFma(bits: number): Decoded {
+  const fmt = field(bits, 25, 2);
+  if (fmt > 1) return unknown(bits, 4);
+  const name = `${FMA_NAMES[bits & 0x7f]}.${FP_FORMATS[fmt]}`;
+  return withRm(name, field(bits, 12, 3),
+    freg(field(bits, 7, 5)), freg(field(bits, 15, 5)), freg(field(bits, 20, 5)), freg(field(bits, 27, 5)));
+}
+
+function decodeOpFp(bits: number): Decoded {
+  const rd = field(bits, 7, 5);
+  const rm = field(bits, 12, 3);
+  const rs1 = field(bits, 15, 5);
+  const rs2 = field(bits, 20, 5);
+  const fmt = field(bits, 25, 2);
+  const f5 = field(bits, 27, 5);
+  if (fmt > 1) return unknown(bits, 4);
+  const t = FP_FORMATS[fmt];
+  /** The integer type of a conversion, by rs2. */
+  const intType = ['w', 'wu', 'l', 'lu'][rs2];
+  switch (f5) {
+    case 0x00: return withRm(`fadd.${t}`, rm, freg(rd), freg(rs1), freg(rs2));
+    case 0x01: return withRm(`fsub.${t}`, rm, freg(rd), freg(rs1), freg(rs2));
+    case 0x02: return withRm(`fmul.${t}`, rm, freg(rd), freg(rs1), freg(rs2));
+    case 0x03: return withRm(`fdiv.${t}`, rm, freg(rd), freg(rs1), freg(rs2));
+    case 0x0b:
+      if (rs2 !== 0) break;
+      return withRm(`fsqrt.${t}`, rm, freg(rd), freg(rs1));
+    case 0x04: {
+      if (rm > 2) break;
+      if (rs1 === rs2) return op(`${['fmv', 'fneg', 'fabs'][rm]}.${t}`, freg(rd), freg(rs1));
+      return op(`${['fsgnj', 'fsgnjn', 'fsgnjx'][rm]}.${t}`, freg(rd), freg(rs1), freg(rs2));
+    }
+    case 0x05:
+      if (rm > 1) break;
+      return op(`${rm === 0 ? 'fmin' : 'fmax'}.${t}`, freg(rd), freg(rs1), freg(rs2));
+    case 0x08: // fcvt.s.d, fcvt.d.s
+      if (fmt === 0 && rs2 === 1) return withRm('fcvt.s.d', rm, freg(rd), freg(rs1));
+      if (fmt === 1 && rs2 === 0 && rm === 0) return op('fcvt.d.s', freg(rd), freg(rs1));
+      break;
+    case 0x14: {
+      const name = ['fle', 'flt', 'feq'][rm];
+      if (name === undefined) break;
+      return op(`${name}.${t}`, reg(rd), freg(rs1), freg(rs2));
+    }
+    case 0x18: // fcvt.<int>.<fp>
+      if (intType === undefined) break;
+      return withRm(`fcvt.${intType}.${t}`, rm, reg(rd), freg(rs1));
+    case 0x1a: // fcvt.<fp>.<int>
+      if (intType === undefined) break;
+      // Every int32 is exact as a double: objdump takes only rm 0 (rne) there, and shows none.
+      if (fmt === 1 && rs2 < 2) return rm === 0 ? op(`fcvt.d.${intType}`, freg(rd), reg(rs1)) : unknown(bits, 4);
+      return withRm(`fcvt.${t}.${intType}`, rm, freg(rd), reg(rs1));
+    case 0x1c:
+      if (rs2 !== 0) break;
+      if (rm === 0) return op(fmt === 0 ? 'fmv.x.w' : 'fmv.x.d', reg(rd), freg(rs1));
+      if (rm === 1) return op(`fclass.${t}`, reg(rd), freg(rs1));
+      break;
+    case 0x1e:
+      if (rs2 !== 0 || rm !== 0) break;
+      return op(fmt === 0 ? 'fmv.w.x' : 'fmv.d.x', freg(rd), reg(rs1));
+  }
+  return unknown(bits, 4);
+}
+
+// ---------------------------------------------------------------------------
+// SYSTEM
+
 function decodeSystem(bits: number, privSpec: PrivSpec): Decoded {
   const rd = field(bits, 7, 5);
   const f3 = field(bits, 12, 3);
@@ -515,6 +686,15 @@ function decodeSystem(bits: number, privSpec: PrivSpec): Decoded {
   const kind = f3 & 3;
   const isImm = f3 >= 4;
   const source = isImm ? String(rs1) : reg(rs1);
+  if (csr >= 1 && csr <= 3) {
+    // The F extension's fcsr pseudo-instructions (objdump shows `frflags zero` and `fsrmi zero,5` too).
+    if (kind === 1 && !isImm) {
+      const name = FCSR_WRITES[csr];
+      return rd === 0 ? op(name, reg(rs1)) : op(name, reg(rd), reg(rs1));
+    }
+    if (kind === 2 && !isImm && rs1 === 0) return op(FCSR_READS[csr], reg(rd));
+    if (kind === 1 && isImm && csr !== 3) return op(csr === 1 ? 'fsflagsi' : 'fsrmi', reg(rd), source);
+  }
   if (kind === 2 && rs1 === 0) {
     // csrrs rd,csr,zero / csrrsi rd,csr,0
     if (!isImm) {
@@ -549,6 +729,10 @@ function decodeCompressed(h: number): Decoded {
         if (imm === 0) break;
         return op('add', reg(rdP), 'sp', imm);
       }
+      case 1: { // c.fld
+        const imm = (field(h, 5, 2) << 6) | (field(h, 10, 3) << 3);
+        return op('fld', freg(rdP), `${imm}(${reg(rs1P)})`);
+      }
       case 2: { // c.lw
         const imm = (bit(h, 5) << 6) | (field(h, 10, 3) << 3) | (bit(h, 6) << 2);
         return op('lw', reg(rdP), `${imm}(${reg(rs1P)})`);
@@ -556,6 +740,10 @@ function decodeCompressed(h: number): Decoded {
       case 3: { // c.ld
         const imm = (field(h, 5, 2) << 6) | (field(h, 10, 3) << 3);
         return op('ld', reg(rdP), `${imm}(${reg(rs1P)})`);
+      }
+      case 5: { // c.fsd
+        const imm = (field(h, 5, 2) << 6) | (field(h, 10, 3) << 3);
+        return op('fsd', freg(rdP), `${imm}(${reg(rs1P)})`);
       }
       case 6: { // c.sw
         const imm = (bit(h, 5) << 6) | (field(h, 10, 3) << 3) | (bit(h, 6) << 2);
@@ -628,6 +816,10 @@ function decodeCompressed(h: number): Decoded {
       if (shamt === 0) return op('c.slli64', reg(rdFull));
       if (rdFull === 0) return op('c.slli', 'zero', hex(shamt));
       return op('sll', reg(rdFull), reg(rdFull), hex(shamt));
+    case 1: { // c.fldsp
+      const imm = (field(h, 2, 3) << 6) | (bit(h, 12) << 5) | (field(h, 5, 2) << 3);
+      return op('fld', freg(rdFull), `${imm}(sp)`);
+    }
     case 2: { // c.lwsp
       if (rdFull === 0) break;
       const imm = (field(h, 2, 2) << 6) | (bit(h, 12) << 5) | (field(h, 4, 3) << 2);
@@ -649,6 +841,10 @@ function decodeCompressed(h: number): Decoded {
       if (rs2Full === 0) return rdFull === 0 ? op('ebreak') : op('jalr', reg(rdFull)); // c.ebreak / c.jalr
       if (rdFull === 0) return op('c.add', 'zero', reg(rs2Full));
       return op('add', reg(rdFull), reg(rdFull), reg(rs2Full));
+    case 5: { // c.fsdsp
+      const imm = (field(h, 7, 3) << 6) | (field(h, 10, 3) << 3);
+      return op('fsd', freg(rs2Full), `${imm}(sp)`);
+    }
     case 6: { // c.swsp
       const imm = (field(h, 7, 2) << 6) | (field(h, 9, 4) << 2);
       return op('sw', reg(rs2Full), `${imm}(sp)`);
