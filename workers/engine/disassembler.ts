@@ -24,6 +24,8 @@
  * Pure: no I/O, no platform APIs.
  */
 
+import { FP_ABI_NAMES } from './memory-map';
+
 export interface Disassembled {
   /** Size of the instruction in bytes. */
   length: 2 | 4;
@@ -47,12 +49,7 @@ const REG_NAMES: readonly string[] = [
 ];
 
 /** ABI names of f0..f31, as objdump prints them. */
-export const FP_REG_NAMES: readonly string[] = [
-  'ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7',
-  'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5',
-  'fa6', 'fa7', 'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7',
-  'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11',
-];
+export const FP_REG_NAMES: readonly string[] = FP_ABI_NAMES;
 
 /** Rounding-mode operand names (rm 5 and 6 are reserved: objdump prints `unknown`). */
 export const ROUNDING_MODES: readonly string[] = ['rne', 'rtz', 'rdn', 'rup', 'rmm', 'unknown', 'unknown', 'dyn'];

@@ -15,6 +15,17 @@ export const ABI_NAMES = [
   'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
 ] as const;
 
+/** f0..f31 by ABI name. */
+export const FP_ABI_NAMES = [
+  'ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7', 'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5',
+  'fa6', 'fa7', 'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7', 'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11',
+] as const;
+
+/** The floating-point CSRs (readable only while mstatus.FS is not Off). */
+export const FP_CSRS: ReadonlyArray<readonly [string, number]> = [['fflags', 0x001], ['frm', 0x002], ['fcsr', 0x003]];
+/** fcsr: frm << 5 | fflags. */
+export const FCSR_NUMBER = 0x003;
+
 export const PRIVILEGE_NAMES: Record<number, string> = { 0: 'U', 1: 'S', 3: 'M' };
 
 /** CSRs a debugger shows, by number. */
