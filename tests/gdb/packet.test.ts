@@ -85,7 +85,7 @@ describe('packet framing', () => {
 });
 
 describe('target description', () => {
-  it('describes RV64: x0..x31 and pc, CSRs at 65 + number, priv; bare metal', () => {
+  it('describes RV64: x0..x31 and pc, f0..f31 at 33, CSRs at 65 + number, priv; bare metal', () => {
     const xml = targetXml();
     expect(xml).toContain('<architecture>riscv:rv64</architecture>');
     expect(xml).toContain('<osabi>none</osabi>');
@@ -95,9 +95,24 @@ describe('target description', () => {
     expect(xml).toContain('<reg name="pc" bitsize="64" type="code_ptr" regnum="32"/>');
     expect(xml).toContain('<feature name="org.gnu.gdb.riscv.csr">');
     expect(xml).toContain(`<reg name="mstatus" bitsize="64" type="int" regnum="${65 + 0x300}" group="csr"/>`);
-    expect(registerAt(65 + 0x341)).toEqual({ kind: 'csr', csr: 0x341 });
-    expect(registerAt(40)).toBeUndefined();
+    expect(registerAt(65 + 0x341)).toEqual({ kind: 'csr', csr: 0x341, bits: 64 });
     expect(registerAt(65 + 0x7b0)).toBeUndefined();
+    // The FPU as GDB's 64bit-fpu.xml has it: f0..f31 at 33..64 (a float/double union), fflags, frm and fcsr at 66..68.
+    expect(xml).toContain('<feature name="org.gnu.gdb.riscv.fpu">');
+    expect(xml).toMatch(/<union id="riscv_double">\s*<field name="float" type="ieee_single"\/>\s*<field name="double" type="ieee_double"\/>\s*<\/union>/);
+    expect(xml).toContain('<reg name="ft0" bitsize="64" type="riscv_double" regnum="33"/>');
+    expect(xml).toContain('<reg name="fa0" bitsize="64" type="riscv_double" regnum="43"/>');
+    expect(xml).toContain('<reg name="ft11" bitsize="64" type="riscv_double" regnum="64"/>');
+    const fpu = xml.slice(xml.indexOf('org.gnu.gdb.riscv.fpu'), xml.indexOf('org.gnu.gdb.riscv.csr'));
+    expect(fpu).toContain('<reg name="fflags" bitsize="32" type="int" regnum="66"/>');
+    expect(fpu).toContain('<reg name="frm" bitsize="32" type="int" regnum="67"/>');
+    expect(fpu).toContain('<reg name="fcsr" bitsize="32" type="int" regnum="68"/>');
+    expect(xml.match(/name="fcsr"/g)).toHaveLength(1);
+    expect(registerAt(33)).toEqual({ kind: 'f', index: 0 });
+    expect(registerAt(40)).toEqual({ kind: 'f', index: 7 });
+    expect(registerAt(64)).toEqual({ kind: 'f', index: 31 });
+    expect(registerAt(65)).toBeUndefined();
+    expect(registerAt(68)).toEqual({ kind: 'csr', csr: 3, bits: 32 });
   });
 });
 
@@ -163,13 +178,18 @@ describe('session, in-process', () => {
     const c = connect();
     timeline.seek(1000n);
     const g = await c.ask('g');
-    expect(g).toHaveLength(33 * 16);
-    expect(g.slice(32 * 16)).toBe(registerHex(timeline.pc));
+    expect(g).toHaveLength(65 * 16);
+    expect(g.slice(32 * 16, 33 * 16)).toBe(registerHex(timeline.pc));
+    expect(g.slice(33 * 16)).toBe(timeline.machine.fpRegisters().map((f) => registerHex(f)).join(''));
+    expect(await c.ask('p2b')).toBe(registerHex(timeline.machine.fpRegisters()[10]));
+    // fcsr, 32 bits wide; unavailable while mstatus.FS is Off.
+    const fcsr = timeline.machine.readCsr(3);
+    expect(await c.ask('p44')).toBe(fcsr === undefined ? 'xxxxxxxx' : registerHex(fcsr, 4));
     expect(await c.ask('p20')).toBe(registerHex(timeline.pc));
     expect(await c.ask('p2')).toBe(registerHex(timeline.machine.registers()[2]));
     expect(await c.ask(`p${(65 + 0x301).toString(16)}`)).toBe(registerHex(timeline.machine.readCsr(0x301) as bigint));
     expect(await c.ask('p1041')).toBe(registerHex(3n)); // priv
-    expect(await c.ask('p28')).toMatch(/^E\./);
+    expect(await c.ask('p41')).toMatch(/^E\./);
     expect(await c.ask('pzz')).toMatch(/^E\./);
     expect(await c.ask('m80000000,4')).toBe([...(timeline.machine.readMemory(0x8000_0000n, 4) as Uint8Array)].map((b) => b.toString(16).padStart(2, '0')).join(''));
     const end = 0x8000_0000n + BigInt(timeline.machine.ramBytes);

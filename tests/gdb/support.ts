@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, appendFileSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { ROOT, EXAMPLES_DIR } from '../support/qemu';
 import { Timeline } from '../../workers/replay/timeline';
 import { parseRecording } from '../../workers/formats/recording';
@@ -13,6 +13,19 @@ import { encodePacket, PacketReader } from '../../workers/gdb/packet';
 export const HINDSIGHT = join(ROOT, 'bin/hindsight.mjs');
 export const WASM = readFileSync(join(ROOT, 'build/core.release.wasm'));
 export { EXAMPLES_DIR };
+
+/**
+ * Builds tests/fixtures/fpregs.S (bare metal, rv64gc, lp64d) into `dir`; returns the ELF's path.
+ * The toolchain must be installed: a missing one fails the test.
+ */
+export function buildFpregs(dir: string): string {
+  const elf = join(dir, 'fpregs.elf');
+  const r = spawnSync('riscv64-unknown-elf-gcc', ['-march=rv64gc', '-mabi=lp64d', '-nostdlib', '-nostartfiles', '-static', '-g',
+    '-Wl,-T,bare.ld', '-Wl,--no-warn-rwx-segments', join(ROOT, 'tests/fixtures/fpregs.S'), '-o', elf], { cwd: EXAMPLES_DIR, encoding: 'utf8' });
+  if (r.error) throw new Error(`cannot run riscv64-unknown-elf-gcc (is it installed?): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`building fpregs.S failed: ${r.stderr}`);
+  return elf;
+}
 
 /** Records an example with the CLI (`hindsight record`), as a user would. */
 export function recordExample(name: string, out: string): void {
@@ -63,13 +76,13 @@ export async function startServer(file: string, extra: string[] = [], cwd = ROOT
 /**
  * Runs gdb-multiarch in batch mode: connects to the server, runs `commands`
  * (each as an -ex, so that one failing does not stop the rest), returns
- * stdout and stderr merged.
+ * stdout and stderr merged. `elf`: an example's file name, or an absolute path.
  */
 export async function runGdb(port: number, commands: string[], options: { elf?: string; timeoutMs?: number }): Promise<string> {
   const lines = [
     'set pagination off', 'set confirm off', 'set width 0',
     `directory ${EXAMPLES_DIR}`,
-    ...(options.elf ? [`file ${join(EXAMPLES_DIR, options.elf)}`] : []),
+    ...(options.elf ? [`file ${isAbsolute(options.elf) ? options.elf : join(EXAMPLES_DIR, options.elf)}`] : []),
     `target remote 127.0.0.1:${port}`,
     ...commands,
   ];

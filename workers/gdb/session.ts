@@ -280,11 +280,15 @@ export class GdbSession {
 
   // ---- registers and memory ----
 
+  /** x0..x31, pc, f0..f31 (regnums 0-64; GDB reads the others with p). */
   private readAllRegisters(): string {
-    const regs = this.timeline.machine.registers();
+    const m = this.timeline.machine;
+    const regs = m.registers();
     let out = '';
     for (let i = 0; i < 32; i++) out += registerHex(regs[i]);
-    return out + registerHex(this.timeline.pc);
+    out += registerHex(this.timeline.pc);
+    for (const f of m.fpRegisters()) out += registerHex(f);
+    return out;
   }
 
   private readRegister(arg: string): string {
@@ -295,10 +299,13 @@ export class GdbSession {
     switch (ref.kind) {
       case 'x': return registerHex(m.registers()[ref.index]);
       case 'pc': return registerHex(this.timeline.pc);
+      case 'f': return registerHex(m.fpRegisters()[ref.index]);
       case 'priv': return registerHex(BigInt(m.privilege));
       case 'csr': {
+        // Unavailable (fcsr while mstatus.FS is Off): GDB shows <unavailable>.
         const v = m.readCsr(ref.csr);
-        return v === undefined ? 'x'.repeat(16) : registerHex(v);
+        const bytes = ref.bits / 8;
+        return v === undefined ? 'xx'.repeat(bytes) : registerHex(v, bytes);
       }
     }
   }

@@ -1,12 +1,16 @@
 // The RV64 target description GDB reads with qXfer:features:read, and the
 // register numbering it implies for the g, p and P packets:
 //   0-31   x0..x31 (org.gnu.gdb.riscv.cpu), 32 pc
+//   33-64  f0..f31 (org.gnu.gdb.riscv.fpu), 64 bits each (FLEN 64: D)
+//   66-68  fflags, frm, fcsr, in the fpu feature: CSR numbers 1-3 at 65+N,
+//          32 bits wide, as in GDB's own 64bit-fpu.xml and as QEMU numbers them
 //   65+N   CSR number N (org.gnu.gdb.riscv.csr), as QEMU numbers them
 //   4161   priv, the privilege level (org.gnu.gdb.riscv.virtual)
-// There is no FPU (33-64 are unused): the machine is RV64IMAC.
-import { ABI_NAMES, MAIN_CSRS } from '../engine/memory-map';
+// The g packet carries x0..x31, pc and f0..f31; everything else is read with p.
+import { ABI_NAMES, FP_ABI_NAMES, FP_CSRS, MAIN_CSRS } from '../engine/memory-map';
 
 export const PC_REGNUM = 32;
+export const FP_BASE_REGNUM = 33;
 export const CSR_BASE_REGNUM = 65;
 export const PRIV_REGNUM = CSR_BASE_REGNUM + 4096;
 
@@ -32,6 +36,15 @@ function cpuRegisterType(name: string): string {
 export function targetXml(): string {
   const cpu = CPU_NAMES.map((name, i) => `    <reg name="${name}" bitsize="64" type="${cpuRegisterType(name)}" regnum="${i}"/>`);
   cpu.push(`    <reg name="pc" bitsize="64" type="code_ptr" regnum="${PC_REGNUM}"/>`);
+  const fpu = [
+    // GDB's own type for 64-bit FP registers: a single (NaN-boxed in the low half) or a double.
+    '    <union id="riscv_double">',
+    '      <field name="float" type="ieee_single"/>',
+    '      <field name="double" type="ieee_double"/>',
+    '    </union>',
+    ...FP_ABI_NAMES.map((name, i) => `    <reg name="${name}" bitsize="64" type="riscv_double" regnum="${FP_BASE_REGNUM + i}"/>`),
+    ...FP_CSRS.map(([name, num]) => `    <reg name="${name}" bitsize="32" type="int" regnum="${CSR_BASE_REGNUM + num}"/>`),
+  ];
   const csr = DESCRIBED_CSRS.map(([name, num]) => `    <reg name="${name}" bitsize="64" type="int" regnum="${CSR_BASE_REGNUM + num}" group="csr"/>`);
   return [
     '<?xml version="1.0"?>',
@@ -42,6 +55,9 @@ export function targetXml(): string {
     '  <osabi>none</osabi>',
     '  <feature name="org.gnu.gdb.riscv.cpu">',
     ...cpu,
+    '  </feature>',
+    '  <feature name="org.gnu.gdb.riscv.fpu">',
+    ...fpu,
     '  </feature>',
     '  <feature name="org.gnu.gdb.riscv.csr">',
     ...csr,
@@ -56,18 +72,25 @@ export function targetXml(): string {
 
 const DESCRIBED_CSR_NUMBERS = new Set(DESCRIBED_CSRS.map(([, n]) => n));
 
+/** The floating-point CSRs are described in the fpu feature, 32 bits wide. */
+const FP_CSR_NUMBERS = new Set(FP_CSRS.map(([, n]) => n));
+
 export type RegisterRef =
   | { kind: 'x'; index: number }
   | { kind: 'pc' }
-  | { kind: 'csr'; csr: number }
+  | { kind: 'f'; index: number }
+  /** `bits`: the width the description gives it (64, or 32 for the FP CSRs). */
+  | { kind: 'csr'; csr: number; bits: 32 | 64 }
   | { kind: 'priv' };
 
 /** What a remote register number refers to, or undefined if the description has no such register. */
 export function registerAt(regnum: number): RegisterRef | undefined {
   if (regnum >= 0 && regnum < 32) return { kind: 'x', index: regnum };
   if (regnum === PC_REGNUM) return { kind: 'pc' };
+  if (regnum >= FP_BASE_REGNUM && regnum < FP_BASE_REGNUM + 32) return { kind: 'f', index: regnum - FP_BASE_REGNUM };
   if (regnum === PRIV_REGNUM) return { kind: 'priv' };
   const csr = regnum - CSR_BASE_REGNUM;
-  if (csr >= 0 && csr < 4096 && DESCRIBED_CSR_NUMBERS.has(csr)) return { kind: 'csr', csr };
+  if (FP_CSR_NUMBERS.has(csr)) return { kind: 'csr', csr, bits: 32 };
+  if (csr >= 0 && csr < 4096 && DESCRIBED_CSR_NUMBERS.has(csr)) return { kind: 'csr', csr, bits: 64 };
   return undefined;
 }
