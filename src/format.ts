@@ -110,3 +110,82 @@ export function describeEnd(ended: { reason: string; exitCode?: number } | null)
   if (ended.reason === 'exit') return `exited with status ${ended.exitCode ?? 0}`;
   return ended.reason;
 }
+
+// ---- floating point ----
+
+/** Whether a 64-bit FP register pattern holds a NaN-boxed single: the upper 32 bits all ones. */
+export function isNanBoxed(hex: string): boolean {
+  return BigInt(hex) >> 32n === 0xffff_ffffn;
+}
+
+function formatFloat(value: number, quietNan: boolean): string {
+  if (Number.isNaN(value)) return quietNan ? 'NaN' : 'sNaN';
+  if (value === Infinity) return 'inf';
+  if (value === -Infinity) return '-inf';
+  if (Object.is(value, -0)) return '-0';
+  return String(value);
+}
+
+/** A 64-bit pattern as a double: the shortest decimal that reads back as it, inf, NaN (quiet) or sNaN. */
+export function formatDouble(hex: string): string {
+  const bits = BigInt.asUintN(64, BigInt(hex));
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, bits);
+  return formatFloat(view.getFloat64(0), ((bits >> 51n) & 1n) === 1n);
+}
+
+/** The low 32 bits of a pattern as a single: the shortest decimal that reads back as it. */
+export function formatSingle(hex: string): string {
+  const bits = Number(BigInt(hex) & 0xffff_ffffn);
+  const view = new DataView(new ArrayBuffer(4));
+  view.setUint32(0, bits);
+  const value = view.getFloat32(0);
+  if (!Number.isFinite(value) || value === 0) return formatFloat(value, ((bits >>> 22) & 1) === 1);
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return String(candidate);
+  }
+  return String(Number(value.toPrecision(9)));
+}
+
+/** fflags bits, highest first as the specification lists them. */
+export const FP_FLAGS: readonly { name: string; bit: number; description: string }[] = [
+  { name: 'NV', bit: 4, description: 'invalid operation' },
+  { name: 'DZ', bit: 3, description: 'divide by zero' },
+  { name: 'OF', bit: 2, description: 'overflow' },
+  { name: 'UF', bit: 1, description: 'underflow' },
+  { name: 'NX', bit: 0, description: 'inexact' },
+];
+
+/** frm values: name and meaning (5 and 6 are reserved; 7, dyn, is only valid in an instruction). */
+export const ROUNDING_MODES: readonly { name: string; description: string }[] = [
+  { name: 'rne', description: 'round to nearest, ties to even' },
+  { name: 'rtz', description: 'round towards zero' },
+  { name: 'rdn', description: 'round down, towards −∞' },
+  { name: 'rup', description: 'round up, towards +∞' },
+  { name: 'rmm', description: 'round to nearest, ties to max magnitude' },
+  { name: 'reserved', description: 'reserved rounding mode 5 (instructions that use it are illegal)' },
+  { name: 'reserved', description: 'reserved rounding mode 6 (instructions that use it are illegal)' },
+  { name: 'invalid', description: 'frm 7 is not a rounding mode (instructions with the dynamic mode are illegal)' },
+];
+
+export interface DecodedFcsr {
+  fflags: number;
+  frm: number;
+  /** The accrued exception flags, each with whether it is set. */
+  flags: { name: string; description: string; set: boolean }[];
+  rounding: { name: string; description: string };
+}
+
+/** fcsr = frm << 5 | fflags, decoded. */
+export function decodeFcsr(hex: string): DecodedFcsr {
+  const v = Number(BigInt(hex) & 0xffn);
+  const fflags = v & 0x1f;
+  const frm = (v >> 5) & 7;
+  return {
+    fflags,
+    frm,
+    flags: FP_FLAGS.map((f) => ({ name: f.name, description: f.description, set: ((fflags >> f.bit) & 1) === 1 })),
+    rounding: ROUNDING_MODES[frm],
+  };
+}

@@ -147,6 +147,20 @@ export interface CsrValue {
   value: string | null;
 }
 
+/** The F and D extensions' state. */
+export interface FpuView {
+  /**
+   * f0..f31 as raw 64-bit patterns, hex. A single-precision value is
+   * NaN-boxed: its 32 bits in the low half, the upper 32 bits all ones.
+   */
+  registers: string[];
+  /**
+   * fcsr (frm << 5 | fflags), hex; null while mstatus.FS is Off (the FPU is
+   * off: instructions that use it trap, and fcsr cannot be read).
+   */
+  fcsr: string | null;
+}
+
 /** Memory at an address, as of the current position. */
 export interface MemoryBlock {
   /** What was asked for, as given. */
@@ -188,6 +202,7 @@ export interface PositionView {
   /** x0..x31, hex */
   registers: string[];
   csrs: CsrValue[];
+  fpu: FpuView;
   /** When pc is outside the program's listing (e.g. the reset ROM): the code around pc, read from memory. */
   localListing?: Listing;
   memory?: MemoryBlock;
@@ -314,6 +329,7 @@ export interface EngineState {
   privilege: string;
   registers: string[];
   csrs: CsrValue[];
+  fpu: FpuView;
   length: number;
 }
 

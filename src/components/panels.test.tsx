@@ -48,6 +48,62 @@ describe('RegistersPanel', () => {
   });
 });
 
+describe('RegistersPanel: the FPU', () => {
+  const fp = (values: Record<number, bigint>) => Array.from({ length: 32 }, (_, i) => hex(values[i] ?? 0n));
+
+  it('shows f0–f31 by ABI name as doubles, NaN-boxed singles as singles, each with its bits; highlights what changed', () => {
+    const before = view(10, { fpu: { registers: fp({ 10: 0x3ff8000000000000n }), fcsr: hex(0) } });
+    const after = view(11, {
+      fpu: {
+        registers: fp({ 10: 0x3ff8000000000000n, 11: 0xc002000000000000n, 12: 0xffffffff40400000n, 2: 0x3fd5555555555555n, 4: 0x7ff0000000000000n, 5: 0xfff8000000000000n, 6: 0x8000000000000000n }),
+        fcsr: hex(0x29),
+      },
+    });
+    render(<RegistersPanel view={after} previous={before} />);
+    const table = screen.getByRole('table', { name: 'Floating-point registers' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows).toHaveLength(33);
+    const row = (name: string) => rows.find((r) => within(r).getByRole('rowheader').textContent === name)!;
+    expect(rows.slice(1).map((r) => within(r).getByRole('rowheader').textContent)).toEqual(
+      Array.from({ length: 32 }, (_, i) => `f${i} ${['ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7', 'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5', 'fa6', 'fa7', 'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7', 'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11'][i]}`),
+    );
+    expect(within(row('f10 fa0')).getByRole('cell').textContent).toBe('1.50x3ff8000000000000');
+    expect(row('f10 fa0').className).toBe('');
+    expect(within(row('f11 fa1')).getByRole('cell').textContent).toBe('-2.250xc002000000000000');
+    expect(row('f11 fa1').className).toBe('changed');
+    expect(row('f11 fa1').title).toBe(`changed from ${hex(0)}`);
+    // A NaN-boxed single: the single's value, marked, and the bits as a double.
+    expect(within(row('f12 fa2')).getByRole('cell').textContent).toBe('3singledouble NaN0xffffffff40400000');
+    expect(within(row('f2 ft2')).getByRole('cell').textContent).toContain('0.3333333333333333');
+    expect(within(row('f4 ft4')).getByRole('cell').textContent).toContain('inf');
+    expect(within(row('f5 ft5')).getByRole('cell').textContent).toMatch(/^NaN/);
+    expect(within(row('f6 ft6')).getByRole('cell').textContent).toMatch(/^-0 ?0x8/);
+    // fcsr 0x29: frm 1 (rtz), DZ and NX set.
+    const fcsr = within(row('fcsr')).getByRole('cell');
+    expect(fcsr.textContent).toBe('0x29rtzNVDZOFUFNX');
+    expect(within(fcsr).getByTitle('frm = 1: round towards zero').textContent).toBe('rtz');
+    expect(within(fcsr).getByLabelText('flags set: DZ NX')).toBeTruthy();
+    expect([...fcsr.querySelectorAll('.fp-flag.set')].map((e) => e.textContent)).toEqual(['DZ', 'NX']);
+    expect(within(fcsr).getByTitle('DZ: divide by zero (set)')).toBeTruthy();
+    expect(within(fcsr).getByTitle('NV: invalid operation (clear)')).toBeTruthy();
+    expect(row('fcsr').className).toBe('changed');
+    // The x registers' table is unchanged by it.
+    expect(within(screen.getByRole('table', { name: 'Registers' })).getAllByRole('row')).toHaveLength(33);
+  });
+
+  it('says when the FPU is off (fcsr cannot be read) and shows singles with their shortest decimal', () => {
+    const v = view(0, { fpu: { registers: fp({ 0: 0xffffffff3dcccccdn, 1: 0xffffffffff800000n, 2: 0xffffffff7fa00000n }), fcsr: null } });
+    render(<RegistersPanel view={v} previous={null} />);
+    const table = screen.getByRole('table', { name: 'Floating-point registers' });
+    expect(within(table).getAllByRole('row')[0].textContent).toBe('fcsroff (mstatus.FS = Off)');
+    const cell = (i: number) => within(within(table).getAllByRole('row')[i + 1]).getByRole('cell').textContent;
+    expect(cell(0)).toMatch(/^0\.1single/);
+    expect(cell(1)).toMatch(/^-infsingle/);
+    expect(cell(2)).toMatch(/^sNaNsingle/);
+    expect(table.querySelectorAll('tr.changed')).toHaveLength(0);
+  });
+});
+
 describe('ConsolePanel', () => {
   const events: ConsoleEvent[] = [
     { icount: 5, kind: 'stdout', text: 'Name? ' },

@@ -8,12 +8,17 @@ const registers = [
   ...Array.from({ length: 12 }, (_, i) => `s${i}`),
   ...Array.from({ length: 8 }, (_, i) => `a${i}`),
   ...Array.from({ length: 32 }, (_, i) => `x${i}`),
+  ...Array.from({ length: 12 }, (_, i) => `ft${i}`),
+  ...Array.from({ length: 12 }, (_, i) => `fs${i}`),
+  ...Array.from({ length: 8 }, (_, i) => `fa${i}`),
+  ...Array.from({ length: 32 }, (_, i) => `f${i}`),
 ];
 
 const csrs = [
   'mstatus', 'misa', 'medeleg', 'mideleg', 'mie', 'mtvec', 'mcounteren', 'mscratch', 'mepc', 'mcause', 'mtval', 'mip',
   'sstatus', 'sie', 'stvec', 'scounteren', 'sscratch', 'sepc', 'scause', 'stval', 'sip', 'satp', 'mhartid',
   'mvendorid', 'marchid', 'mimpid', 'cycle', 'time', 'instret', 'mcycle', 'minstret', 'pmpcfg0', 'pmpaddr0',
+  'fflags', 'frm', 'fcsr',
 ];
 
 export const RISCV_LANGUAGE = 'riscv';

@@ -12,6 +12,7 @@ export function view(icount: number, overrides: Partial<PositionView> = {}): Pos
     privilege: 'M',
     registers: Array.from({ length: 32 }, (_, i) => hex(i === 0 ? 0 : i * 0x100 + icount)),
     csrs: [{ name: 'mstatus', number: 0x300, value: hex(0x1800) }, { name: 'mcause', number: 0x342, value: null }],
+    fpu: { registers: Array.from({ length: 32 }, () => hex(0)), fcsr: null },
     ...overrides,
   };
 }

@@ -3,7 +3,9 @@
 // stopped recording, console input, exports.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Timeline } from '../replay/timeline';
@@ -241,6 +243,40 @@ describe('Session', () => {
     expect(session.resolve('0x80000000').address).toBe(0x80000000);
     expect(() => session.resolve('no_such_symbol')).toThrow(/no symbol called "no_such_symbol"/);
     expect(session.info().listing.text).toContain('<main>:');
+  });
+
+  it('shows the FPU: f0..f31 as raw bits, fcsr once mstatus.FS is on; the same in a replay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hindsight-fpu-'));
+    try {
+      const out = join(dir, 'fpregs.elf');
+      const r = spawnSync('riscv64-unknown-elf-gcc', ['-march=rv64gc', '-mabi=lp64d', '-nostdlib', '-nostartfiles', '-static',
+        '-Wl,-T,bare.ld', '-Wl,--no-warn-rwx-segments', join(ROOT, 'tests/fixtures/fpregs.S'), '-o', out],
+      { cwd: join(ROOT, 'public/examples'), encoding: 'utf8' });
+      if (r.error) throw r.error;
+      expect(r.status, r.stderr).toBe(0);
+      const input = new LiveInput();
+      const timeline = await Timeline.record(wasm, new Uint8Array(readFileSync(out)), 'fpregs.elf', { ramMiB: 16, commandLine: 'fpregs.elf' }, input, 'browser');
+      const session = await Session.open({ timeline, name: 'fpregs.elf', programName: 'fpregs.elf', sources: {}, store: null, storageProblem: null, input });
+      const start = session.view({});
+      expect(start.fpu.fcsr).toBeNull();
+      expect(start.fpu.registers).toEqual(Array.from({ length: 32 }, () => '0x0000000000000000'));
+      const end = await session.record({}, () => {});
+      expect(end.result.reason).toBe('exit');
+      const f = end.view.fpu;
+      expect(f.registers).toHaveLength(32);
+      expect(f.registers[10]).toBe('0x3ff8000000000000'); // fa0 = 1.5
+      expect(f.registers[12]).toBe('0xffffffff40400000'); // fa2 = 3.0f, NaN-boxed
+      expect(f.registers[4]).toBe('0x7ff0000000000000'); // ft4 = inf
+      expect(f.fcsr).toBe('0x0000000000000029'); // rtz; DZ, NX
+      expect(session.engineState().fpu).toEqual(f);
+      const replay = await replaySession((await session.exportFile()).bytes);
+      await replay.prime(end.status.length, undefined);
+      expect(replay.engineState().fpu).toEqual(f);
+      const middle = await replay.seek(8, {});
+      expect(middle.view.fpu.fcsr).toBe('0x0000000000000000');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('adds a SRCS chunk before END when exporting', async () => {

@@ -9,11 +9,12 @@ import { Timeline, type MotionResult, type Trap } from '../replay/timeline';
 import { SourceDebugger } from '../replay/source';
 import type { DebugInfo } from '../formats/dwarf';
 import { disassemble } from '../engine/disassembler';
-import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
+import { ABI_NAMES, FCSR_NUMBER, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
+import type { Machine } from '../engine/machine';
 import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
 import type { RecordingStore } from '../storage';
 import type {
-  ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, ExecutedLines, LineMotion, MemoryBlock, Motion, MotionAnswer,
+  ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, ExecutedLines, FpuView, LineMotion, MemoryBlock, Motion, MotionAnswer,
   MotionReason, MotionSummary, PositionView, ProgressEvent, RecordingPhase, SessionInfo, SourcePosition, SessionStatus, StackFrame, TrapInfo,
   ViewRequest, WatchAccess,
 } from '../engine-api';
@@ -207,6 +208,7 @@ export class Session {
         const v = machine.readCsr(number);
         return { name, number, value: v === undefined ? null : hex(v) };
       }),
+      fpu: fpuView(machine),
     };
     if (!inListing(this.listing, pcNumber)) {
       view.localListing = memoryListing((a, n) => (a < 0 ? undefined : machine.readMemory(BigInt(a), n)), pcNumber, machine.symbols);
@@ -885,9 +887,16 @@ export class Session {
         const v = m.readCsr(number);
         return { name, number, value: v === undefined ? null : hex(v) };
       }),
+      fpu: fpuView(m),
       length: Number(this.timeline.length),
     };
   }
+}
+
+/** f0..f31 and fcsr (unreadable while mstatus.FS is Off). */
+function fpuView(machine: Machine): FpuView {
+  const fcsr = machine.readCsr(FCSR_NUMBER);
+  return { registers: machine.fpRegisters().map(hex), fcsr: fcsr === undefined ? null : hex(fcsr) };
 }
 
 /** Adds a SRCS chunk (before END) to a recording file that has none. */
