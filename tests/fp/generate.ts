@@ -12,8 +12,9 @@
 //   runs its instruction and returns the FP result's 64 bits in a0 and the
 //   integer result in a1;
 // - a loop that, for each operation, picks a stub (weighted table), operands
-//   (from pools of interesting values, random bits, or neighbours of the
-//   previous operands) and the fcsr to start from (random frm, sometimes a
+//   (from pools of interesting values, random bits, neighbours of the
+//   previous operands, or related triples: c cancelling a*b, b cancelling a,
+//   exact quotients, underflow thresholds) and the fcsr to start from (random frm, sometimes a
 //   reserved one; fflags usually clear, sometimes random) and an mstatus.FS
 //   state (Dirty, Clean or Initial) with an in-guest xorshift64* generator,
 //   runs the stub and folds the FP result, the integer result, fcsr, FS and SD,
@@ -300,6 +301,63 @@ function singlePool(r: Rng): bigint[] {
   out[30] = 0x7ff8000000000000n;
   out[31] = 0xfff0000000000000n;
   return r.shuffle(out);
+}
+
+/** A finite value of moderate magnitude: exponent within ±spread of 1, mantissa random or short. */
+function moderate(r: Rng, f: Format, spread: number): bigint {
+  const frac = r.chance(0.3) ? r.bits(f.sig) & ~((1n << BigInt(r.int(f.sig))) - 1n) : r.bits(f.sig);
+  return make(f, r.int(2), f.bias - spread + r.int(2 * spread + 1), frac);
+}
+
+/**
+ * Related operand triples (a, b, c), used together for one operation in eight: c cancelling a*b
+ * (the FMA result is then the product's rounding error, or an exact zero whose sign depends on the
+ * rounding mode), b cancelling a, exact quotients, and products and sums at the underflow threshold.
+ */
+function triples(r: Rng, f: Format): bigint[] {
+  const isD = f === FMT_D;
+  const val = (b: bigint) => (isD ? bitsF64(b) : bitsF32(b));
+  const bits = (x: number) => (isD ? f64Bits(x) : f32Bits(x));
+  const round = (x: number) => (isD ? x : Math.fround(x));
+  const sign = 1n << BigInt(f.width - 1);
+  const minNormal = make(f, 0, 1, 0n);
+  const out: bigint[] = [];
+  for (let i = 0; i < 256; i++) {
+    let a = moderate(r, f, 20);
+    let b = moderate(r, f, 20);
+    let c = structured(r, f);
+    switch (i % 6) {
+      case 0: case 1: { // c = -(a*b), exactly or a few ulps off
+        const p = bits(round(val(a) * val(b)));
+        c = (p ^ sign) + BigInt(r.pick([0, 0, 0, 1, -1, 2]));
+        break;
+      }
+      case 2: // b = -a, exactly or a few ulps off
+        b = (a ^ (r.chance(0.8) ? sign : 0n)) + BigInt(r.int(5) - 2);
+        break;
+      case 3: { // a = b * k: an exact quotient (when representable)
+        const k = 1 + r.int(12);
+        a = bits(round(val(b) * k));
+        c = bits(k);
+        break;
+      }
+      case 4: { // a*b near the smallest normal, c = ± the smallest normal or zero
+        const e1 = 1 + r.int(f.bias - 1);
+        a = make(f, r.int(2), e1, r.bits(f.sig));
+        b = make(f, r.int(2), Math.max(1, f.bias - e1 + r.int(3) - 1), r.chance(0.5) ? r.bits(f.sig) : 0n);
+        c = r.pick([minNormal, minNormal | sign, 0n, sign, 1n, minNormal - 1n]);
+        break;
+      }
+      default: { // sums at the rounding boundary: b half an ulp of a (or next to it)
+        const ea = Number((a >> BigInt(f.sig)) & BigInt((1 << f.exp) - 1));
+        const eb = ea - f.sig - 1;
+        if (eb > 0) b = make(f, r.int(2), eb, r.pick([0n, 1n, (1n << BigInt(f.sig)) - 1n]));
+      }
+    }
+    const m = (1n << BigInt(f.width)) - 1n;
+    out.push(...[a, b, c].map((x) => (isD ? x & m : (x & m) | BOX)));
+  }
+  return out;
 }
 
 function intPool(r: Rng): bigint[] {
@@ -770,6 +828,8 @@ export function generate(opts: GenOptions): Program {
   const poolD = doublePool(r);
   const poolS = singlePool(r);
   const poolX = intPool(r);
+  const triplesS = triples(r, FMT_S);
+  const triplesD = triples(r, FMT_D);
   // frm for each operation: 30 of 32 draws valid (0..4), 2 reserved (two of 5, 6, 7, chosen per seed).
   const reservedFrm = r.shuffle([5, 6, 7]).slice(0, 2);
   const frmTable = Array.from({ length: 32 }, (_, i) => (i < 30 ? i % 5 : reservedFrm[i - 30]));
@@ -966,6 +1026,22 @@ loop:
   OPERAND OB_A
   OPERAND OB_B
   OPERAND OB_C
+  srli t3, a4, 27               # one in eight: a related triple instead
+  andi t3, t3, 7
+  bnez t3, 1f
+  srli t2, a4, 30
+  andi t2, t2, 255
+  li t3, 24
+  mul t2, t2, t3
+  ld t3, 24(a5)
+  add t2, t2, t3
+  ld t3, 0(t2)
+  sd t3, OB_A(s4)
+  ld t3, 8(t2)
+  sd t3, OB_B(s4)
+  ld t3, 16(t2)
+  sd t3, OB_C(s4)
+1:
   NEXT t0                       # the integer operand
   srli t1, t0, 61
   srli t2, t0, 40
@@ -1316,8 +1392,8 @@ ${stubs.map((s) => `  .dword name_${s.id}`).join('\n')}
 stub_table:
 ${stubs.map((s) => `  .dword stub_${s.id}, ${s.pool === 'D' ? 1 : 0}`).join('\n')}
 pool_params:
-  .dword pool_s, 31, ${hex(BOX)}, 0
-  .dword pool_d, 63, 0, 0
+  .dword pool_s, 31, ${hex(BOX)}, triples_s
+  .dword pool_d, 63, 0, triples_d
 seed_word: .dword ${opts.seed >>> 0}
 guest_seed: .dword ${hex(guestSeed)}
 op_count: .dword ${ops}
@@ -1332,6 +1408,8 @@ ${Array.from({ length: Math.ceil(traceMask.length / 32) }, (_, i) => `  .byte ${
 ${dwords('pool_d', poolD)}
 ${dwords('pool_s', poolS)}
 ${dwords('pool_x', poolX)}
+${dwords('triples_s', triplesS)}
+${dwords('triples_d', triplesD)}
 
   .section .bss
   .balign 16
