@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', 'dist/', 'workers/core/', 'test-results/', 'playwright-report/', 'public/'] },
+  { ignores: ['node_modules/', 'build/', 'dist/', 'workers/core/', 'tests/softfloat/entry.ts', 'test-results/', 'playwright-report/', 'public/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

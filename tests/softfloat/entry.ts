@@ -1,0 +1,2 @@
+// The softfloat module on its own, for the tests to compile and call.
+export * from '../../workers/core/softfloat';
