@@ -108,7 +108,9 @@ function sqrtRem56(n: u64): u64 {
   let bit: u32 = 1 << 12;
   while (bit != 0) {
     const t = s + bit;
-    if (x >= t) { x -= t; s = (s >> 1) + bit; } else s >>= 1;
+    const fits = x >= t;
+    x = select<u32>(x - t, x, fits);
+    s = (s >> 1) + select<u32>(bit, 0, fits);
     bit >>= 2;
   }
   // 28 bits: (s, x) is sqrtrem of the top 14 bits, B = 2^7.
@@ -156,7 +158,7 @@ function roundPack64(sign: u64, e: i32, sig: u64, rm: u32): u64 {
       return (sign | INF64) - <u64>(inc == 0);
     }
   }
-  if (roundBits != 0) fpFlags |= NX;
+  fpFlags |= <u32>(roundBits != 0); // NX is bit 0
   sig = (sig + inc) >> 10;
   sig &= ~<u64>(roundBits == 0x200 && rm == RNE);
   return sign | ((<u64>e << 52) + sig);
@@ -184,7 +186,7 @@ function roundPack32(sign: u32, e: i32, sig: u64, rm: u32): u32 {
       return (sign | INF32) - <u32>(inc == 0);
     }
   }
-  if (roundBits != 0) fpFlags |= NX;
+  fpFlags |= <u32>(roundBits != 0); // NX
   let r = <u32>((sig + inc) >> 39);
   r &= ~<u32>(roundBits == 0x4000000000 && rm == RNE);
   return sign | ((<u32>e << 23) + r);
@@ -220,9 +222,12 @@ function invalid32(): u32 { fpFlags |= NV; return F32_CANONICAL_NAN; }
 // ---------------------------------------------------------------------------
 // binary64 arithmetic
 
-function add64(a: u64, b: u64, rm: u32): u64 {
-  // Order by magnitude: |a| >= |b|; then a is special whenever b is.
-  if ((a << 1) < (b << 1)) { const t = a; a = b; b = t; }
+function add64(x: u64, y: u64, rm: u32): u64 {
+  // Order by magnitude: |a| >= |b|; then a is special whenever b is. (Selects, not branches: signs and
+  // magnitudes of real operands are not predictable.)
+  const swap = (x << 1) < (y << 1);
+  const a = select<u64>(y, x, swap);
+  const b = select<u64>(x, y, swap);
   let ea = <i32>(a >> 52) & 0x7ff;
   let eb = <i32>(b >> 52) & 0x7ff;
   if (ea == 0x7ff) {
@@ -236,14 +241,10 @@ function add64(a: u64, b: u64, rm: u32): u64 {
   if (eb != 0) mb |= HIDDEN64; else eb = 1;
   const sa = ma << 9;
   const sb = shiftRightJam64(mb << 9, <u32>(ea - eb));
-  let sig: u64;
-  if (<i64>(a ^ b) < 0) {
-    sig = sa - sb;
-    if (sig == 0) return rm == RDN ? SIGN64 : 0;
-  } else {
-    sig = sa + sb;
-    if (sig == 0) return sign;
-  }
+  const subtract = <i64>(a ^ b) < 0;
+  const sig = select<u64>(sa - sb, sa + sb, subtract);
+  // An exact zero: x + (-x) is +0 (-0 rounding down); zeros of one sign keep it.
+  if (sig == 0) return subtract ? (rm == RDN ? SIGN64 : 0) : sign;
   return normRoundPack64(sign, ea, sig, rm);
 }
 
@@ -342,21 +343,16 @@ export function f64Sqrt(a: u64, rm: u32): u64 {
   return roundPack64(0, (ex >> 1) + 1022, sig, rm);
 }
 
-/** 128-bit (hi, lo) shifted right by n with jamming: the result's high half, the low half in wideLo. */
+/** 128-bit (hi, lo) shifted right by n (any n) with jamming: the result's high half, the low half in wideLo. */
 @inline function shiftRightJam128(hi: u64, lo: u64, n: u32): u64 {
-  if (n == 0) { wideLo = lo; return hi; }
-  if (n < 64) {
-    wideLo = (hi << <u64>(64 - n)) | (lo >> <u64>n) | <u64>((lo << <u64>(64 - n)) != 0);
-    return hi >> <u64>n;
-  }
-  if (n < 128) {
-    const k = n - 64;
-    // bits of hi below k, and all of lo, are shifted out
-    wideLo = (hi >> <u64>k) | <u64>(((hi & ((<u64>1 << <u64>k) - 1)) | lo) != 0);
-    return 0;
-  }
-  wideLo = <u64>((hi | lo) != 0);
-  return 0;
+  // All three cases computed and selected (the shift distance is data); x << (64 - k) is written
+  // (x << 1) << (63 - k), which is right for k = 0 as well.
+  const k = <u64>(n & 63);
+  const lo1 = ((hi << 1) << (63 - k)) | (lo >> k) | <u64>(((lo << 1) << (63 - k)) != 0);
+  const lo2 = (hi >> k) | <u64>(((hi & ((<u64>1 << k) - 1)) | lo) != 0);
+  const lo3 = <u64>((hi | lo) != 0);
+  wideLo = select<u64>(lo1, select<u64>(lo2, lo3, n < 128), n < 64);
+  return select<u64>(hi >> k, 0, n < 64);
 }
 
 export function f64MulAdd(a: u64, b: u64, c: u64, negateProduct: bool, negateAddend: bool, rm: u32): u64 {
@@ -398,12 +394,10 @@ export function f64MulAdd(a: u64, b: u64, c: u64, negateProduct: bool, negateAdd
   // Exact product as 128 bits with its leading bit at 126: value = (pHi:pLo) * 2^(eP - 1148).
   let pHi = mulWide(ma << 10, mb << 11);
   let pLo = wideLo;
-  let eP = ea + eb - 1023;
-  if (pHi < 0x4000000000000000) {
-    pHi = (pHi << 1) | (pLo >> 63);
-    pLo <<= 1;
-    eP--;
-  }
+  const up = <u64>(pHi < 0x4000000000000000);
+  pHi = (pHi << up) | ((pLo >> 63) & up);
+  pLo <<= up;
+  const eP = ea + eb - 1023 - <i32>up;
   if ((c << 1) == 0) return roundPack64(signP, eP, pHi | <u64>(pLo != 0), rm);
   if (ec == 0) {
     const s = <i32>clz(mc) - 11;
@@ -411,57 +405,42 @@ export function f64MulAdd(a: u64, b: u64, c: u64, negateProduct: bool, negateAdd
     ec = 1 - s;
   } else mc |= HIDDEN64;
   // The addend likewise: (cHi:0) * 2^(eC - 1148), leading bit at 126.
-  let cHi = mc << 10;
-  let cLo: u64 = 0;
+  const cHi = mc << 10;
   const eC = ec - 1;
   const d = eP - eC;
-  let sign = signP;
-  let e = eP;
-  let hi: u64, lo: u64;
-  if (signP == signC) {
-    if (d >= 0) {
-      cHi = shiftRightJam128(cHi, 0, <u32>d);
-      cLo = wideLo;
-    } else {
-      pHi = shiftRightJam128(pHi, pLo, <u32>-d);
-      pLo = wideLo;
-      e = eC;
-    }
-    lo = pLo + cLo;
-    hi = pHi + cHi + <u64>(lo < pLo);
-    if (hi >= TOP) {
-      lo = (lo >> 1) | (hi << 63) | (lo & 1);
-      hi >>= 1;
-      e++;
-    }
-  } else {
-    if (d > 0 || (d == 0 && (pHi > cHi || (pHi == cHi && pLo != 0)))) {
-      cHi = shiftRightJam128(cHi, 0, <u32>d);
-      cLo = wideLo;
-      lo = pLo - cLo;
-      hi = pHi - cHi - <u64>(pLo < cLo);
-    } else {
-      pHi = shiftRightJam128(pHi, pLo, <u32>-d);
-      pLo = wideLo;
-      lo = cLo - pLo;
-      hi = cHi - pHi - <u64>(cLo < pLo);
-      sign = signC;
-      e = eC;
-    }
-    if ((hi | lo) == 0) return rm == RDN ? SIGN64 : 0;
-    if (hi == 0) {
-      hi = lo >> 1;
-      lo <<= 63;
-      e -= 63;
-    }
-    const s = <i32>clz(hi) - 1;
-    if (s > 0) {
-      hi = (hi << <u64>s) | (lo >> <u64>(64 - s));
-      lo <<= <u64>s;
-      e -= s;
-    }
+  // The operand of larger magnitude goes first, the other is aligned to it (selects: which one is
+  // larger, and whether they add or subtract, are not predictable).
+  const pBig = (<u32>(d > 0) | (<u32>(d == 0) & (<u32>(pHi > cHi) | (<u32>(pHi == cHi) & <u32>(pLo != 0))))) != 0;
+  const bigHi = select<u64>(pHi, cHi, pBig);
+  const bigLo = select<u64>(pLo, 0, pBig);
+  const sign = select<u64>(signP, signC, pBig);
+  let e = select<i32>(eP, eC, pBig);
+  let smallHi = shiftRightJam128(select<u64>(cHi, pHi, pBig), select<u64>(0, pLo, pBig), <u32>select<i32>(d, -d, pBig));
+  let smallLo = wideLo;
+  // A subtraction adds the two's complement: the difference of magnitudes is never negative.
+  const subtract = signP != signC;
+  const negLo = 0 - smallLo;
+  const negHi = ~smallHi + <u64>(smallLo == 0);
+  smallLo = select<u64>(negLo, smallLo, subtract);
+  smallHi = select<u64>(negHi, smallHi, subtract);
+  let lo = bigLo + smallLo;
+  let hi = bigHi + smallHi + <u64>(lo < bigLo);
+  if ((hi | lo) == 0) return rm == RDN ? SIGN64 : 0; // exact cancellation
+  if (hi == 0) {
+    // Cancellation of 64 bits or more (exact: the low 20 bits of both are zero then).
+    hi = lo >> 1;
+    lo <<= 63;
+    e -= 63;
   }
-  return roundPack64(sign, e, hi | <u64>(lo != 0), rm);
+  // A carry out of an addition goes back down one bit, then the leading bit goes to 126.
+  const carry = hi >= TOP;
+  lo = select<u64>((lo >> 1) | (hi << 63) | (lo & 1), lo, carry);
+  hi = select<u64>(hi >> 1, hi, carry);
+  e += <i32>carry;
+  const s = <u64>clz(hi) - 1;
+  hi = (hi << s) | ((lo >> 1) >> (63 - s));
+  lo <<= s;
+  return roundPack64(sign, e - <i32>s, hi | <u64>(lo != 0), rm);
 }
 
 /** Whether a < b in the order -inf < ... < -0 < +0 < ... < +inf (neither a NaN). */
@@ -672,8 +651,10 @@ export function f32ToF64(a: u32): u64 {
 // ---------------------------------------------------------------------------
 // binary32 arithmetic (64-bit significands inside)
 
-function add32(a: u32, b: u32, rm: u32): u32 {
-  if ((a << 1) < (b << 1)) { const t = a; a = b; b = t; }
+function add32(x: u32, y: u32, rm: u32): u32 {
+  const swap = (x << 1) < (y << 1);
+  const a = select<u32>(y, x, swap);
+  const b = select<u32>(x, y, swap);
   let ea = <i32>(a >> 23) & 0xff;
   let eb = <i32>(b >> 23) & 0xff;
   if (ea == 0xff) {
@@ -687,14 +668,9 @@ function add32(a: u32, b: u32, rm: u32): u32 {
   if (eb != 0) mb |= HIDDEN32; else eb = 1;
   const sa = ma << 38;
   const sb = shiftRightJam64(mb << 38, <u32>(ea - eb));
-  let sig: u64;
-  if (<i32>(a ^ b) < 0) {
-    sig = sa - sb;
-    if (sig == 0) return rm == RDN ? SIGN32 : 0;
-  } else {
-    sig = sa + sb;
-    if (sig == 0) return sign;
-  }
+  const subtract = <i32>(a ^ b) < 0;
+  const sig = select<u64>(sa - sb, sa + sb, subtract);
+  if (sig == 0) return subtract ? (rm == RDN ? SIGN32 : 0) : sign;
   return normRoundPack32(sign, ea, sig, rm);
 }
 
@@ -830,23 +806,14 @@ export function f32MulAdd(a: u32, b: u32, c: u32, negateProduct: bool, negateAdd
     mc <<= <u32>s;
     ec = 1 - s;
   } else mc |= HIDDEN32;
-  let cs = <u64>mc << 38;
+  const cs = <u64>mc << 38;
   const d = eP - ec;
-  let e = eP;
-  let sign = signP;
-  let sig: u64;
-  if (d >= 0) cs = shiftRightJam64(cs, <u32>d);
-  else { p = shiftRightJam64(p, <u32>-d); e = ec; }
-  if (signP == signC) {
-    sig = p + cs;
-  } else if (p >= cs) {
-    sig = p - cs;
-  } else {
-    sig = cs - p;
-    sign = signC;
-  }
-  if (sig == 0) return rm == RDN ? SIGN32 : 0;
-  return normRoundPack32(sign, e, sig, rm);
+  const pBig = (<u32>(d > 0) | (<u32>(d == 0) & <u32>(p >= cs))) != 0;
+  const big = select<u64>(p, cs, pBig);
+  const small = shiftRightJam64(select<u64>(cs, p, pBig), <u32>select<i32>(d, -d, pBig));
+  const sig = select<u64>(big - small, big + small, signP != signC);
+  if (sig == 0) return rm == RDN ? SIGN32 : 0; // exact cancellation
+  return normRoundPack32(select<u32>(signP, signC, pBig), select<i32>(eP, ec, pBig), sig, rm);
 }
 
 @inline function totalLess32(a: u32, b: u32): bool {
