@@ -13,27 +13,12 @@
 import { describe, it, expect } from 'vitest';
 import { generate, bitsF32, bitsF64, f32Bits, f64Bits, type Program } from './generate';
 import {
-  build, cleanup, runQemu, runHindsight, parse, complete, sameDigests, firstDifferingWindow, differingStubs, compareTraces, operandBits,
-  type Parsed, type RunOutput, type TraceRecord,
+  build, cleanup, runQemu, runHindsight, parse, complete, sameDigests, locate, runSummary, operandBits, type TraceRecord,
 } from './harness';
 
 const SEED = Number(process.env.FP_SEED ?? 0x5eed);
-const OPS = Number(process.env.FP_OPS ?? 1 << 20);
+const OPS = Number(process.env.FP_OPS ?? 1 << 22);
 const MIN_OPS = 1_000_000;
-/** At most this many differing stubs are traced (each adds ~2500 trace lines). */
-const TRACED_STUBS = 24;
-/** Differences described in full in the message, besides the first. */
-const REPORTED = 12;
-
-function runSummary(name: string, r: RunOutput, p: Parsed): string {
-  const tail = r.stdout.split('\n').filter((l) => l && !l.startsWith('C ') && !l.startsWith('S ') && !l.startsWith('T ')).slice(-4);
-  return `${name}: exit status ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}, ${r.ms} ms, ${p.checkpoints.length} checkpoints, `
-    + `ops ${p.ops ?? '-'}, hash ${p.hash ?? '-'}${p.fatal ? `, ${p.fatal}` : ''}`
-    + `${r.stderr ? `\n  stderr: ${r.stderr.trim().split('\n').slice(0, 5).join('\n  ')}` : ''}`
-    + `${p.other.length ? `\n  unexpected output: ${p.other.slice(0, 3).join(' | ')}` : ''}`
-    + `\n  last lines: ${tail.join(' | ')}`;
-}
-
 describe('F and D against qemu-system-riscv64', () => {
   it('the generator covers every F and D instruction in every rounding mode', () => {
     const { stubs } = generate({ seed: SEED, ops: 4096 });
@@ -108,34 +93,6 @@ describe('F and D against qemu-system-riscv64', () => {
     }
   }, 600_000);
 });
-
-/** Re-runs both machines with tracing where they first disagree; returns the assertion message. */
-async function locate(program: Program, qp: Parsed, hp: Parsed, summaries: string[]): Promise<string> {
-  const window = firstDifferingWindow(qp, hp, program.ops);
-  const diff = differingStubs(qp, hp, program);
-  const traceStubs = diff.slice(0, TRACED_STUBS);
-  const t = build({ seed: program.seed, ops: program.ops, traceFrom: window[0], traceTo: window[1], traceStubs });
-  try {
-    const [q, h] = await Promise.all([runQemu(t.elf), runHindsight(t.elf)]);
-    const qt = parse(q.stdout);
-    const ht = parse(h.stdout);
-    const loc = compareTraces(qt, ht, t.program, window);
-    const lines = [
-      `Hindsight disagrees with QEMU on the FP program (seed ${program.seed}, ${program.ops} operations, ${program.stubs.length} stubs).`,
-      ...summaries,
-      `First differing checkpoint window: operations [${window[0]}, ${window[1]}).`,
-      `Stubs whose digests differ (${diff.length} of ${program.stubs.length}): ${diff.map((id) => program.stubs[id].name).join(' ') || '(no per-stub digests)'}`,
-      '',
-      `FIRST DIFFERENCE: ${loc.first ?? '(none found in the traces: the traces agree, the digests do not)'}`,
-    ];
-    if (loc.raw) lines.push(`  QEMU trace:      ${loc.raw[0]}`, `  Hindsight trace: ${loc.raw[1] ?? '(none)'}`);
-    const more = loc.perStub.slice(1, REPORTED + 1);
-    if (more.length) lines.push('', `First difference of other stubs (${more.length} of ${loc.perStub.length - 1}):`, ...more);
-    return lines.join('\n');
-  } finally {
-    cleanup(t);
-  }
-}
 
 // ---------------------------------------------------------------------------
 // An independent reference for the operations the host computes exactly: the

@@ -44,7 +44,7 @@
 
 export interface GenOptions {
   seed: number;
-  /** Number of operations (default 1 << 20). */
+  /** Number of operations (default 1 << 22). */
   ops?: number;
   traceFrom?: number;
   traceTo?: number;
@@ -70,6 +70,8 @@ export interface StubInfo {
   /** What the stub returns: in a0 (FP register bits, or memory) and a1. */
   result: { f?: 'S' | 'D' | 'mem'; x?: 'int' | 'csr' | 'mem' };
   weight: number;
+  /** Entries of the 4096-entry selection table that pick this stub: it runs for about ops * slots / 4096 operations. */
+  slots: number;
 }
 
 export interface Program {
@@ -84,7 +86,7 @@ export const CHECKPOINT_EVERY = 1 << CHECKPOINT_SHIFT;
 const POOL_BITS = 9;
 const POOL_SIZE = 1 << POOL_BITS;
 const SELECT_BITS = 12;
-const SELECT_SIZE = 1 << SELECT_BITS;
+export const SELECT_SIZE = 1 << SELECT_BITS;
 const OUT_BUF = 8192;
 
 // Layout of the operand block (a0 in the stubs).
@@ -312,7 +314,8 @@ function moderate(r: Rng, f: Format, spread: number): bigint {
 /**
  * Related operand triples (a, b, c), used together for one operation in eight: c cancelling a*b
  * (the FMA result is then the product's rounding error, or an exact zero whose sign depends on the
- * rounding mode), b cancelling a, exact quotients, and products and sums at the underflow threshold.
+ * rounding mode), b cancelling a, exact quotients, products and sums at the underflow threshold,
+ * signed zeros and equal magnitudes of opposite signs.
  */
 function triples(r: Rng, f: Format): bigint[] {
   const isD = f === FMT_D;
@@ -326,7 +329,7 @@ function triples(r: Rng, f: Format): bigint[] {
     let a = moderate(r, f, 20);
     let b = moderate(r, f, 20);
     let c = structured(r, f);
-    switch (i % 6) {
+    switch (i % 7) {
       case 0: case 1: { // c = -(a*b), exactly or a few ulps off
         const p = bits(round(val(a) * val(b)));
         c = (p ^ sign) + BigInt(r.pick([0, 0, 0, 1, -1, 2]));
@@ -346,6 +349,12 @@ function triples(r: Rng, f: Format): bigint[] {
         a = make(f, r.int(2), e1, r.bits(f.sig));
         b = make(f, r.int(2), Math.max(1, f.bias - e1 + r.int(3) - 1), r.chance(0.5) ? r.bits(f.sig) : 0n);
         c = r.pick([minNormal, minNormal | sign, 0n, sign, 1n, minNormal - 1n]);
+        break;
+      }
+      case 6: { // signed zeros and equal magnitudes of opposite signs
+        a = r.pick([0n, sign, a, 1n, 1n | sign, make(f, 0, (1 << f.exp) - 1, 0n)]);
+        b = r.chance(0.75) ? a ^ sign : a;
+        c = r.pick([0n, sign, a, a ^ sign]);
         break;
       }
       default: { // sums at the rounding boundary: b half an ulp of a (or next to it)
@@ -666,6 +675,37 @@ function drafts(r: Rng): Draft[] {
     });
   }
 
+  // Loads and stores that fault: unmapped memory, and accesses straddling the end of RAM (128 MiB, as
+  // both machines have by default). The destination of a faulting load keeps its value (c).
+  const UNMAPPED = '0x50000';
+  const RAM_END = 0x88000000;
+  const faulting: [string, Pool, string, string, string[]][] = [
+    // name, pool, address, instruction (FD destination, FS source, B base), extra read-out
+    ['flw.unmapped', 'S', UNMAPPED, 'flw FD, 4(B)', []],
+    ['fld.unmapped', 'D', UNMAPPED, 'fld FD, 0(B)', []],
+    ['fsw.unmapped', 'S', UNMAPPED, 'fsw FS, 0(B)', []],
+    ['fsd.unmapped', 'D', UNMAPPED, 'fsd FS, 8(B)', []],
+    ['c.fld.unmapped', 'D', UNMAPPED, 'c.fld FC, 8(B)', []],
+    ['flw.ram-end', 'S', hex(BigInt(RAM_END - 2)), 'flw FD, 0(B)', []],
+    ['fld.ram-end', 'D', hex(BigInt(RAM_END - 4)), 'fld FD, 0(B)', []],
+    ['fsd.ram-end', 'D', hex(BigInt(RAM_END - 4)), 'fsd FS, 0(B)', ['lwu a1, 0(B)']],
+    ['fsw.ram-end', 'S', hex(BigInt(RAM_END - 1)), 'fsw FS, 0(B)', ['lbu a1, 0(B)']],
+  ];
+  for (const [name, k, addr, tmpl, extra] of faulting) {
+    const g = new Regs(r);
+    const [fd, fs, fc] = [g.f(), g.f(), g.fc()];
+    const base = r.pick(['a1', 'a2', 'a3', 'a4', 'a5']);
+    const sub = (t: string) => t.replace('FD', fd).replace('FS', fs).replace('FC', fc).replace(/B\)/g, `${base})`);
+    const rd = tmpl.includes('FC') ? fc : fd;
+    out.push({
+      name, pool: k, weight: 0.3, uses: { a: k, b: 'D', c: k }, result: { f: k, x: 'mem' },
+      setup: [`fld ${fs}, ${OB.A}(a0)`, `fld ${rd}, ${OB.C}(a0)`, `li ${base}, ${addr}`,
+        // The bytes below the end of RAM start as b's.
+        ...(addr === UNMAPPED ? [] : [`ld t0, ${OB.B}(a0)`, `${{ 1: 'sb', 2: 'sh', 4: 'sw' }[RAM_END - Number(addr)]} t0, 0(${base})`])],
+      test: [sub(tmpl)], readout: [`fmv.x.d a0, ${rd}`, ...(extra.length ? extra.map(sub) : ['li a1, 0'])],
+    });
+  }
+
   // The FP CSRs: reads, writes, sets and clears of fflags, frm and fcsr, with registers and immediates.
   for (const csr of ['fflags', 'frm', 'fcsr']) {
     for (const op of ['csrrw', 'csrrs', 'csrrc']) {
@@ -807,13 +847,13 @@ function selectionTable(r: Rng, weights: number[]): number[] {
 }
 
 export function generate(opts: GenOptions): Program {
-  const ops = opts.ops ?? 1 << 20;
+  const ops = opts.ops ?? 1 << 22;
   if (!Number.isInteger(ops) || ops <= 0 || ops >= 2 ** 32) throw new Error(`bad op count ${ops}`);
   const r = new Rng(opts.seed);
   const ds = drafts(r);
   const stubs: StubInfo[] = ds.map((d, id) => ({
     id, name: d.name, insn: d.test.filter((l) => !/^(li t0, 0x6000|csr[sc] mstatus, t0)$/.test(l)).join('; '),
-    pool: d.pool, uses: d.uses, result: d.result, weight: d.weight,
+    pool: d.pool, uses: d.uses, result: d.result, weight: d.weight, slots: 0,
     flw: d.setup.flatMap((l) => {
       const m = /^flw f\d+, (\d+)\(a0\)$/.exec(l);
       return m ? [(['a', 'b', 'c'] as const)[Number(m[1]) / 8]] : [];
@@ -825,6 +865,7 @@ export function generate(opts: GenOptions): Program {
     names.add(s.name);
   }
   const select = selectionTable(r, ds.map((d) => d.weight));
+  for (const id of select) stubs[id].slots++;
   const poolD = doublePool(r);
   const poolS = singlePool(r);
   const poolX = intPool(r);
@@ -898,7 +939,7 @@ export function generate(opts: GenOptions): Program {
 
 # One FP operand into the operand block at \\off, from the pool described at a5:
 # 0(a5) pool base, 8(a5) sign bit position, 16(a5) NaN box.
-  .macro OPERAND off
+  .macro OPERAND off, near
   NEXT t0
   srli t1, t0, 61
   srli t2, t0, 40
@@ -921,8 +962,8 @@ export function generate(opts: GenOptions): Program {
   ld t3, 16(a5)
   or t2, t2, t3
   j 9f
-6:                        # mode 6: the previous operand in this slot, low bits and sign perhaps flipped
-  ld t2, \\off(s4)
+6:                        # mode 6: the operand before (a: the last op's a; b: this a; c: this b), low bits and sign perhaps flipped
+  ld t2, \\near(s4)
   andi t3, t0, 7
   xor t2, t2, t3
   srli t3, t0, 3
@@ -1023,9 +1064,9 @@ loop:
   la a5, pool_params
   slli t4, t4, 5
   add a5, a5, t4
-  OPERAND OB_A
-  OPERAND OB_B
-  OPERAND OB_C
+  OPERAND OB_A, OB_A
+  OPERAND OB_B, OB_A
+  OPERAND OB_C, OB_B
   srli t3, a4, 27               # one in eight: a related triple instead
   andi t3, t3, 7
   bnez t3, 1f

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generate, bitsF32, bitsF64, CHECKPOINT_EVERY, type GenOptions, type Operand, type Program, type StubInfo } from './generate';
+import { generate, bitsF32, bitsF64, CHECKPOINT_EVERY, SELECT_SIZE, type GenOptions, type Operand, type Program, type StubInfo } from './generate';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const GCC = 'riscv64-unknown-elf-gcc';
@@ -283,6 +283,20 @@ export function describeDifference(q: TraceRecord, h: TraceRecord | undefined, p
   return lines.join('\n');
 }
 
+/** Trace lines the differing stubs may add to a locating run (a stub adds about ops * slots / SELECT_SIZE). */
+const TRACE_BUDGET = 200_000;
+/** Differences described in full in the report, besides the first. */
+const REPORTED = 12;
+
+export function runSummary(name: string, r: RunOutput, p: Parsed): string {
+  const tail = r.stdout.split('\n').filter((l) => l && !l.startsWith('C ') && !l.startsWith('S ') && !l.startsWith('T ')).slice(-4);
+  return `${name}: exit status ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}, ${r.ms} ms, ${p.checkpoints.length} checkpoints, `
+    + `ops ${p.ops ?? '-'}, hash ${p.hash ?? '-'}${p.fatal ? `, ${p.fatal}` : ''}`
+    + `${r.stderr ? `\n  stderr: ${r.stderr.trim().split('\n').slice(0, 5).join('\n  ')}` : ''}`
+    + `${p.other.length ? `\n  unexpected output: ${p.other.slice(0, 3).join(' | ')}` : ''}`
+    + `\n  last lines: ${tail.join(' | ')}`;
+}
+
 export interface Localised {
   /** The first operation that differs, described. */
   first?: string;
@@ -313,4 +327,43 @@ export function compareTraces(q: Parsed, h: Parsed, program: Program, window: [n
     }
   }
   return res;
+}
+
+/**
+ * Re-runs both machines with tracing on the first differing checkpoint window and on the stubs whose
+ * digests differ; returns a report of the first differing operation and of the first difference of
+ * each differing stub.
+ */
+export async function locate(program: Program, qp: Parsed, hp: Parsed, summaries: string[]): Promise<string> {
+  const window = firstDifferingWindow(qp, hp, program.ops);
+  const diff = differingStubs(qp, hp, program);
+  const traceStubs: number[] = [];
+  let budget = TRACE_BUDGET;
+  for (const id of diff) {
+    const lines = Math.ceil((program.ops * program.stubs[id].slots) / SELECT_SIZE);
+    if (lines > budget) continue;
+    budget -= lines;
+    traceStubs.push(id);
+  }
+  const t = build({ seed: program.seed, ops: program.ops, traceFrom: window[0], traceTo: window[1], traceStubs });
+  try {
+    const [q, h] = await Promise.all([runQemu(t.elf), runHindsight(t.elf)]);
+    const qt = parse(q.stdout);
+    const ht = parse(h.stdout);
+    const loc = compareTraces(qt, ht, t.program, window);
+    const lines = [
+      `Hindsight disagrees with QEMU on the FP program (seed ${program.seed}, ${program.ops} operations, ${program.stubs.length} stubs).`,
+      ...summaries,
+      `First differing checkpoint window: operations [${window[0]}, ${window[1]}).`,
+      `Stubs whose digests differ (${diff.length} of ${program.stubs.length}; ${traceStubs.length} traced): ${diff.map((id) => program.stubs[id].name).join(' ') || '(no per-stub digests)'}`,
+      '',
+      `FIRST DIFFERENCE: ${loc.first ?? '(none found in the traces: the traces agree, the digests do not)'}`,
+    ];
+    if (loc.raw) lines.push(`  QEMU trace:      ${loc.raw[0]}`, `  Hindsight trace: ${loc.raw[1] ?? '(none)'}`);
+    const more = loc.perStub.slice(1, REPORTED + 1);
+    if (more.length) lines.push('', `First difference of other stubs (${more.length} of ${loc.perStub.length - 1}):`, ...more);
+    return lines.join('\n');
+  } finally {
+    cleanup(t);
+  }
 }
