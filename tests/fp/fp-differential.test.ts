@@ -11,13 +11,15 @@
 //
 // FP_SEED and FP_OPS (environment) choose another seed or op count.
 import { describe, it, expect } from 'vitest';
-import { generate, bitsF32, bitsF64, f32Bits, f64Bits, type Program } from './generate';
+import { generate, bitsF32, bitsF64, f32Bits, f64Bits, type GenOptions, type Program } from './generate';
 import {
   build, cleanup, runQemu, runHindsight, parse, complete, sameDigests, locate, runSummary, operandBits, type TraceRecord,
 } from './harness';
 
 const SEED = Number(process.env.FP_SEED ?? 0x5eed);
 const OPS = Number(process.env.FP_OPS ?? 1 << 22);
+/** With PMP on, Hindsight takes its slow memory path (about ten times slower here). */
+const OPS_PMP = Math.max(1, Math.floor(OPS / 8));
 const MIN_OPS = 1_000_000;
 describe('F and D against qemu-system-riscv64', () => {
   it('the generator covers every F and D instruction in every rounding mode', () => {
@@ -74,25 +76,34 @@ describe('F and D against qemu-system-riscv64', () => {
   });
 
   it(`${OPS} random FP operations (seed ${SEED}) give the same digests on Hindsight as on QEMU`, async () => {
-    const b = build({ seed: SEED, ops: OPS });
-    const t0 = Date.now();
-    try {
-      const [q, h] = await Promise.all([runQemu(b.elf), runHindsight(b.elf)]);
-      const qp = parse(q.stdout);
-      const hp = parse(h.stdout);
-      expect(complete(qp, b.program), runSummary('QEMU', q, qp)).toBe(true);
-      expect(qp.ops).toBeGreaterThanOrEqual(MIN_OPS);
-      if (complete(hp, b.program) && sameDigests(qp, hp)) {
-        expect(h.status).toBe(0);
-        return;
-      }
-      const message = await locate(b.program, qp, hp, [runSummary('QEMU', q, qp), runSummary('Hindsight', h, hp)]);
-      expect.fail(`${message}\n(${Date.now() - t0} ms)`);
-    } finally {
-      cleanup(b);
-    }
+    await differential({ seed: SEED, ops: OPS }, MIN_OPS);
+  }, 600_000);
+
+  it(`${OPS_PMP} random FP operations with PMP on (Hindsight's slow memory path; loads and stores to a locked page)`, async () => {
+    await differential({ seed: SEED + 2, ops: OPS_PMP, pmp: true }, OPS_PMP);
   }, 600_000);
 });
+
+/** Runs the program on both machines; on a difference, fails with a report of where they first disagree. */
+async function differential(opts: GenOptions, minOps: number): Promise<void> {
+  const b = build(opts);
+  const t0 = Date.now();
+  try {
+    const [q, h] = await Promise.all([runQemu(b.elf), runHindsight(b.elf)]);
+    const qp = parse(q.stdout);
+    const hp = parse(h.stdout);
+    expect(complete(qp, b.program), runSummary('QEMU', q, qp)).toBe(true);
+    expect(qp.ops).toBeGreaterThanOrEqual(minOps);
+    if (complete(hp, b.program) && sameDigests(qp, hp)) {
+      expect(h.status).toBe(0);
+      return;
+    }
+    const message = await locate(b.program, qp, hp, [runSummary('QEMU', q, qp), runSummary('Hindsight', h, hp)]);
+    expect.fail(`${message}\n(${Date.now() - t0} ms)`);
+  } finally {
+    cleanup(b);
+  }
+}
 
 // ---------------------------------------------------------------------------
 // An independent reference for the operations the host computes exactly: the

@@ -50,6 +50,12 @@ export interface GenOptions {
   traceTo?: number;
   /** Stub ids whose every operation is traced. */
   traceStubs?: number[];
+  /**
+   * Configure PMP: entry 0 locks a 4 KiB page against all access (M-mode included), entry 1 allows
+   * the rest; adds stubs whose loads and stores hit that page. (Hindsight then takes its slow memory
+   * path for every load and store.)
+   */
+  pmp?: boolean;
 }
 
 export type Pool = 'S' | 'D';
@@ -75,6 +81,7 @@ export interface StubInfo {
 }
 
 export interface Program {
+  options: GenOptions;
   asm: string;
   stubs: StubInfo[];
   ops: number;
@@ -462,7 +469,7 @@ function readX(reg: string): string[] {
 }
 
 /** Builds the list of stub drafts for one seed. */
-function drafts(r: Rng): Draft[] {
+function drafts(r: Rng, pmp: boolean): Draft[] {
   const out: Draft[] = [];
   const P = ['s', 'd'] as const;
   const poolOf = (p: 's' | 'd'): Pool => (p === 's' ? 'S' : 'D');
@@ -691,17 +698,29 @@ function drafts(r: Rng): Draft[] {
     ['fsd.ram-end', 'D', hex(BigInt(RAM_END - 4)), 'fsd FS, 0(B)', ['lwu a1, 0(B)']],
     ['fsw.ram-end', 'S', hex(BigInt(RAM_END - 1)), 'fsw FS, 0(B)', ['lbu a1, 0(B)']],
   ];
+  if (pmp) {
+    faulting.push(
+      ['flw.pmp', 'S', 'pmp_page + 8', 'flw FD, 4(B)', []],
+      ['fld.pmp', 'D', 'pmp_page + 16', 'fld FD, -8(B)', []],
+      ['fsw.pmp', 'S', 'pmp_page + 4', 'fsw FS, 0(B)', []],
+      ['fsd.pmp', 'D', 'pmp_page + 8', 'fsd FS, 0(B)', []],
+      ['c.fld.pmp', 'D', 'pmp_page', 'c.fld FC, 24(B)', []],
+      // Not an access that starts below the locked page and ends in it: QEMU's mtval for that depends
+      // on whether its TLB holds the lower page (the access's address if not, the locked page's if so).
+    );
+  }
   for (const [name, k, addr, tmpl, extra] of faulting) {
     const g = new Regs(r);
     const [fd, fs, fc] = [g.f(), g.f(), g.fc()];
     const base = r.pick(['a1', 'a2', 'a3', 'a4', 'a5']);
     const sub = (t: string) => t.replace('FD', fd).replace('FS', fs).replace('FC', fc).replace(/B\)/g, `${base})`);
     const rd = tmpl.includes('FC') ? fc : fd;
+    const prefill = addr.startsWith('0x8') ? RAM_END - Number(addr) : 0;
     out.push({
       name, pool: k, weight: 0.3, uses: { a: k, b: 'D', c: k }, result: { f: k, x: 'mem' },
-      setup: [`fld ${fs}, ${OB.A}(a0)`, `fld ${rd}, ${OB.C}(a0)`, `li ${base}, ${addr}`,
+      setup: [`fld ${fs}, ${OB.A}(a0)`, `fld ${rd}, ${OB.C}(a0)`, `${addr.startsWith('pmp') ? 'la' : 'li'} ${base}, ${addr}`,
         // The bytes below the end of RAM start as b's.
-        ...(addr === UNMAPPED ? [] : [`ld t0, ${OB.B}(a0)`, `${{ 1: 'sb', 2: 'sh', 4: 'sw' }[RAM_END - Number(addr)]} t0, 0(${base})`])],
+        ...(prefill ? [`ld t0, ${OB.B}(a0)`, `${{ 1: 'sb', 2: 'sh', 4: 'sw' }[prefill]} t0, 0(${base})`] : [])],
       test: [sub(tmpl)], readout: [`fmv.x.d a0, ${rd}`, ...(extra.length ? extra.map(sub) : ['li a1, 0'])],
     });
   }
@@ -747,6 +766,13 @@ function drafts(r: Rng): Draft[] {
     ['fadd.q', '.insn r 0x53, 0, 0x03, FD, FA, FB'],
     ['fmadd.q', '.insn r4 0x43, 0, 3, FD, FA, FB, FC'],
     ['flq', '.insn i 0x07, 4, FD, 0(a0)'],
+    // Zfh and V are not in QEMU 7.2's default rv64 CPU.
+    ['fadd.h', '.insn r 0x53, 0, 0x02, FD, FA, FB'],
+    ['fmadd.h', '.insn r4 0x43, 0, 2, FD, FA, FB, FC'],
+    ['fcvt.d.h', '.insn r 0x53, 0, 0x21, FD, FA, x2'],
+    ['flh', '.insn i 0x07, 1, FD, 2(a0)'],
+    ['fsh', '.insn s 0x27, 1, FA, 34(a0)'],
+    ['vle8.v', '.insn i 0x07, 0, FD, 0(a0)'],
     ['fsq', '.insn s 0x27, 4, FA, 32(a0)'],
   ];
   for (const [name, tmpl] of reserved) {
@@ -850,7 +876,7 @@ export function generate(opts: GenOptions): Program {
   const ops = opts.ops ?? 1 << 22;
   if (!Number.isInteger(ops) || ops <= 0 || ops >= 2 ** 32) throw new Error(`bad op count ${ops}`);
   const r = new Rng(opts.seed);
-  const ds = drafts(r);
+  const ds = drafts(r, opts.pmp ?? false);
   const stubs: StubInfo[] = ds.map((d, id) => ({
     id, name: d.name, insn: d.test.filter((l) => !/^(li t0, 0x6000|csr[sc] mstatus, t0)$/.test(l)).join('; '),
     pool: d.pool, uses: d.uses, result: d.result, weight: d.weight, slots: 0,
@@ -993,7 +1019,15 @@ _start:
   li t0, MSTATUS_FS
   csrs mstatus, t0
   csrwi fcsr, 0
-${Array.from({ length: 32 }, (_, i) => `  fmv.d.x f${i}, zero`).join('\n')}
+${opts.pmp ? `  la t0, pmp_page                # PMP: entry 0 = pmp_page (4 KiB NAPOT), locked, no access; entry 1 = all, RWX
+  srli t0, t0, 2
+  ori t0, t0, 0x1ff
+  csrw pmpaddr0, t0
+  li t0, -1
+  csrw pmpaddr1, t0
+  li t0, 0x1f98
+  csrw pmpcfg0, t0
+` : ''}${Array.from({ length: 32 }, (_, i) => `  fmv.d.x f${i}, zero`).join('\n')}
   la s4, opbuf
   la s5, stub_table
   la s6, pool_d
@@ -1461,6 +1495,6 @@ stub_hash: .space ${stubs.length * 8}
 out_buf: .space ${OUT_BUF + 16}
 stack: .space 4096
 stub_area: .space 1024
-`;
-  return { asm, stubs, ops, seed: opts.seed };
+${opts.pmp ? '  .balign 4096\npmp_page: .space 4096\n' : ''}`;
+  return { options: opts, asm, stubs, ops, seed: opts.seed };
 }

@@ -345,14 +345,14 @@ export async function locate(program: Program, qp: Parsed, hp: Parsed, summaries
     budget -= lines;
     traceStubs.push(id);
   }
-  const t = build({ seed: program.seed, ops: program.ops, traceFrom: window[0], traceTo: window[1], traceStubs });
+  const t = build({ ...program.options, traceFrom: window[0], traceTo: window[1], traceStubs });
   try {
     const [q, h] = await Promise.all([runQemu(t.elf), runHindsight(t.elf)]);
     const qt = parse(q.stdout);
     const ht = parse(h.stdout);
     const loc = compareTraces(qt, ht, t.program, window);
     const lines = [
-      `Hindsight disagrees with QEMU on the FP program (seed ${program.seed}, ${program.ops} operations, ${program.stubs.length} stubs).`,
+      `Hindsight disagrees with QEMU on the FP program (seed ${program.seed}, ${program.ops} operations, ${program.stubs.length} stubs${program.options.pmp ? ', PMP on' : ''}).`,
       ...summaries,
       `First differing checkpoint window: operations [${window[0]}, ${window[1]}).`,
       `Stubs whose digests differ (${diff.length} of ${program.stubs.length}; ${traceStubs.length} traced): ${diff.map((id) => program.stubs[id].name).join(' ') || '(no per-stub digests)'}`,
