@@ -1,13 +1,16 @@
 // F and D, differentially: a generated program (tests/fp/generate.ts) runs
-// more than a million random FP operations, over every F and D instruction in
-// every rounding mode and on operands chosen to hit the corner cases (zeros,
-// subnormals, infinities, signalling and quiet NaNs with payloads, improperly
-// NaN-boxed singles, rounding and integer-conversion boundaries), and prints
-// digests of the results, fflags, mstatus.FS and traps. QEMU's digests and
-// Hindsight's must be the same. When they are not, both machines run the
-// program again printing every operation of the first differing checkpoint
-// window and of the stubs whose digests differ, and the assertion message says
-// which operation differs first, with its operands and both machines' results.
+// four million random FP operations (at least a million is asserted), over
+// every F and D instruction in every rounding mode and on operands chosen to
+// hit the corner cases (zeros, subnormals, infinities, signalling and quiet
+// NaNs with payloads, improperly NaN-boxed singles, rounding, underflow and
+// integer-conversion boundaries), and prints digests of the results, fflags,
+// mstatus.FS, traps and instructions retired. QEMU's digests and Hindsight's
+// must be the same. When they are not, both machines run the program again
+// printing every operation of the first differing checkpoint window and of the
+// stubs whose digests differ, and the assertion message says which operation
+// differs first, with its operands and both machines' results. A second,
+// shorter run does the same with PMP on, which puts every load and store of
+// Hindsight on its slow path.
 //
 // FP_SEED and FP_OPS (environment) choose another seed or op count.
 import { describe, it, expect } from 'vitest';
@@ -21,6 +24,7 @@ const OPS = Number(process.env.FP_OPS ?? 1 << 22);
 /** With PMP on, Hindsight takes its slow memory path (about ten times slower here). */
 const OPS_PMP = Math.max(1, Math.floor(OPS / 8));
 const MIN_OPS = 1_000_000;
+
 describe('F and D against qemu-system-riscv64', () => {
   it('the generator covers every F and D instruction in every rounding mode', () => {
     const { stubs } = generate({ seed: SEED, ops: 4096 });

@@ -322,7 +322,7 @@ function moderate(r: Rng, f: Format, spread: number): bigint {
  * Related operand triples (a, b, c), used together for one operation in eight: c cancelling a*b
  * (the FMA result is then the product's rounding error, or an exact zero whose sign depends on the
  * rounding mode), b cancelling a, exact quotients, products and sums at the underflow threshold,
- * signed zeros and equal magnitudes of opposite signs.
+ * signed zeros and equal magnitudes of opposite signs, infinities times zeros.
  */
 function triples(r: Rng, f: Format): bigint[] {
   const isD = f === FMT_D;
@@ -336,7 +336,7 @@ function triples(r: Rng, f: Format): bigint[] {
     let a = moderate(r, f, 20);
     let b = moderate(r, f, 20);
     let c = structured(r, f);
-    switch (i % 7) {
+    switch (i % 8) {
       case 0: case 1: { // c = -(a*b), exactly or a few ulps off
         const p = bits(round(val(a) * val(b)));
         c = (p ^ sign) + BigInt(r.pick([0, 0, 0, 1, -1, 2]));
@@ -362,6 +362,16 @@ function triples(r: Rng, f: Format): bigint[] {
         a = r.pick([0n, sign, a, 1n, 1n | sign, make(f, 0, (1 << f.exp) - 1, 0n)]);
         b = r.chance(0.75) ? a ^ sign : a;
         c = r.pick([0n, sign, a, a ^ sign]);
+        break;
+      }
+      case 7: { // invalid products and sums: inf * 0 (+ a quiet NaN: still NV), inf * x - inf
+        const inf = make(f, 0, (1 << f.exp) - 1, 0n);
+        const qnan = make(f, 0, (1 << f.exp) - 1, 1n << BigInt(f.sig - 1));
+        const snan = make(f, 0, (1 << f.exp) - 1, 1n);
+        const zeroOrInf = () => r.pick([0n, inf]) | (r.chance(0.5) ? sign : 0n);
+        a = r.chance(0.8) ? zeroOrInf() : a;
+        b = r.chance(0.8) ? zeroOrInf() : b;
+        c = r.pick([qnan, qnan | sign, qnan | 5n, snan, inf, inf | sign, 0n, sign, c]);
         break;
       }
       default: { // sums at the rounding boundary: b half an ulp of a (or next to it)
