@@ -41,7 +41,7 @@ import { ABI_NAMES } from '../../workers/engine/memory-map';
 export const GCC = 'riscv64-unknown-elf-gcc';
 // -n: no page alignment, one loadable segment from 0x80000000 (otherwise ld puts the ELF headers in the
 // first segment, at 0x7ffff000, below RAM).
-export const GCC_FLAGS = ['-march=rv64imac_zicsr', '-mabi=lp64', '-nostdlib', '-nostartfiles', '-Wl,-Ttext=0x80000000',
+export const GCC_FLAGS = ['-march=rv64gc_zba_zbb_zbc_zbs', '-mabi=lp64', '-nostdlib', '-nostartfiles', '-Wl,-Ttext=0x80000000',
   '-Wl,-n', '-Wl,--no-warn-rwx-segments'];
 export const QEMU = 'qemu-system-riscv64';
 export const RAM_MIB = 16;

@@ -33,8 +33,10 @@ const OP: u32 = 0x33;
 const OP32: u32 = 0x3b;
 const LOAD: u32 = 0x03;
 const STORE: u32 = 0x23;
+const LOAD_FP: u32 = 0x07;
+const STORE_FP: u32 = 0x27;
 
-/** The 32-bit equivalent of a 16-bit instruction, or 0 if it is illegal/reserved (on RV64IMAC). */
+/** The 32-bit equivalent of a 16-bit instruction, or 0 if it is illegal/reserved (on RV64GC). */
 export function expandCompressed(h: u32): u32 {
   const quadrant = h & 3;
   const f3 = bits(h, 15, 13);
@@ -65,7 +67,15 @@ export function expandCompressed(h: u32): u32 {
         const imm = (bits(h, 12, 10) << 3) | (bits(h, 6, 5) << 6);
         return sType(imm, rdp, rs1p, 3, STORE);
       }
-      default: return 0; // c.fld, c.fsd (no FPU), reserved
+      case 1: { // c.fld
+        const imm = (bits(h, 12, 10) << 3) | (bits(h, 6, 5) << 6);
+        return iType(imm, rs1p, 3, rdp, LOAD_FP);
+      }
+      case 5: { // c.fsd
+        const imm = (bits(h, 12, 10) << 3) | (bits(h, 6, 5) << 6);
+        return sType(imm, rdp, rs1p, 3, STORE_FP);
+      }
+      default: return 0; // reserved
     }
   }
   if (quadrant == 1) {
@@ -155,7 +165,15 @@ export function expandCompressed(h: u32): u32 {
         const imm = (bits(h, 12, 10) << 3) | (bits(h, 9, 7) << 6);
         return sType(imm, rs2, 2, 3, STORE);
       }
-      default: return 0; // c.fldsp, c.fsdsp
+      case 1: { // c.fldsp (f0 is a valid destination)
+        const imm = (bit(h, 12) << 5) | (bits(h, 6, 5) << 3) | (bits(h, 4, 2) << 6);
+        return iType(imm, 2, 3, rd, LOAD_FP);
+      }
+      case 5: { // c.fsdsp
+        const imm = (bits(h, 12, 10) << 3) | (bits(h, 9, 7) << 6);
+        return sType(imm, rs2, 2, 3, STORE_FP);
+      }
+      default: return 0;
     }
   }
   return 0; // quadrant 3 is not compressed

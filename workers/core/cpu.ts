@@ -13,7 +13,9 @@ import {
   trapLoopCount,
 } from './state';
 import { fetchSlow, loadSlow, storeSlow } from './bus';
-import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries } from './trap';
+import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries, illegalInstruction, refusedInstruction } from './trap';
+import { bitmanip, bitmanipMatched } from './bitmanip';
+import { executeFp } from './fpu';
 import { csrRead, csrWrite, csrAccessAllowed, csrIllegal } from './csr';
 
 @inline function rx(i: u32): u64 { return load<u64>(REGS + (i << 3)); }
@@ -60,20 +62,14 @@ function isBreakpoint(p: u64): bool {
   return false;
 }
 
-/** An encoding the decoder rejects: QEMU counts it, as it counts ecall and ebreak. */
-function illegal(bits: u32): void {
-  raiseException(CAUSE_ILLEGAL, <u64>bits);
-  faulted = false;
+/** A Zb* instruction, or else an illegal one: the encodings the base ISA leaves free in its opcodes. */
+function bitmanipOrIllegal(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, npc: u64): void {
+  const v = bitmanip(insn, rx(rs1), rx(rs2));
+  if (!bitmanipMatched) { illegalInstruction(raw); return; }
+  wx(rd, v);
+  store<u64>(REGS, 0);
+  pc = npc;
   icount++;
-}
-
-/**
- * An instruction that decodes but is refused when it runs (CSR access rules,
- * xRET/WFI/SFENCE privilege): QEMU raises these from a helper and does not count them.
- */
-function refused(bits: u32): void {
-  raiseException(CAUSE_ILLEGAL, <u64>bits);
-  faulted = false;
 }
 
 /** Whether the last instruction attempt failed to fetch (tracing leaves those out, as QEMU's log does). */
@@ -98,12 +94,14 @@ function executeOne(): void {
     insn = fetchSlow(p);
     if (faulted) { faulted = false; fetchFaulted = true; return; }
   }
-  const raw = insn;
+  let raw = insn;
   let npc = p + 4;
   if ((insn & 3) != 3) {
-    insn = load<u32>(COMPRESSED_TABLE + ((insn & 0xffff) << 2));
+    // A trap's tval holds the 16 bits of a compressed instruction, as QEMU's does.
+    raw = insn & 0xffff;
+    insn = load<u32>(COMPRESSED_TABLE + (raw << 2));
     npc = p + 2;
-    if (insn == 0) { illegal(raw & 0xffff); return; }
+    if (insn == 0) { illegalInstruction(raw); return; }
   }
   const rd = (insn >> 7) & 31;
   const rs1 = (insn >> 15) & 31;
@@ -123,7 +121,7 @@ function executeOne(): void {
       break;
     }
     case 0x67: { // jalr
-      if (f3 != 0) { illegal(raw); return; }
+      if (f3 != 0) { illegalInstruction(raw); return; }
       const target = (rx(rs1) + <u64>(<i32>insn >> 20)) & ~<u64>1;
       wx(rd, npc);
       npc = target;
@@ -139,7 +137,7 @@ function executeOne(): void {
         case 5: taken = <i64>a >= <i64>b; break;
         case 6: taken = a < b; break;
         case 7: taken = a >= b; break;
-        default: illegal(raw); return;
+        default: illegalInstruction(raw); return;
       }
       if (taken) {
         const imm = ((<i32>insn >> 19) & 0xfffff000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
@@ -161,10 +159,10 @@ function executeOne(): void {
           case 4: v = <u64>load<u8>(hp); break;
           case 5: v = <u64>load<u16>(hp); break;
           case 6: v = <u64>load<u32>(hp); break;
-          default: illegal(raw); return;
+          default: illegalInstruction(raw); return;
         }
       } else {
-        if (f3 == 7) { illegal(raw); return; }
+        if (f3 == 7) { illegalInstruction(raw); return; }
         const size: u64 = <u64>1 << (f3 & 3);
         v = loadSlow(addr, size);
         if (faulted) { faulted = false; return; }
@@ -176,7 +174,7 @@ function executeOne(): void {
       break;
     }
     case 0x23: { // stores
-      if (f3 > 3) { illegal(raw); return; }
+      if (f3 > 3) { illegalInstruction(raw); return; }
       const imm = ((<i32>insn >> 20) & ~31) | ((insn >> 7) & 31);
       const addr = rx(rs1) + <u64><i64>imm;
       const v = rx(rs2);
@@ -204,7 +202,7 @@ function executeOne(): void {
       let v: u64;
       switch (f3) {
         case 0: v = a + imm; break;
-        case 1: if ((insn >> 26) != 0) { illegal(raw); return; } v = a << (imm & 63); break;
+        case 1: if ((insn >> 26) != 0) { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; } v = a << (imm & 63); break;
         case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
         case 3: v = a < imm ? 1 : 0; break;
         case 4: v = a ^ imm; break;
@@ -212,7 +210,7 @@ function executeOne(): void {
           const f6 = insn >> 26;
           if (f6 == 0) v = a >> (imm & 63);
           else if (f6 == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
-          else { illegal(raw); return; }
+          else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
           break;
         }
         case 6: v = a | imm; break;
@@ -239,7 +237,7 @@ function executeOne(): void {
       } else if (f7 == 0x20) {
         if (f3 == 0) v = a - b;
         else if (f3 == 5) v = <u64>(<i64>a >> <i64>(b & 63));
-        else { illegal(raw); return; }
+        else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       } else if (f7 == 1) {
         switch (f3) {
           case 0: v = a * b; break;
@@ -259,7 +257,7 @@ function executeOne(): void {
             break;
           default: v = b == 0 ? a : a % b; break;
         }
-      } else { illegal(raw); return; }
+      } else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       wx(rd, v);
       break;
     }
@@ -268,14 +266,14 @@ function executeOne(): void {
       let v: u64;
       if (f3 == 0) v = sx32(<u64>(a + <u32>(<i32>insn >> 20)));
       else if (f3 == 1) {
-        if ((insn >> 25) != 0) { illegal(raw); return; }
+        if ((insn >> 25) != 0) { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
         v = sx32(<u64>(a << rs2));
       } else if (f3 == 5) {
         const f7 = insn >> 25;
         if (f7 == 0) v = sx32(<u64>(a >> rs2));
         else if (f7 == 0x20) v = <u64><i64>(<i32>a >> rs2);
-        else { illegal(raw); return; }
-      } else { illegal(raw); return; }
+        else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
+      } else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       wx(rd, v);
       break;
     }
@@ -287,11 +285,11 @@ function executeOne(): void {
         if (f3 == 0) v = sx32(<u64>(a + b));
         else if (f3 == 1) v = sx32(<u64>(a << (b & 31)));
         else if (f3 == 5) v = sx32(<u64>(a >> (b & 31)));
-        else { illegal(raw); return; }
+        else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       } else if (f7 == 0x20) {
         if (f3 == 0) v = sx32(<u64>(a - b));
         else if (f3 == 5) v = <u64><i64>(<i32>a >> (b & 31));
-        else { illegal(raw); return; }
+        else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       } else if (f7 == 1) {
         switch (f3) {
           case 0: v = sx32(<u64>(a * b)); break;
@@ -307,14 +305,17 @@ function executeOne(): void {
             else v = <u64><i64>(<i32>a % <i32>b);
             break;
           case 7: v = b == 0 ? sx32(<u64>a) : sx32(<u64>(a % b)); break;
-          default: illegal(raw); return;
+          default: bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return;
         }
-      } else { illegal(raw); return; }
+      } else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       wx(rd, v);
       break;
     }
     case 0x0f: // fence, fence.i: memory is coherent and nothing is cached
-      if (f3 > 1) { illegal(raw); return; }
+      if (f3 > 1) { illegalInstruction(raw); return; }
+      break;
+    case 0x07: case 0x27: case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53: // F and D
+      if (!executeFp(insn, raw, p)) return;
       break;
     case 0x2f: { // atomics
       if (!executeAtomic(insn, raw, rd, rs1, rs2, f3)) return;
@@ -340,53 +341,53 @@ function executeOne(): void {
           return;
         }
         if (insn == 0x30200073) { // mret
-          if (priv < PRIV_M) { refused(raw); return; }
+          if (priv < PRIV_M) { refusedInstruction(raw); return; }
           // QEMU 7.2 refuses to return to S or U while no PMP entry is configured.
           const mpp = <u32>((mstatus >> 11) & 3);
-          if (mpp != PRIV_M && activePmpEntries() == 0) { refused(raw); return; }
+          if (mpp != PRIV_M && activePmpEntries() == 0) { refusedInstruction(raw); return; }
           doMret();
           icount++;
           store<u64>(REGS, 0);
           return;
         }
         if (insn == 0x10200073) { // sret
-          if (priv < PRIV_S || (priv == PRIV_S && (mstatus & MSTATUS_TSR) != 0)) { refused(raw); return; }
+          if (priv < PRIV_S || (priv == PRIV_S && (mstatus & MSTATUS_TSR) != 0)) { refusedInstruction(raw); return; }
           doSret();
           icount++;
           return;
         }
         if (insn == 0x10500073) { // wfi
-          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) { refused(raw); return; }
+          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) { refusedInstruction(raw); return; }
           if ((mip & mie) == 0) { halted = true; sliceEnd = 0; }
           break;
         }
         if ((insn >> 25) == 0x09 && rd == 0) { // sfence.vma
-          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { refused(raw); return; }
+          if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { refusedInstruction(raw); return; }
           break;
         }
-        illegal(raw);
+        illegalInstruction(raw);
         return;
       }
-      if (f3 == 4) { illegal(raw); return; }
+      if (f3 == 4) { illegalInstruction(raw); return; }
       const csr = insn >> 20;
       const immediate = (f3 & 4) != 0;
       const src: u64 = immediate ? <u64>rs1 : rx(rs1);
       const op = f3 & 3;
       // As QEMU: csrrw always writes; csrrs/csrrc (and the immediate forms) write only a non-zero mask.
       const writes = op == 1 || src != 0;
-      if (!csrAccessAllowed(csr, writes)) { refused(raw); return; }
+      if (!csrAccessAllowed(csr, writes)) { refusedInstruction(raw); return; }
       const old = csrRead(csr);
-      if (csrIllegal) { refused(raw); return; }
+      if (csrIllegal) { refusedInstruction(raw); return; }
       if (writes) {
         const next = op == 1 ? src : op == 2 ? old | src : old & ~src;
         csrWrite(csr, next);
-        if (csrIllegal) { refused(raw); return; }
+        if (csrIllegal) { refusedInstruction(raw); return; }
       }
       wx(rd, old);
       break;
     }
     default:
-      illegal(raw);
+      illegalInstruction(raw);
       return;
   }
   store<u64>(REGS, 0);
@@ -610,12 +611,12 @@ function interpret(): void {
  * Returns false if the instruction trapped.
  */
 function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): bool {
-  if (f3 != 2 && f3 != 3) { illegal(raw); return false; }
+  if (f3 != 2 && f3 != 3) { illegalInstruction(raw); return false; }
   const size: u64 = f3 == 2 ? 4 : 8;
   const addr = rx(rs1);
   const f5 = insn >> 27;
   if (f5 == 2) { // lr
-    if (rs2 != 0) { illegal(raw); return false; }
+    if (rs2 != 0) { illegalInstruction(raw); return false; }
     if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
     let v = loadSlow(addr, size);
     if (faulted) { faulted = false; return false; }
@@ -640,7 +641,7 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
   }
   switch (f5) {
     case 0x01: case 0x00: case 0x04: case 0x0c: case 0x08: case 0x10: case 0x14: case 0x18: case 0x1c: break;
-    default: illegal(raw); return false;
+    default: illegalInstruction(raw); return false;
   }
   if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
   let old = loadSlow(addr, size);

@@ -5,13 +5,13 @@ import {
   pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP,
   MSTATUS_MPP, MSTATUS_FS, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, MSTATUS_TW, MSTATUS_TSR,
   MSTATUS_UXL_SXL, MSTATUS_SD, MSTATUS_XS, MSTATUS_VS, S_INTERRUPTS, ALL_INTERRUPTS, IRQ_SSI, IRQ_STI, IRQ_SEI,
-  sliceEnd, icount, idleSkip,
+  sliceEnd, icount, idleSkip, fflags, frm,
 } from './state';
 import { updateFastPath } from './trap';
 import { mtimeNow } from './bus';
 
-/** misa: RV64 with A, C, I, M, S, U. */
-export const MISA: u64 = (<u64>2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
+/** misa: RV64 with A, C, D, F, I, M, S, U. */
+export const MISA: u64 = (<u64>2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
 
 const MSTATUS_WRITABLE: u64 = MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP | MSTATUS_MPP |
   MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR;
@@ -51,6 +51,10 @@ export function csrAccessAllowed(csr: u32, write: bool): bool {
 export function csrRead(csr: u32): u64 {
   csrIllegal = false;
   switch (csr) {
+    // floating point: only while mstatus.FS is not Off
+    case 0x001: if ((mstatus & MSTATUS_FS) == 0) break; return <u64>fflags;
+    case 0x002: if ((mstatus & MSTATUS_FS) == 0) break; return <u64>frm;
+    case 0x003: if ((mstatus & MSTATUS_FS) == 0) break; return <u64>(fflags | (frm << 5));
     // user counters
     case 0xc00: if (!counterAccessible(0)) break; return counterValue(mcycleOffset);
     case 0xc01: if (!counterAccessible(1)) break; return mtimeNow();
@@ -109,6 +113,10 @@ export function csrWrite(csr: u32, v: u64): void {
   // Interrupt enables, privilege-dependent limits or timers may change: re-evaluate after this instruction.
   sliceEnd = 0;
   switch (csr) {
+    // floating point: a write marks the FP state Dirty
+    case 0x001: if ((mstatus & MSTATUS_FS) == 0) break; fflags = <u32>v & 0x1f; mstatus |= MSTATUS_FS; return;
+    case 0x002: if ((mstatus & MSTATUS_FS) == 0) break; frm = <u32>v & 7; mstatus |= MSTATUS_FS; return;
+    case 0x003: if ((mstatus & MSTATUS_FS) == 0) break; fflags = <u32>v & 0x1f; frm = (<u32>v >> 5) & 7; mstatus |= MSTATUS_FS; return;
     case 0x100: mstatus = (mstatus & ~SSTATUS_WRITABLE) | (v & SSTATUS_WRITABLE); updateFastPath(); return;
     case 0x104: mie = (mie & ~mideleg) | (v & mideleg & S_INTERRUPTS); return;
     case 0x105: if ((v & 3) < 2) stvec = v; return;

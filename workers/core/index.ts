@@ -9,7 +9,7 @@ import { updateFastPath, setSlowPathOnly as setSlow } from './trap';
 import { uartReceive as pushRx } from './bus';
 
 export {
-  REGS, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
+  REGS, FREGS, REGISTER_FILE_BYTES, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
   WATCHPOINTS, WATCHPOINT_SLOTS, WATCHPOINT_SIZE, MROM, MROM_SIZE, DIRTY_PAGES, DIRTY_CAPACITY, SCRATCH,
   SCRATCH_SIZE, RAM,
 } from './layout';
@@ -46,7 +46,7 @@ export function init(ramBytes: u64): bool {
  * RAM is cleared; the engine loads the program afterwards.
  */
 export function reset(): void {
-  memory.fill(L.REGS, 0, 256);
+  memory.fill(L.REGS, 0, L.REGISTER_FILE_BYTES);
   memory.fill(L.RAM, 0, <usize>S.ramSize);
   memory.fill(L.DIRTY_PAGES, 0, L.DIRTY_CAPACITY);
   memory.fill(S.execMap, 0, <usize>(S.ramSize >> L.EXEC_BLOCK_SHIFT));
@@ -85,6 +85,7 @@ export function reset(): void {
   S.uartIer = 0; S.uartLcr = 0; S.uartMcr = 0; S.uartScr = 0; S.uartDll = 0; S.uartDlm = 0; S.uartFcr = 0;
   S.rxHead = 0; S.rxCount = 0; S.txLength = 0;
   S.exitCode = 0;
+  S.fflags = 0; S.frm = 0;
   S.breakpointCount = 0; S.watchpointCount = 0; S.trapLoopCount = 0;
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, 0); S.setPmpAddr(i, 0); }
   S.stopReason = S.STOP_NONE;
@@ -226,6 +227,7 @@ export function saveState(): u32 {
   store<u64>(p, <u64>S.rxHead); p += 8;
   store<u64>(p, <u64>S.rxCount); p += 8;
   store<u64>(p, <u64><u32>S.exitCode); p += 8;
+  store<u64>(p, <u64>(S.fflags | (S.frm << 5))); p += 8;
   for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u8>(p, S.pmpCfgAt(i)); p += 1; }
   for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u64>(p, S.pmpAddrAt(i)); p += 8; }
   memory.copy(p, L.RX_BUFFER, L.RX_CAPACITY); p += L.RX_CAPACITY;
@@ -255,6 +257,8 @@ export function loadState(): void {
   S.uartScr = <u32>load<u64>(p); p += 8; S.uartDll = <u32>load<u64>(p); p += 8; S.uartDlm = <u32>load<u64>(p); p += 8;
   S.uartFcr = <u32>load<u64>(p); p += 8; S.rxHead = <u32>load<u64>(p); p += 8; S.rxCount = <u32>load<u64>(p); p += 8;
   S.exitCode = <i32>load<u64>(p); p += 8;
+  const fcsr = <u32>load<u64>(p); p += 8;
+  S.fflags = fcsr & 0x1f; S.frm = (fcsr >> 5) & 7;
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, load<u8>(p)); p += 1; }
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpAddr(i, load<u64>(p)); p += 8; }
   memory.copy(L.RX_BUFFER, p, L.RX_CAPACITY); p += L.RX_CAPACITY;

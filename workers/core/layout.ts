@@ -3,6 +3,10 @@
 
 /** x0..x31, 8 bytes each. x0 is rewritten to zero after every instruction. */
 export const REGS: usize = 0x0000;
+/** f0..f31, 8 bytes each, as raw bits (single-precision values NaN-boxed). */
+export const FREGS: usize = 0x0100;
+/** The register file the engine saves, restores and digests as one block: x0..x31 then f0..f31. */
+export const REGISTER_FILE_BYTES: u32 = 0x200;
 /** Machine state serialised by saveState()/loadState() (registers excluded). */
 export const STATE: usize = 0x0400;
 export const STATE_CAPACITY: u32 = 0x0c00;

@@ -101,6 +101,10 @@ export let minstretOffset: u64 = 0;
 export let reservationAddress: u64 = NEVER;
 export let reservationValue: u64 = 0;
 
+/** fcsr's two fields: the accrued exception flags (NX UF OF DZ NV) and the dynamic rounding mode. */
+export let fflags: u32 = 0;
+export let frm: u32 = 0;
+
 // --- CLINT ---
 export let mtimecmp: u64 = 0;
 /** mtime = virtual time / 100 + mtimeDelta (writes to mtime move the delta). */

@@ -6,9 +6,26 @@ import {
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_SIE, MSTATUS_SPIE,
   MSTATUS_SPP, MSTATUS_MPRV, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
   faulted, trapLoopCount, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
-  watchpointCount, reservationAddress, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
+  watchpointCount, reservationAddress, icount, CAUSE_ILLEGAL, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
 } from './state';
 import { RAM_BASE } from './layout';
+
+/** An encoding the decoder rejects: QEMU counts it, as it counts ecall and ebreak. */
+export function illegalInstruction(bits: u32): void {
+  raiseException(CAUSE_ILLEGAL, <u64>bits);
+  faulted = false;
+  icount++;
+}
+
+/**
+ * An instruction that decodes but is refused when it runs (CSR access rules,
+ * xRET/WFI/SFENCE privilege, reserved rounding modes): QEMU raises these from a
+ * helper and does not count them.
+ */
+export function refusedInstruction(bits: u32): void {
+  raiseException(CAUSE_ILLEGAL, <u64>bits);
+  faulted = false;
+}
 
 /** Enter a trap for exception `cause` at the current pc, in M or (if delegated) S mode. */
 export function raiseException(cause: u64, tval: u64): void {

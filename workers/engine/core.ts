@@ -47,6 +47,8 @@ interface RawExports {
   hashBytes(ptr: number, length: number, seed: bigint): bigint;
   loadState(): void;
   REGS: WebAssembly.Global;
+  FREGS: WebAssembly.Global;
+  REGISTER_FILE_BYTES: WebAssembly.Global;
   STATE: WebAssembly.Global;
   STATE_CAPACITY: WebAssembly.Global;
   WATCH_HIT: WebAssembly.Global;
@@ -61,6 +63,10 @@ interface RawExports {
 
 export interface CoreLayout {
   regs: number;
+  /** f0..f31 as raw bits. */
+  fregs: number;
+  /** x0..x31 then f0..f31, from `regs`: what snapshots save and digests cover. */
+  registerFileBytes: number;
   state: number;
   stateCapacity: number;
   watchHit: number;
@@ -83,7 +89,7 @@ export class Core {
     const g = (x: WebAssembly.Global) => Number(x.value);
     const r = this.raw;
     this.layout = {
-      regs: g(r.REGS), state: g(r.STATE), stateCapacity: g(r.STATE_CAPACITY), watchHit: g(r.WATCH_HIT),
+      regs: g(r.REGS), fregs: g(r.FREGS), registerFileBytes: g(r.REGISTER_FILE_BYTES), state: g(r.STATE), stateCapacity: g(r.STATE_CAPACITY), watchHit: g(r.WATCH_HIT),
       txBuffer: g(r.TX_BUFFER), watchpointSlots: g(r.WATCHPOINT_SLOTS), mrom: g(r.MROM), mromSize: g(r.MROM_SIZE),
       dirtyPages: g(r.DIRTY_PAGES), ram: g(r.RAM), scratch: g(r.SCRATCH),
     };
@@ -111,6 +117,13 @@ export class Core {
     const v = this.view();
     const out: bigint[] = [];
     for (let i = 0; i < 32; i++) out.push(v.getBigUint64(this.layout.regs + i * 8, true));
+    return out;
+  }
+  /** f0..f31 as raw 64-bit patterns (single-precision values are NaN-boxed). */
+  fpRegisters(): bigint[] {
+    const v = this.view();
+    const out: bigint[] = [];
+    for (let i = 0; i < 32; i++) out.push(v.getBigUint64(this.layout.fregs + i * 8, true));
     return out;
   }
 }

@@ -112,6 +112,8 @@ export class Machine {
     this.core.raw.reset();
     const mem = this.core.bytes();
     for (const seg of image.segments) {
+      // GNU ld sometimes emits empty PT_LOAD segments (at vaddr 0 with some link scripts): nothing to load.
+      if (seg.memSize === 0) continue;
       mem.set(seg.data, this.core.layout.ram + (seg.paddr - RAM_BASE));
     }
     this.clearDirtyPages();
@@ -276,6 +278,8 @@ export class Machine {
   // ---- debugging aids ----
 
   registers(): bigint[] { return this.core.registers(); }
+  /** f0..f31 as raw bits. */
+  fpRegisters(): bigint[] { return this.core.fpRegisters(); }
 
   readCsr(csr: number): bigint | undefined {
     const v = this.core.raw.readCsr(csr);
@@ -334,7 +338,7 @@ export class Machine {
     const { state, regs } = this.core.layout;
     return {
       core: bytes.slice(state, state + length),
-      registers: bytes.slice(regs, regs + 256),
+      registers: bytes.slice(regs, regs + this.core.layout.registerFileBytes),
       semihosting: this.semihosting.saveState(),
       exited: this.exited,
     };

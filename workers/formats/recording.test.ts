@@ -68,7 +68,7 @@ function u64(n: bigint): Uint8Array {
   return out;
 }
 
-function header(version = 1, flags = 0): Uint8Array {
+function header(version = 2, flags = 0): Uint8Array {
   return concat(utf8('HSREC\r\n\x1a'), u32(version), u32(flags));
 }
 
@@ -202,7 +202,7 @@ const AFTER_PROG = START.length;
 describe('round trip', () => {
   it('writes the header and the META and PROG chunks as specified', () => {
     expect(Array.from(RECORDING_MAGIC)).toEqual([0x48, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a, 0x1a]);
-    expect(RECORDING_VERSION).toBe(1);
+    expect(RECORDING_VERSION).toBe(2);
     expect(START).toEqual(startWith(META_JSON));
     expect(PROG_OFFSET + 8 + PROGRAM.length + 4).toBe(AFTER_PROG);
   });
@@ -237,7 +237,7 @@ describe('round trip', () => {
     const file = concat(START, RecordingWriter.events(ALL_KINDS), RecordingWriter.snapshot(snapshot), RecordingWriter.end(END));
     const parsed = parseRecording(file);
     expect(parsed).toEqual({
-      version: 1,
+      version: 2,
       meta: META,
       program: PROGRAM,
       events: ALL_KINDS,
@@ -466,7 +466,7 @@ describe('corruption', () => {
     for (let i = 8; i < 12; i++) {
       const damaged = Uint8Array.from(file);
       damaged[i] ^= 0x40;
-      expectRejected(damaged, 8, /recording format version \d+ is newer than this Hindsight understands \(1\)/);
+      expectRejected(damaged, 8, /recording format version \d+ is newer than this Hindsight understands \(2\)/);
     }
     for (let i = 12; i < 16; i++) {
       const damaged = Uint8Array.from(file);
@@ -492,10 +492,11 @@ describe('rejection', () => {
   });
 
   it('rejects a newer or invalid format version, and unknown header flags', () => {
-    const error = expectRejected(concat(header(7), START.subarray(16)), 8, 'recording format version 7 is newer than this Hindsight understands (1)');
-    expect(error.message).toBe('recording format version 7 is newer than this Hindsight understands (1), at offset 0x8');
+    const error = expectRejected(concat(header(7), START.subarray(16)), 8, 'recording format version 7 is newer than this Hindsight understands (2)');
+    expect(error.message).toBe('recording format version 7 is newer than this Hindsight understands (2), at offset 0x8');
     expectRejected(concat(header(0), START.subarray(16)), 8, 'corrupt recording at offset 0x8: format version 0 is not valid');
-    expectRejected(concat(header(1, 1), START.subarray(16)), 12, 'recording header flags 0x00000001 are not understood');
+    expectRejected(concat(header(1), START.subarray(16)), 8, /format version 1 was made by an earlier Hindsight \(an RV64IMAC machine/);
+    expectRejected(concat(header(2, 1), START.subarray(16)), 12, 'recording header flags 0x00000001 are not understood');
   });
 
   it('rejects META and PROG missing or out of order', () => {

@@ -30,8 +30,13 @@ export { sha256Hex } from './sha256';
 /** "HSREC\r\n\x1a": the first eight bytes of every recording. */
 export const RECORDING_MAGIC: Uint8Array = new Uint8Array([0x48, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a, 0x1a]);
 
-/** The format version this code writes, and the newest it reads. */
-export const RECORDING_VERSION = 1;
+/**
+ * The format version this code writes, and the newest it reads. Version 2: the
+ * machine is RV64GC, and state digests cover the floating-point registers and
+ * fcsr. Version 1 recordings (RV64IMAC, digests over x0..x31 only) are refused
+ * with a message that says so.
+ */
+export const RECORDING_VERSION = 2;
 
 export type RecordingEvent =
   /** Bytes a semihosting read returned to the guest; empty means end of input. */
@@ -577,6 +582,12 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version === 0) throw corrupt(8, 'format version 0 is not valid');
+  if (version === 1) {
+    throw new RecordingError(
+      'recording format version 1 was made by an earlier Hindsight (an RV64IMAC machine whose state digests do not cover the floating-point registers): it cannot be replayed exactly by this version; record the program again, at offset 0x8',
+      8,
+    );
+  }
   if (version > RECORDING_VERSION) {
     throw new RecordingError(
       `recording format version ${version} is newer than this Hindsight understands (${RECORDING_VERSION}), at offset 0x8`,

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { encodeVmState, decodeVmState, VmStateError, type VmState } from './vmstate';
+import { encodeVmState, decodeVmState, VmStateError, REGISTER_FILE_BYTES, type VmState } from './vmstate';
 
 const CORE = 400;
 
 function sample(): VmState {
-  const registers = new Uint8Array(256).map((_, i) => i);
+  const registers = new Uint8Array(REGISTER_FILE_BYTES).map((_, i) => i & 0xff);
   const core = new Uint8Array(CORE).map((_, i) => (i * 7) & 0xff);
   core[24] = 3; // M mode
   return {
@@ -28,9 +28,10 @@ describe('VM state', () => {
       ['short', good.slice(0, 100), /too short/],
       ['magic', Object.assign(good.slice(), { 0: 0 }), /bad magic/],
       ['version', (() => { const b = good.slice(); b[4] = 9; return b; })(), /version 9/],
+      ['version 1', (() => { const b = good.slice(); b[4] = 1; return b; })(), /earlier Hindsight, before the machine had floating-point registers/],
       ['core length', (() => { const b = good.slice(); b[16] = 1; return b; })(), /core state is/],
       ['trailing bytes', new Uint8Array([...good, 1, 2]), /do not match its size/],
-      ['privilege 2', (() => { const b = good.slice(); b[32 + 256 + 24] = 2; return b; })(), /privilege level 2/],
+      ['privilege 2', (() => { const b = good.slice(); b[32 + REGISTER_FILE_BYTES + 24] = 2; return b; })(), /privilege level 2/],
       ['json', (() => { const b = good.slice(); b[b.length - 1] = 0x7b; return b; })(), /not valid JSON/],
       ['exit', (() => { const b = good.slice(); b[25] = 9; return b; })(), /exit field/],
     ];

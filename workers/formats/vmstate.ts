@@ -3,17 +3,21 @@
 // untrusted files: every field is checked.
 //
 // Layout (little-endian):
-//   0  magic "HSVM"           4  u32 version (1)
+//   0  magic "HSVM"           4  u32 version (2)
 //   8  u64 icount            16  u32 core-state length C   20  u32 semihosting JSON length J
 //  24  u32 exit code + 1 (0: still running)                 28  u32 reserved (0)
-//  32  registers x0..x31 (256 bytes)
-// 288  core state (C bytes, workers/core saveState)
-// 288+C semihosting state (J bytes of UTF-8 JSON)
+//  32  registers x0..x31 then f0..f31 (512 bytes)
+// 544  core state (C bytes, workers/core saveState)
+// 544+C semihosting state (J bytes of UTF-8 JSON)
+// Version 1 (RV64IMAC, before F and D) had 256 bytes of registers and a
+// shorter core state; it is refused with a message saying so.
 
 export const VMSTATE_MAGIC = 0x4d565348; // "HSVM"
-export const VMSTATE_VERSION = 1;
+export const VMSTATE_VERSION = 2;
 const HEADER = 32;
-const REGISTERS = 256;
+/** The register file: x0..x31 and f0..f31, 8 bytes each (the core's REGISTER_FILE_BYTES). */
+export const REGISTER_FILE_BYTES = 512;
+const REGISTERS = REGISTER_FILE_BYTES;
 const MAX_CORE_STATE = 0x4000;
 const MAX_SEMIHOSTING = 0x10000;
 const MAX_HANDLES = 4096;
@@ -59,6 +63,9 @@ export function decodeVmState(bytes: Uint8Array, expectedCoreLength: number): Vm
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== VMSTATE_MAGIC) throw new VmStateError('VM state: bad magic (not a Hindsight machine state)');
   const version = v.getUint32(4, true);
+  if (version === 1) {
+    throw new VmStateError('VM state version 1 was written by an earlier Hindsight, before the machine had floating-point registers: it cannot be restored (replay rebuilds the snapshot)');
+  }
   if (version !== VMSTATE_VERSION) throw new VmStateError(`VM state version ${version} is not supported (this Hindsight reads ${VMSTATE_VERSION})`);
   const coreLength = v.getUint32(16, true);
   const jsonLength = v.getUint32(20, true);

@@ -90,7 +90,7 @@ export class MemoryDigest {
 export function computeDigest(machine: Machine, memory: MemoryDigest): StateDigest {
   const s = machine.captureState();
   const layout = machine.core.layout;
-  const registers = machine.hashHostBytes(layout.regs, 256, 1n);
+  const registers = machine.hashHostBytes(layout.regs, layout.registerFileBytes, 1n);
   machine.core.bytes().set(s.core, layout.scratch);
   const coreHash = machine.hashHostBytes(layout.scratch, s.core.length, 2n);
   const machineHash = mix(coreHash ^ fnv64(JSON.stringify(s.semihosting)));
