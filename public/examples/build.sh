@@ -32,10 +32,11 @@ command -v "$NM" >/dev/null 2>&1 || die "$NM not found (part of binutils-riscv64
 [[ "$("$CC" -print-file-name=picolibc.specs)" == */* ]] ||
     die "picolibc.specs not found: install picolibc for $CC (Debian: picolibc-riscv64-unknown-elf)."
 
-# Common code generation flags.  Plain rv64imac (no _zicsr suffix: with it
-# GCC 12 picks the wrong picolibc multilib); assembly files that need CSR
-# instructions enable Zicsr themselves with ".option arch, +zicsr".
-ARCH=(-march=rv64imac -mabi=lp64 -mcmodel=medany)
+# Common code generation flags: the toolchain's default ISA and ABI
+# (rv64imafdc, lp64d), as a user who builds with no -march gets them.
+# Assembly files that need CSR instructions enable Zicsr themselves with
+# ".option arch, +zicsr".
+ARCH=(-mcmodel=medany)
 COMMON=("${ARCH[@]}" -g -Wall -Wextra -ffile-prefix-map="$HERE"=. -Wa,--debug-prefix-map,"$HERE"=.)
 
 # C programs: picolibc with semihosting I/O and its semihosting crt0.
@@ -81,6 +82,8 @@ build corruption.elf "${COMMON[@]}" "${PICOLIBC[@]}" -fno-toplevel-reorder -- co
 build echo.elf       "${COMMON[@]}" "${PICOLIBC[@]}" -- echo.c
 build timer.elf      "${COMMON[@]}" "${PICOLIBC[@]}" -- timer.c timer_trap.S
 build bench.elf      "${COMMON[@]}" "${PICOLIBC[@]}" -- bench.c
+build orbits.elf     "${COMMON[@]}" "${PICOLIBC[@]}" -- orbits.c
+build fpbench.elf    "${COMMON[@]}" "${PICOLIBC[@]}" -- fpbench.c
 build uart.elf       "${COMMON[@]}" "${BARE[@]}" -- uart.S
 build traps.elf      "${COMMON[@]}" "${BARE[@]}" -- traps.S
 

@@ -6,7 +6,7 @@ import { recordExample, openReplay, concat } from './support';
 import { parseRecording, RecordingWriter, RecordingError } from '../../workers/formats/recording';
 import { ReplayDivergence } from '../../workers/replay/timeline';
 
-const SMALL = examples().filter((e) => e.name !== 'bench');
+const SMALL = examples().filter((e) => !e.benchmark);
 
 describe('record then replay', () => {
   for (const ex of SMALL) {

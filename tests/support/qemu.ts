@@ -14,6 +14,8 @@ export interface ExampleInfo {
   sources: string[];
   description: string;
   stdin?: string;
+  /** A long CPU-bound program (hundreds of millions of instructions): `npm run bench` runs it, tests that replay every example leave it out. */
+  benchmark?: boolean;
 }
 
 export function examples(): ExampleInfo[] {

@@ -501,7 +501,7 @@ describe('importFile', () => {
     const corrupt = file.slice();
     corrupt[rec.pieces[0].length + rec.pieces[1].length + 20] ^= 0x40; // inside the second EVTS chunk
     const wrongVersion = file.slice();
-    wrongVersion[8] = 2;
+    wrongVersion[8] = 9;
     const start = rec.pieces[0];
     const progAt = 16 + 12 + new DataView(start.buffer).getUint32(16 + 4, true);
     const otherProgram = rechunk(start.subarray(progAt), (payload) => (payload[0] ^= 1));
@@ -520,7 +520,7 @@ describe('importFile', () => {
       await expect(refusal).rejects.toThrow((expected as Error).message);
     }
     await expect(store.importFile(corrupt)).rejects.toThrow(/checksum mismatch/);
-    await expect(store.importFile(wrongVersion)).rejects.toThrow(/version 2 is newer than this Hindsight understands/);
+    await expect(store.importFile(wrongVersion)).rejects.toThrow(/version 9 is newer than this Hindsight understands/);
     await expect(store.importFile(mismatched)).rejects.toThrow(/does not match its recorded SHA-256/);
     expect(sha256Hex(rec.program)).toBe(rec.meta.programSha256);
     expect(await allKeys()).toEqual(keysBefore);
