@@ -1,5 +1,6 @@
 // `npm run bench`: prints speed figures (not asserted anywhere: machines are noisy).
-//  1. CPU: the benchmark example on Hindsight (in-process) and on qemu-system-riscv64 -icount shift=0.
+//  1. CPU: the integer and floating-point benchmark examples on Hindsight (in-process) and on
+//     qemu-system-riscv64 -icount shift=0.
 //  2. Time travel on a recording of the same program: recording overhead, replay speed,
 //     reverse-stepi at the end, seeks to random positions, reverse-continue to an early breakpoint,
 //     snapshot memory.
@@ -34,41 +35,50 @@ function random(seed: number): () => number {
   return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
 }
 
-async function plainRun(): Promise<{ icount: bigint; ms: number }> {
-  const m = await Machine.create(wasm, new BufferedInput(new Uint8Array()), { ramMiB: 128, commandLine: 'bench.elf' });
-  m.load(program);
+async function plainRun(elf: Uint8Array, name: string): Promise<{ icount: bigint; ms: number }> {
+  const m = await Machine.create(wasm, new BufferedInput(new Uint8Array()), { ramMiB: 128, commandLine: name });
+  m.load(elf);
   const t0 = now();
   const stop = m.run(1n << 40n);
   const ms = now() - t0;
-  if (stop.reason !== 'exit') throw new Error(`bench did not exit: ${stop.reason}`);
+  if (stop.reason !== 'exit') throw new Error(`${name} did not exit: ${stop.reason}`);
   return { icount: m.icount, ms };
 }
 
-function qemuRun(): number | undefined {
+function qemuRun(name: string): number | undefined {
   const t0 = now();
   const r = spawnSync('qemu-system-riscv64', ['-M', 'virt', '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
-    '-bios', 'none', '-kernel', 'bench.elf', '-semihosting', '-icount', 'shift=0,sleep=off'], { cwd: examples });
+    '-bios', 'none', '-kernel', name, '-semihosting', '-icount', 'shift=0,sleep=off'], { cwd: examples });
   const ms = now() - t0;
   if (r.error) return undefined;
   if (r.status !== 0) throw new Error(`qemu failed with status ${r.status}`);
   return ms;
 }
 
-async function main(): Promise<void> {
-  console.log(`Hindsight benchmarks (Node ${process.versions.node}, V8 ${process.versions.v8})\n`);
-  console.log('CPU: public/examples/bench.elf (sorting, hashing, matrix multiplication, pointer chasing)');
-  let best = await plainRun();
-  for (let i = 1; i < RUNS; i++) { const r = await plainRun(); if (r.ms < best.ms) best = r; }
+/** One CPU benchmark example on Hindsight and on QEMU; returns Hindsight's best run. */
+async function cpuBenchmark(name: string, what: string): Promise<{ icount: bigint; ms: number }> {
+  const elf = name === 'bench.elf' ? program : readFileSync(join(examples, name));
+  console.log(`CPU: public/examples/${name} (${what})`);
+  let best = await plainRun(elf, name);
+  for (let i = 1; i < RUNS; i++) { const r = await plainRun(elf, name); if (r.ms < best.ms) best = r; }
   console.log(`  instructions               ${best.icount.toLocaleString('en-US')}`);
   console.log(`  Hindsight run              ${(best.ms / 1000).toFixed(3)} s   ${mips(best.icount, best.ms).toFixed(1)} MIPS (best of ${RUNS})`);
   let qemuBest: number | undefined;
-  for (let i = 0; i < RUNS; i++) { const q = qemuRun(); if (q === undefined) break; if (qemuBest === undefined || q < qemuBest) qemuBest = q; }
+  for (let i = 0; i < RUNS; i++) { const q = qemuRun(name); if (q === undefined) break; if (qemuBest === undefined || q < qemuBest) qemuBest = q; }
   if (qemuBest !== undefined) {
     console.log(`  QEMU -icount shift=0       ${(qemuBest / 1000).toFixed(3)} s   ${mips(best.icount, qemuBest).toFixed(1)} MIPS (whole process, best of ${RUNS})`);
     console.log(`  Hindsight / QEMU speed     ${(mips(best.icount, best.ms) / mips(best.icount, qemuBest)).toFixed(2)}`);
   } else {
     console.log('  QEMU                       qemu-system-riscv64 not found');
   }
+  return best;
+}
+
+async function main(): Promise<void> {
+  console.log(`Hindsight benchmarks (Node ${process.versions.node}, V8 ${process.versions.v8})\n`);
+  const best = await cpuBenchmark('bench.elf', 'sorting, hashing, matrix multiplication, pointer chasing');
+  console.log('');
+  await cpuBenchmark('fpbench.elf', 'floating point: n-body, fused multiply-add matrix product, Mandelbrot, single-precision filter');
 
   console.log('\nTime travel on a recording of bench.elf');
   const t0 = now();

@@ -114,6 +114,18 @@ describe('hindsight debug', () => {
     expect(r.status).toBe(1); // a scripted session with an error fails
   });
 
+  it('info float shows the f registers as numbers with their bits, fcsr by field, and says when the FPU is off', () => {
+    const file = join(dir, 'orbits.hsr');
+    runHindsight(['record', 'orbits.elf', '-o', file], { cwd: EXAMPLES_DIR });
+    const r = runHindsight(['debug', file], { cwd: dir, stdin: 'info float\nbreak orbits.c:86\ncontinue\ninfo registers float\nquit\n' });
+    expect(r.status).toBe(0);
+    expect(r.output).toContain('the floating-point unit is off (mstatus.FS = Off)');
+    const lines = r.output.split('\n');
+    expect(lines.filter((l) => /^f\d+\/\w+ +0x[0-9a-f]{16}  \S/.test(l))).toHaveLength(32);
+    expect(r.output).toMatch(/^f1\/ft1 +0x3fe0000000000000  0\.5$/m);
+    expect(r.output).toMatch(/^fcsr +0x[0-9a-f]{2}  frm rne, flags (none|[A-Z ]+)$/m);
+  });
+
   it('reverse-stepi at the start says there is no more history', () => {
     const file = join(dir, 'h.hsr');
     runHindsight(['record', 'hello.elf', '-o', file], { cwd: EXAMPLES_DIR });

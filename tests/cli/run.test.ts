@@ -2,19 +2,19 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { runHindsight, tempDir, EXAMPLES_DIR } from '../support/qemu';
+import { spawnSync, spawn } from 'node:child_process';
+import { runHindsight, tempDir, EXAMPLES_DIR, HINDSIGHT_BIN } from '../support/qemu';
 
 let dir: string;
 beforeAll(() => { dir = tempDir('cli'); });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 /** Assembles a bare program (entry at 0x80000000) with the Debian toolchain. */
-function assemble(name: string, source: string): string {
+function assemble(name: string, source: string, march = 'rv64imac_zicsr'): string {
   const src = join(dir, `${name}.S`);
   const elf = join(dir, `${name}.elf`);
   writeFileSync(src, source);
-  const r = spawnSync('riscv64-unknown-elf-gcc', ['-march=rv64imac_zicsr', '-mabi=lp64', '-nostdlib', '-nostartfiles',
+  const r = spawnSync('riscv64-unknown-elf-gcc', [`-march=${march}`, '-mabi=lp64', '-nostdlib', '-nostartfiles',
     '-Wl,-Ttext=0x80000000', '-Wl,-N', '-Wl,--no-relax', '-o', elf, src], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`assembling ${name} failed: ${r.stderr}${r.error?.message ?? ''}`);
   return elf;
@@ -63,6 +63,48 @@ describe('hindsight run', () => {
     const r = runHindsight(['run', elf, '--max-insns', '1000000'], { cwd: dir });
     expect(r.status).toBe(125);
     expect(r.stderr).toMatch(/trap loop/);
+  });
+
+  it('names the trap that started a trap loop, and why its handler cannot run', () => {
+    // FS is Off at reset, so the FP move is illegal; mtvec is 0, where nothing is mapped.
+    const elf = assemble('fpoff', '.globl _start\n_start:\n  nop\n  nop\n  nop\n  fmv.d.x ft0, zero\n', 'rv64gc');
+    const r = runHindsight(['run', elf], { cwd: dir });
+    expect(r.status).toBe(125);
+    expect(r.stderr).toContain('trap loop: illegal instruction 0xf2000053 (fmv.d.x ft0,zero) at pc 0x80000006 (_start+0x6), '
+      + 'and mtvec is 0x0, so the trap handler at 0x0 cannot run (it raises instruction access fault there, again and again)');
+  });
+
+  it('--trace observes without changing why or where the run stops, and writes the trace as it goes', () => {
+    const elf = assemble('fpoff2', '.globl _start\n_start:\n  nop\n  nop\n  nop\n  fmv.d.x ft0, zero\n', 'rv64gc');
+    const plain = runHindsight(['run', elf], { cwd: dir });
+    const tracePath = join(dir, 'fpoff.trace');
+    const traced = runHindsight(['run', elf, '--trace', tracePath], { cwd: dir });
+    expect(traced.status).toBe(plain.status);
+    expect(traced.stderr).toBe(plain.stderr);
+    const lines = readFileSync(tracePath, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^0 0000000000001000 /);
+    expect(lines.some((l) => l.includes('fmv.d.x'))).toBe(true);
+    // --max-insns counts retired instructions with --trace too, so the loop is still found first.
+    const limited = runHindsight(['run', elf, '--trace', tracePath, '--max-insns', '100'], { cwd: dir });
+    expect(limited.status).toBe(125);
+    expect(limited.stderr).toBe(plain.stderr);
+    const spin = assemble('spin2', '.globl _start\n_start:\n  addi a0, a0, 1\n  j _start\n');
+    const counted = runHindsight(['run', spin, '--trace', tracePath, '--max-insns', '1000'], { cwd: dir });
+    expect(counted.status).toBe(124);
+    expect(counted.stderr).toContain('stopped after 1000 instructions (--max-insns)');
+    expect(readFileSync(tracePath, 'utf8').trim().split('\n')).toHaveLength(1000);
+  });
+
+  it('--trace leaves the trace so far when a run that never ends is killed', async () => {
+    const spin = assemble('spin3', '.globl _start\n_start:\n  addi a0, a0, 1\n  j _start\n');
+    const tracePath = join(dir, 'killed.trace');
+    const child = spawn(process.execPath, [HINDSIGHT_BIN, 'run', spin, '--trace', tracePath], { cwd: dir, stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const lines = readFileSync(tracePath, 'utf8').split('\n').filter((l) => l.length > 0);
+    expect(lines.length).toBeGreaterThan(100);
+    expect(lines[lines.length - 1]).toMatch(/^\d+ [0-9a-f]{16} [0-9a-f]+ (.* )?; /);
   });
 
   it('reports WFI with nothing to wake the hart as fatal', () => {

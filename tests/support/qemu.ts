@@ -7,6 +7,8 @@ import { join, resolve, dirname } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const EXAMPLES_DIR = join(ROOT, 'public/examples');
+/** The `hindsight` command, to run with node. */
+export const HINDSIGHT_BIN = join(ROOT, 'bin/hindsight.mjs');
 
 export interface ExampleInfo {
   name: string;
@@ -63,7 +65,7 @@ export function runQemu(elf: string, opts: { cwd: string; stdin?: string; logFil
 }
 
 export function runHindsight(args: string[], opts: { cwd: string; stdin?: string; timeoutMs?: number }): RunResult {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/hindsight.mjs'), ...args], {
+  const r = spawnSync(process.execPath, [HINDSIGHT_BIN, ...args], {
     cwd: opts.cwd, input: opts.stdin ?? '', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20,
   });
   if (r.error) throw new Error(`cannot run hindsight: ${r.error.message}`);

@@ -8,9 +8,9 @@ import { Timeline, ReplayDivergence, TimelineError, type MotionResult } from '..
 import { SnapshotImageError } from '../replay/snapshot-image';
 import { SourceDebugger } from '../replay/source';
 import { DebugInfo } from '../formats/dwarf';
-import { disassemble } from '../engine/disassembler';
+import { disassemble, FP_REG_NAMES, ROUNDING_MODES } from '../engine/disassembler';
 import { instructionAt } from '../engine/instructions';
-import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES } from '../engine/memory-map';
+import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES, FCSR_NUMBER } from '../engine/memory-map';
 import { loadCoreWasm } from './node-host';
 import { parseArgs, UsageError } from './args';
 import { loadRecording } from './record-replay';
@@ -33,7 +33,7 @@ const HELP = `commands:
   delete [N]                  delete breakpoint/watchpoint N, or all
   seek ICOUNT                 go to an instruction count
   replay-break ICOUNT         stop forward execution at ICOUNT ("replay-break none" removes it)
-  info registers|replay|breakpoints
+  info registers|float|replay|breakpoints
   x/N[bhwg]x ADDR|SYMBOL      examine memory
   quit (q)`;
 
@@ -206,7 +206,7 @@ export class DebugSession {
         this.print(`deleted ${rest[0]}`);
         return true;
       case 'info': case 'i':
-        this.info(rest[0]);
+        this.info(rest.length ? rest.join(' ') : undefined);
         return true;
       default:
         if (cmd.startsWith('x/') || cmd === 'x') { this.examine(cmd, rest[0]); return true; }
@@ -277,6 +277,9 @@ export class DebugSession {
   private info(what: string | undefined): void {
     const t = this.timeline;
     switch (what) {
+      case 'float': case 'registers float': case 'reg float': case 'r float':
+        this.printFloat();
+        return;
       case 'registers': case 'reg': case 'r': {
         const regs = t.machine.registers();
         this.print(`pc       0x${t.pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(t.pc))}>   privilege ${PRIVILEGE_NAMES[t.machine.privilege] ?? t.machine.privilege}`);
@@ -308,8 +311,28 @@ export class DebugSession {
         return;
       }
       default:
-        throw new CommandError('info needs one of: registers, replay, breakpoints');
+        throw new CommandError('info needs one of: registers, float, replay, breakpoints');
     }
+  }
+
+  /** f0..f31 as doubles (NaN-boxed singles as singles) with their bits, and fcsr; as GDB's `info float`. */
+  private printFloat(): void {
+    const m = this.timeline.machine;
+    const fcsr = m.readCsr(FCSR_NUMBER);
+    if (fcsr === undefined) {
+      this.print('the floating-point unit is off (mstatus.FS = Off): f registers and fcsr are not accessible');
+      return;
+    }
+    const view = new DataView(new ArrayBuffer(8));
+    m.fpRegisters().forEach((bits, i) => {
+      view.setBigUint64(0, bits, true);
+      const boxed = bits >> 32n === 0xffffffffn;
+      const value = boxed ? `${view.getFloat32(0, true)} (single)` : `${view.getFloat64(0, true)}`;
+      this.print(`${`f${i}/${FP_REG_NAMES[i]}`.padEnd(9)} 0x${bits.toString(16).padStart(16, '0')}  ${value}`);
+    });
+    const flags = ['NX', 'UF', 'OF', 'DZ', 'NV'].filter((_, bit) => (fcsr >> BigInt(bit)) & 1n).reverse();
+    const frm = Number((fcsr >> 5n) & 7n);
+    this.print(`fcsr      0x${fcsr.toString(16).padStart(2, '0')}  frm ${ROUNDING_MODES[frm] ?? frm}, flags ${flags.length ? flags.join(' ') : 'none'}`);
   }
 
   private list(where: string | undefined): void {

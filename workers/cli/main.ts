@@ -86,10 +86,17 @@ async function cmdRun(argv: string[]): Promise<number> {
   let stop: Stop;
   if (typeof tracePath === 'string') {
     const fd = openSync(tracePath, 'w');
+    // Written as it goes (in batches, at least every 100 ms), so a run that is
+    // killed or never ends leaves its trace up to that point.
     let pending: string[] = [];
+    let flushedAt = performance.now();
     stop = traceRun(machine, limit, (s) => {
       pending.push(formatTraceStep(s));
-      if (pending.length >= 4096) { writeSync(fd, pending.join('\n') + '\n'); pending = []; }
+      if (pending.length >= 4096 || (pending.length % 64 === 0 && performance.now() - flushedAt >= 100)) {
+        writeSync(fd, pending.join('\n') + '\n');
+        pending = [];
+        flushedAt = performance.now();
+      }
     });
     if (pending.length) writeSync(fd, pending.join('\n') + '\n');
     closeSync(fd);

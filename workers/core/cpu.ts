@@ -10,7 +10,6 @@ import {
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
-  trapLoopCount,
 } from './state';
 import { fetchSlow, loadSlow, storeSlow } from './bus';
 import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries, illegalInstruction, refusedInstruction } from './trap';
@@ -682,7 +681,6 @@ export function run(budget: u64, flags: u32): i32 {
   const singleAttempt = (flags & RUN_SINGLE_ATTEMPT) != 0;
   // Range stepping runs one instruction per slice: the range is checked at every boundary, in wasm.
   const inRange = (flags & RUN_IN_RANGE) != 0;
-  trapLoopCount = 0;
   while (true) {
     // Instruction boundary: timers, interrupts, idle.
     if (timerDeadline != NEVER && icount + idleSkip >= timerDeadline) {

@@ -87,6 +87,7 @@ export function reset(): void {
   S.exitCode = 0;
   S.fflags = 0; S.frm = 0;
   S.breakpointCount = 0; S.watchpointCount = 0; S.trapLoopCount = 0;
+  S.loopStartCause = 0; S.loopStartTval = 0; S.loopStartPc = S.NEVER; S.loopStartPriv = 0;
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, 0); S.setPmpAddr(i, 0); }
   S.stopReason = S.STOP_NONE;
   S.faulted = false;
@@ -107,6 +108,11 @@ export function setPc(v: u64): void { S.pc = v; }
 export function getIcount(): u64 { return S.icount; }
 export function getPrivilege(): u32 { return S.priv; }
 export function getExitCode(): i32 { return S.exitCode; }
+/** The trap that started a trap loop (see state.ts); pc is all ones if there was none. */
+export function loopStartCause(): u64 { return S.loopStartCause; }
+export function loopStartTval(): u64 { return S.loopStartTval; }
+export function loopStartPc(): u64 { return S.loopStartPc; }
+export function loopStartPriv(): u32 { return S.loopStartPriv; }
 export function getRamSize(): u64 { return S.ramSize; }
 /** Offset of the executed-code map: one byte per 64-byte block of RAM, set when code there runs. */
 export function execMapOffset(): usize { return S.execMap; }

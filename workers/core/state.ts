@@ -143,6 +143,16 @@ export let breakpointCount: u32 = 0;
 export let watchpointCount: u32 = 0;
 export let skipBreakpointIcount: u64 = NEVER;
 export let trapLoopCount: u32 = 0;
+/**
+ * The last exception whose handler is not the trapping instruction itself: when a
+ * trap loop is detected, this is the trap that started it (what the user needs to
+ * see, rather than the handler's own endless fault).
+ */
+export let loopStartCause: u64 = 0;
+export let loopStartTval: u64 = 0;
+export let loopStartPc: u64 = NEVER;
+/** The privilege level that trap's handler ran in (PRIV_S: delegated, so stvec; else mtvec). */
+export let loopStartPriv: u32 = 0;
 
 /** PMP: 16 entries, as QEMU 7.2's virt cpu, stored at layout PMP (no heap: the core allocates nothing). */
 export const PMP_ENTRIES: i32 = 16;

@@ -5,7 +5,7 @@ import {
   pc, priv, mstatus, medeleg, mideleg, mie, mip, mtvec, mepc, mcause, mtval, stvec, sepc, scause, stval,
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_SIE, MSTATUS_SPIE,
   MSTATUS_SPP, MSTATUS_MPRV, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
-  faulted, trapLoopCount, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
+  faulted, trapLoopCount, loopStartCause, loopStartTval, loopStartPc, loopStartPriv, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
   watchpointCount, reservationAddress, icount, CAUSE_ILLEGAL, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
 } from './state';
 import { RAM_BASE } from './layout';
@@ -38,6 +38,7 @@ export function raiseException(cause: u64, tval: u64): void {
     if (trapLoopCount >= 3) { stopReason = STOP_TRAP_LOOP; sliceEnd = 0; }
   } else {
     trapLoopCount = 0;
+    loopStartCause = cause; loopStartTval = tval; loopStartPc = faultPc; loopStartPriv = priv;
   }
 }
 

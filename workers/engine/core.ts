@@ -29,6 +29,10 @@ interface RawExports {
   getIcount(): bigint;
   getPrivilege(): number;
   getExitCode(): number;
+  loopStartCause(): bigint;
+  loopStartTval(): bigint;
+  loopStartPc(): bigint;
+  loopStartPriv(): number;
   getRamSize(): bigint;
   execMapOffset(): number;
   getVirtualTime(): bigint;

@@ -6,6 +6,7 @@ import { RAM_BASE, DEFAULT_RAM_MIB, MAX_RAM_MIB, DEVICES } from './memory-map';
 import { Semihosting, type ConsoleStream, type SemihostingState } from './semihosting';
 import type { HostInput } from './host-input';
 import { parseElf, checkLoadable, SymbolTable, type ElfImage } from '../formats/elf';
+import { trapLoopMessage } from './trap-loop';
 
 export interface MachineConfig {
   /** Guest RAM in MiB (1..2048). */
@@ -180,8 +181,16 @@ export class Machine {
       case CoreStop.LeftRange:
         return this.stop('left-range');
       case CoreStop.TrapLoop: {
-        const cause = this.core.raw.readCsr(0x342);
-        return this.stop('trap-loop', `trap loop: the handler at 0x${this.pc.toString(16)} traps again at once (mcause ${cause}, no usable trap handler)`);
+        const r = this.core.raw;
+        const handlerPriv = r.loopStartPriv();
+        return this.stop('trap-loop', trapLoopMessage({
+          firstCause: BigInt.asUintN(64, r.loopStartCause()),
+          firstTval: BigInt.asUintN(64, r.loopStartTval()),
+          firstPc: BigInt.asUintN(64, r.loopStartPc()),
+          handlerPriv,
+          handler: this.pc,
+          loopCause: BigInt.asUintN(64, r.readCsr(r.getPrivilege() === 1 ? 0x142 : 0x342)),
+        }, this.symbols));
       }
       default:
         throw new MachineError(`core returned unknown stop code ${code}`);

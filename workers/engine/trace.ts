@@ -40,8 +40,9 @@ export function formatTraceStep(s: TraceStep): string {
 }
 
 /**
- * Runs up to `limit` attempts one at a time, calling `onStep` for each, until
- * the machine stops for a reason other than its one-step budget.
+ * Runs one instruction attempt at a time, calling `onStep` for each, until
+ * `limit` more instructions have retired or the machine stops for another
+ * reason: the same stops, at the same places, as `machine.run(limit)`.
  */
 export function traceRun(machine: Machine, limit: bigint, onStep: (s: TraceStep) => void): Stop {
   const symbolize = (addr: number): string | undefined => {
@@ -52,7 +53,8 @@ export function traceRun(machine: Machine, limit: bigint, onStep: (s: TraceStep)
   let fpBefore = machine.fpRegisters();
   // undefined while mstatus.FS is Off (fcsr cannot be read then).
   let fcsrBefore = machine.readCsr(FCSR_NUMBER);
-  for (let n = 0n; n < limit; n++) {
+  const end = machine.icount + limit;
+  while (machine.icount < end) {
     const stop = machine.stepAttempt();
     // The attempted instruction may be an interrupt handler's first, not the pc before the step.
     const pc = BigInt.asUintN(64, machine.core.raw.lastAttemptPc());
