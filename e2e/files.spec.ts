@@ -5,7 +5,7 @@ import { consoleRegion, engineState, errors, expectPageMatchesEngine, openExampl
 test('export a recording, import the file again, and see the same timeline', async ({ page }, info) => {
   await openExample(page, 'corruption');
   const length = await recordToEnd(page);
-  const positions = [0, 14306, Math.floor(length / 2), length];
+  const positions = [0, 14311, Math.floor(length / 2), length];
   const original = [];
   for (const t of positions) {
     await page.getByRole('textbox', { name: 'Go to icount' }).fill(String(t));
@@ -37,7 +37,7 @@ test('export a recording, import the file again, and see the same timeline', asy
   }
   await expect(consoleRegion(page)).toContainText('SELF-CHECK FAILED');
   // The sources travelled with it (the SRCS chunk): the source view works.
-  await page.getByRole('textbox', { name: 'Go to icount' }).fill('14305');
+  await page.getByRole('textbox', { name: 'Go to icount' }).fill('14310');
   await page.getByRole('button', { name: 'Go', exact: true }).click();
   await settled(page);
   await expect(page.getByRole('region', { name: 'Source' }).locator('.view-line', { hasText: 'smoothed[i] = sum / WINDOW;' })).toBeVisible();
@@ -115,7 +115,7 @@ test('source files dropped on the debugger appear in the source view; the snapsh
   await page.getByLabel('Open a program or recording…').setInputFiles(new URL('../public/examples/corruption.elf', import.meta.url).pathname);
   await expect(page.locator('.recording-name')).toHaveText('corruption.elf');
   await recordToEnd(page);
-  await page.getByRole('textbox', { name: 'Go to icount' }).fill('14305');
+  await page.getByRole('textbox', { name: 'Go to icount' }).fill('14310');
   await page.getByRole('button', { name: 'Go', exact: true }).click();
   await settled(page);
   const source = page.getByRole('region', { name: 'Source' });
@@ -134,7 +134,7 @@ test('source files dropped on the debugger appear in the source view; the snapsh
 
   // A breakpoint from the source gutter: on line 126 (copy[j] = v in median_of).
   const line = source.locator('.line-numbers', { hasText: /^126$/ });
-  await page.getByRole('textbox', { name: 'Go to icount' }).fill('33840');
+  await page.getByRole('textbox', { name: 'Go to icount' }).fill('33865');
   await page.getByRole('button', { name: 'Go', exact: true }).click();
   await settled(page);
   await expect(line).toBeVisible();

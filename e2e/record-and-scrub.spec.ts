@@ -48,17 +48,17 @@ test('record the corruption example to its end, then scrub, jump and step both w
   await expect(consoleRegion(page)).toContainText('Temperature log');
 
   // Jump to an icount.
-  await page.getByRole('textbox', { name: 'Go to icount' }).fill('14,306');
+  await page.getByRole('textbox', { name: 'Go to icount' }).fill('14,311');
   await button(page, 'Go').click();
   await settled(page);
-  expect((await expectPageMatchesEngine(page)).icount).toBe(14306);
+  expect((await expectPageMatchesEngine(page)).icount).toBe(14311);
 
   // Reverse step and step: one instruction each way, and the same state back.
   const before = await engineState(page);
   await button(page, 'Reverse step').click();
   await settled(page);
   const back = await expectPageMatchesEngine(page);
-  expect(back.icount).toBe(14305);
+  expect(back.icount).toBe(14310);
   await button(page, 'Step').click();
   await settled(page);
   const again = await expectPageMatchesEngine(page);
@@ -75,10 +75,10 @@ test('record the corruption example to its end, then scrub, jump and step both w
   await page.getByRole('heading', { name: 'Registers' }).click();
   await page.keyboard.press('s');
   await settled(page);
-  expect((await engineState(page)).icount).toBe(14307);
+  expect((await engineState(page)).icount).toBe(14312);
   await page.keyboard.press('Shift+S');
   await settled(page);
-  expect((await engineState(page)).icount).toBe(14306);
+  expect((await engineState(page)).icount).toBe(14311);
   await expect(button(page, 'Step')).toHaveAttribute('title', 'Step (S)');
   await expect(button(page, 'Reverse continue')).toHaveAttribute('title', 'Reverse continue (Shift+C)');
 

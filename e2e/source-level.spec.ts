@@ -53,7 +53,7 @@ test('source level: a breakpoint on the line that reads the corrupted value, a w
   const length = await recordToEnd(page);
 
   // Somewhere in the program (median_of): the source view shows corruption.c.
-  await page.getByRole('textbox', { name: 'Go to icount' }).fill('33840');
+  await page.getByRole('textbox', { name: 'Go to icount' }).fill('33865');
   await button(page, 'Go').click();
   await settled(page);
   const source = sourceRegion(page);
