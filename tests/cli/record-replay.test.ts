@@ -121,9 +121,9 @@ describe('hindsight debug', () => {
     expect(r.status).toBe(0);
     expect(r.output).toContain('the floating-point unit is off (mstatus.FS = Off)');
     const lines = r.output.split('\n');
-    expect(lines.filter((l) => /^f\d+\/\w+ +0x[0-9a-f]{16}  \S/.test(l))).toHaveLength(32);
-    expect(r.output).toMatch(/^f1\/ft1 +0x3fe0000000000000  0\.5$/m);
-    expect(r.output).toMatch(/^fcsr +0x[0-9a-f]{2}  frm rne, flags (none|[A-Z ]+)$/m);
+    expect(lines.filter((l) => /^f\d+\/\w+ +0x[0-9a-f]{16} {2}\S/.test(l))).toHaveLength(32);
+    expect(r.output).toMatch(/^f1\/ft1 +0x3fe0000000000000 {2}0\.5$/m);
+    expect(r.output).toMatch(/^fcsr +0x[0-9a-f]{2} {2}frm rne, flags (none|[A-Z ]+)$/m);
   });
 
   it('reverse-stepi at the start says there is no more history', () => {
