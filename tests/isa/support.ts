@@ -25,7 +25,7 @@
 // (read by the handler's first instruction; 0 for S). Then:
 //   - an ecall with a7 == EXIT_MAGIC (macro EXIT_ECALL) goes to __exit without
 //     being logged (from S via a second ecall);
-//   - instruction fetch faults go to __exit;
+//   - instruction fetch faults (access and page faults) go to __exit;
 //   - other exceptions return to the next instruction (epc + 2 or 4);
 //   - interrupts clear mie (sie for S) and return.
 import { spawnSync } from 'node:child_process';
@@ -48,7 +48,7 @@ export const RAM_MIB = 16;
 
 export const CAUSE = {
   fetchAccess: 1n, illegal: 2n, breakpoint: 3n, loadMisaligned: 4n, loadAccess: 5n, storeMisaligned: 6n,
-  storeAccess: 7n, ecallU: 8n, ecallS: 9n, ecallM: 11n,
+  storeAccess: 7n, ecallU: 8n, ecallS: 9n, ecallM: 11n, fetchPage: 12n, loadPage: 13n, storePage: 15n,
 } as const;
 export const INTERRUPT = 1n << 63n;
 
@@ -183,6 +183,8 @@ __mtrap:
   sd t5, 40(t1)
   bltz t0, 3f
   li t1, 1
+  beq t0, t1, __mtrap_exit
+  li t1, 12
   beq t0, t1, __mtrap_exit
   csrr t1, mepc
   lhu t2, 0(t1)

@@ -1,4 +1,4 @@
-// The slow path of every memory access: RAM edges, devices, PMP, watchpoints.
+// The slow path of every memory access: address translation, RAM edges, devices, PMP, watchpoints.
 // The interpreter's fast path handles plain RAM accesses inline and comes here
 // for everything else.
 import {
@@ -10,9 +10,13 @@ import {
   ramSize, icount, idleSkip, mip, mtimecmp, mtimeDelta, timerDeadline, NEVER, IRQ_MTI, IRQ_MSI, sliceEnd,
   stopReason, STOP_EXIT, STOP_WATCHPOINT, STOP_OUTPUT_FULL, exitCode, watchpointCount, pc,
   uartIer, uartLcr, uartMcr, uartScr, uartDll, uartDlm, uartFcr, rxHead, rxCount, txLength,
-  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, priv,
+  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, priv, faulted,
 } from './state';
 import { raiseException, pmpAllows, dataPrivilege, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
+import { translates, translate } from './mmu';
+
+const PAGE_SIZE: u64 = 4096;
+const PAGE_MASK: u64 = 4095;
 
 export const WATCH_READ: u32 = 1;
 export const WATCH_WRITE: u32 = 2;
@@ -58,14 +62,23 @@ export function markDirty(off: u64, size: u64): void {
 
 // ---- instruction fetch ----
 
-/** Fetches the (up to) 32-bit instruction at addr, or raises an access fault. */
+/** Fetches the (up to) 32-bit instruction at addr, or raises a page or access fault. */
 export function fetchSlow(addr: u64): u32 {
-  if (!pmpAllows(addr, 2, ACCESS_EXEC, priv)) { raiseException(CAUSE_FETCH_ACCESS, addr); return 0; }
-  const lowOk = fetchHalf(addr);
+  const translated = translates(priv);
+  const pa = translated ? translate(addr, ACCESS_EXEC, priv) : addr;
+  if (pa == NEVER) return 0;
+  if (!pmpAllows(pa, 2, ACCESS_EXEC, priv)) { raiseException(CAUSE_FETCH_ACCESS, addr); return 0; }
+  const lowOk = fetchHalf(pa);
   if (!lowOk) { raiseException(CAUSE_FETCH_ACCESS, addr); return 0; }
   const low = fetchedHalf;
   if ((low & 3) != 3) return low;
-  if (!pmpAllows(addr + 2, 2, ACCESS_EXEC, priv) || !fetchHalf(addr + 2)) {
+  // The upper half may be on the next page, with its own translation.
+  let pa2 = pa + 2;
+  if (translated && ((addr + 2) & PAGE_MASK) == 0) {
+    pa2 = translate(addr + 2, ACCESS_EXEC, priv);
+    if (pa2 == NEVER) return 0;
+  }
+  if (!pmpAllows(pa2, 2, ACCESS_EXEC, priv) || !fetchHalf(pa2)) {
     raiseException(CAUSE_FETCH_ACCESS, addr + 2);
     return 0;
   }
@@ -83,9 +96,37 @@ function fetchHalf(addr: u64): bool {
 
 // ---- loads ----
 
-/** Loads `size` bytes (zero-extended); on a fault raises the exception and returns 0. */
+/** Loads `size` bytes (zero-extended) from virtual address `addr`; on a fault raises the exception and returns 0. */
 export function loadSlow(addr: u64, size: u64): u64 {
-  if (!pmpAllows(addr, size, ACCESS_READ, dataPrivilege())) { raiseException(CAUSE_LOAD_ACCESS, addr); return 0; }
+  const mode = dataPrivilege();
+  if (!translates(mode)) return loadPhysical(addr, addr, size, mode);
+  const pa = translate(addr, ACCESS_READ, mode);
+  if (pa == NEVER) return 0;
+  const inPage = PAGE_SIZE - (addr & PAGE_MASK);
+  if (size <= inPage) return loadPhysical(pa, addr, size, mode);
+  // A misaligned load across a page boundary: both pages translated, then each part read.
+  const pa2 = translate(addr + inPage, ACCESS_READ, mode);
+  if (pa2 == NEVER) return 0;
+  const low = loadParts(pa, addr, inPage, mode);
+  if (faulted) return 0;
+  const high = loadParts(pa2, addr + inPage, size - inPage, mode);
+  if (faulted) return 0;
+  return low | (high << (inPage * 8));
+}
+
+/** Bytes one at a time (a page-crossing access is rare, and its parts have odd sizes). */
+function loadParts(pa: u64, va: u64, size: u64, mode: u32): u64 {
+  let value: u64 = 0;
+  for (let i: u64 = 0; i < size; i++) {
+    value |= loadPhysical(pa + i, va + i, 1, mode) << (i * 8);
+    if (faulted) return 0;
+  }
+  return value;
+}
+
+/** A load at physical address `addr` (virtual address `va`, for faults and watchpoints). */
+function loadPhysical(addr: u64, va: u64, size: u64, mode: u32): u64 {
+  if (!pmpAllows(addr, size, ACCESS_READ, mode)) { raiseException(CAUSE_LOAD_ACCESS, va); return 0; }
   let value: u64 = 0;
   const off = ramOffset(addr, size);
   if (off != NEVER) {
@@ -100,21 +141,50 @@ export function loadSlow(addr: u64, size: u64): u64 {
   } else if (addr - TEST_BASE < 0x1000) {
     value = 0;
   } else {
-    raiseException(CAUSE_LOAD_ACCESS, crossesRamEnd(addr, size) ? RAM_BASE + ramSize : addr);
+    raiseException(CAUSE_LOAD_ACCESS, crossesRamEnd(addr, size) ? va + (RAM_BASE + ramSize - addr) : va);
     return 0;
   }
-  if (watchpointCount != 0) checkWatch(addr, size, WATCH_READ, value, value);
+  if (watchpointCount != 0) checkWatch(va, size, WATCH_READ, value, value);
   return value;
 }
 
 // ---- stores ----
 
-/** Stores the low `size` bytes of value; on a fault raises the exception. */
+/** Stores the low `size` bytes of value at virtual address `addr`; on a fault raises the exception. */
 export function storeSlow(addr: u64, size: u64, value: u64): void {
-  if (!pmpAllows(addr, size, ACCESS_WRITE, dataPrivilege())) { raiseException(CAUSE_STORE_ACCESS, addr); return; }
+  const mode = dataPrivilege();
+  if (!translates(mode)) { storePhysical(addr, addr, size, value, mode); return; }
+  const pa = translate(addr, ACCESS_WRITE, mode);
+  if (pa == NEVER) return;
+  const inPage = PAGE_SIZE - (addr & PAGE_MASK);
+  if (size <= inPage) { storePhysical(pa, addr, size, value, mode); return; }
+  // Across a page boundary: both pages are translated before any byte is written.
+  const pa2 = translate(addr + inPage, ACCESS_WRITE, mode);
+  if (pa2 == NEVER) return;
+  for (let i: u64 = 0; i < size; i++) {
+    const part = i < inPage ? pa + i : pa2 + (i - inPage);
+    storePhysical(part, addr + i, 1, value >> (i * 8), mode);
+    if (faulted) return;
+  }
+}
+
+/**
+ * Translates a store (an AMO's or SC's) without storing: the write's page fault
+ * comes first for them, as QEMU probes the page for writing before it reads.
+ * Returns false if it faulted.
+ */
+export function probeStore(addr: u64): bool {
+  const mode = dataPrivilege();
+  if (!translates(mode)) return true;
+  return translate(addr, ACCESS_WRITE, mode) != NEVER;
+}
+
+/** A store at physical address `addr` (virtual address `va`, for faults and watchpoints). */
+function storePhysical(addr: u64, va: u64, size: u64, value: u64, mode: u32): void {
+  if (!pmpAllows(addr, size, ACCESS_WRITE, mode)) { raiseException(CAUSE_STORE_ACCESS, va); return; }
   const off = ramOffset(addr, size);
   if (off != NEVER) {
-    if (watchpointCount != 0) checkWatch(addr, size, WATCH_WRITE, readRam(off, size), value);
+    if (watchpointCount != 0) checkWatch(va, size, WATCH_WRITE, readRam(off, size), value);
     writeRam(off, size, value);
     return;
   }
@@ -132,13 +202,13 @@ export function storeSlow(addr: u64, size: u64, value: u64): void {
     const inside = ramSize - off;
     for (let i: u64 = 0; i < inside; i++) store<u8>(RAM + <usize>(off + i), <u8>(value >> (i * 8)));
     markDirty(off, inside);
-    raiseException(CAUSE_STORE_ACCESS, RAM_BASE + ramSize);
+    raiseException(CAUSE_STORE_ACCESS, va + inside);
     return;
   } else {
-    raiseException(CAUSE_STORE_ACCESS, addr);
+    raiseException(CAUSE_STORE_ACCESS, va);
     return;
   }
-  if (watchpointCount != 0) checkWatch(addr, size, WATCH_WRITE, 0, value);
+  if (watchpointCount != 0) checkWatch(va, size, WATCH_WRITE, 0, value);
 }
 
 

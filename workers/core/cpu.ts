@@ -11,7 +11,7 @@ import {
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
 } from './state';
-import { fetchSlow, loadSlow, storeSlow } from './bus';
+import { fetchSlow, loadSlow, storeSlow, probeStore } from './bus';
 import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries, illegalInstruction, refusedInstruction } from './trap';
 import { bitmanip, bitmanipMatched } from './bitmanip';
 import { executeFp } from './fpu';
@@ -629,6 +629,7 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
     if (reservationAddress != addr) { reservationAddress = NEVER; wx(rd, 1); return true; }
     reservationAddress = NEVER;
     if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
+    if (!probeStore(addr)) { faulted = false; return false; }
     let current = loadSlow(addr, size);
     if (faulted) { faulted = false; return false; }
     if (size == 4) current = sx32(current);
@@ -643,6 +644,7 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
     default: illegalInstruction(raw); return false;
   }
   if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
+  if (!probeStore(addr)) { faulted = false; return false; }
   let old = loadSlow(addr, size);
   if (faulted) { faulted = false; return false; }
   if (size == 4) old = sx32(old);

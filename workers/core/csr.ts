@@ -8,6 +8,7 @@ import {
   sliceEnd, icount, idleSkip, fflags, frm,
 } from './state';
 import { updateFastPath } from './trap';
+import { satpModeSupported } from './mmu';
 import { mtimeNow } from './bus';
 
 /** misa: RV64 with A, C, D, F, I, M, S, U. */
@@ -128,8 +129,8 @@ export function csrWrite(csr: u32, v: u64): void {
     case 0x143: stval = v; return;
     case 0x144: { const m = mideleg & IRQ_SSI; mip = (mip & ~m) | (v & m); return; }
     case 0x180: {
-      // Only Bare translation is implemented: other modes are not stored (WARL).
-      if ((v >> 60) == 0) satp = v;
+      // WARL: a write with a MODE this machine does not have changes nothing (as QEMU 7.2).
+      if (satpModeSupported(v >> 60)) { satp = v; updateFastPath(); }
       return;
     }
     case 0x300: {

@@ -9,6 +9,7 @@ import {
   watchpointCount, reservationAddress, icount, CAUSE_ILLEGAL, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
 } from './state';
 import { RAM_BASE } from './layout';
+import { translates } from './mmu';
 
 /** An encoding the decoder rejects: QEMU counts it, as it counts ecall and ebreak. */
 export function illegalInstruction(bits: u32): void {
@@ -218,8 +219,10 @@ export function dataPrivilege(): u32 {
 
 /** Recomputes when loads, stores and fetches may skip PMP, watchpoint and device checks. */
 export function updateFastPath(): void {
-  fetchLimit = !slowPathOnly && pmpAllowsAllRam(priv, PMP_X) ? ramSize - 3 : 0;
-  dataLimit = !slowPathOnly && watchpointCount == 0 && pmpAllowsAllRam(dataPrivilege(), PMP_R | PMP_W) ? ramSize - 7 : 0;
+  // The fast path reads RAM at physical addresses: translated accesses take the slow path.
+  fetchLimit = !slowPathOnly && !translates(priv) && pmpAllowsAllRam(priv, PMP_X) ? ramSize - 3 : 0;
+  const data = dataPrivilege();
+  dataLimit = !slowPathOnly && watchpointCount == 0 && !translates(data) && pmpAllowsAllRam(data, PMP_R | PMP_W) ? ramSize - 7 : 0;
 }
 
 /**
