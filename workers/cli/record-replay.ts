@@ -176,7 +176,7 @@ export async function cmdSnapshots(argv: string[]): Promise<number> {
   if (typeof out === 'string') writeFileSync(out, image);
   if (embed) {
     const bytes = readFileSync(path);
-    const pieces: Uint8Array[] = [RecordingWriter.start(recording.meta, recording.program), RecordingWriter.events(recording.events)];
+    const pieces: Uint8Array[] = [RecordingWriter.start(recording.meta, recording.program, recording.disk, recording.version), RecordingWriter.events(recording.events)];
     if (recording.sources) pieces.push(RecordingWriter.sources(recording.sources));
     pieces.push(RecordingWriter.snapshot(image));
     if (recording.end) pieces.push(RecordingWriter.end(recording.end));

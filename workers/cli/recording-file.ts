@@ -5,9 +5,9 @@ import { RecordingWriter, parseRecording, RecordingError, type ParsedRecording, 
 
 export class RecordingFileWriter {
   private fd: number;
-  constructor(readonly path: string, meta: RecordingMeta, program: Uint8Array) {
+  constructor(readonly path: string, meta: RecordingMeta, program: Uint8Array, disk?: Uint8Array) {
     this.fd = openSync(path, 'w');
-    this.write(RecordingWriter.start(meta, program));
+    this.write(RecordingWriter.start(meta, program, disk));
   }
   events(events: RecordingEvent[]): void {
     if (events.length) this.write(RecordingWriter.events(events));

@@ -3,15 +3,17 @@
 // for everything else.
 import {
   RAM, RAM_BASE, MROM, MROM_BASE, MROM_SIZE, CLINT_BASE, CLINT_SIZE, UART_BASE, UART_SIZE, TEST_BASE,
-  DIRTY_PAGES, PAGE_SHIFT, TX_BUFFER, TX_CAPACITY, RX_BUFFER, RX_CAPACITY, WATCHPOINTS, WATCHPOINT_SIZE,
-  WATCHPOINT_SLOTS, WATCH_HIT,
+  PLIC_BASE, PLIC_SIZE, VIRTIO_BASE, VIRTIO_SLOT_SIZE, VIRTIO_SLOTS,
+  DIRTY_PAGES, PAGE_SHIFT, WATCHPOINTS, WATCHPOINT_SIZE, WATCHPOINT_SLOTS, WATCH_HIT,
 } from './layout';
 import {
-  ramSize, icount, idleSkip, mip, mtimecmp, mtimeDelta, timerDeadline, NEVER, IRQ_MTI, IRQ_MSI, sliceEnd,
-  stopReason, STOP_EXIT, STOP_WATCHPOINT, STOP_OUTPUT_FULL, exitCode, watchpointCount, pc,
-  uartIer, uartLcr, uartMcr, uartScr, uartDll, uartDlm, uartFcr, rxHead, rxCount, txLength,
-  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, priv, faulted,
+  ramSize, NEVER, sliceEnd, stopReason, STOP_EXIT, STOP_WATCHPOINT, exitCode, watchpointCount, pc,
+  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, priv, faulted, boardRevision,
 } from './state';
+import { clintRead, clintWrite, subword } from './clint';
+import { uartRead, uartWrite } from './uart';
+import { plicRead, plicWrite } from './plic';
+import { virtioRead, virtioWrite } from './virtio';
 import { raiseException, pmpAllows, dataPrivilege, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
 import { translates, translate } from './mmu';
 
@@ -20,10 +22,6 @@ const PAGE_MASK: u64 = 4095;
 
 export const WATCH_READ: u32 = 1;
 export const WATCH_WRITE: u32 = 2;
-
-/** Virtual time as an instruction in flight sees it: QEMU counts that instruction already. */
-@inline export function virtualNow(): u64 { return icount + idleSkip + 1; }
-export function mtimeNow(): u64 { return virtualNow() / 100 + mtimeDelta; }
 
 @inline function ramOffset(addr: u64, size: u64): u64 {
   const off = addr - RAM_BASE;
@@ -41,6 +39,13 @@ export function markDirty(off: u64, size: u64): void {
   const last = <u32>((off + size - 1) >> PAGE_SHIFT);
   store<u8>(DIRTY_PAGES + first, 1);
   if (last != first) store<u8>(DIRTY_PAGES + last, 1);
+}
+
+/** Marks every page of a longer write (device DMA), in RAM or, past ramSize, in the disk. */
+export function markDirtyRange(off: u64, size: u64): void {
+  if (size == 0) return;
+  const last = <u32>((off + size - 1) >> PAGE_SHIFT);
+  for (let page = <u32>(off >> PAGE_SHIFT); page <= last; page++) store<u8>(DIRTY_PAGES + page, 1);
 }
 
 @inline function readRam(off: u64, size: u64): u64 {
@@ -138,6 +143,10 @@ function loadPhysical(addr: u64, va: u64, size: u64, mode: u32): u64 {
     value = clintRead(addr - CLINT_BASE, size);
   } else if (addr - UART_BASE < UART_SIZE) {
     value = <u64>uartRead(<u32>(addr - UART_BASE));
+  } else if (boardRevision >= 2 && addr - PLIC_BASE < PLIC_SIZE) {
+    value = subword(<u64>plicRead((addr - PLIC_BASE) & ~3), addr & 3, size);
+  } else if (boardRevision >= 2 && addr - VIRTIO_BASE < VIRTIO_SLOT_SIZE * VIRTIO_SLOTS) {
+    value = <u64>virtioRead(addr - VIRTIO_BASE, size);
   } else if (addr - TEST_BASE < 0x1000) {
     value = 0;
   } else {
@@ -194,6 +203,10 @@ function storePhysical(addr: u64, va: u64, size: u64, value: u64, mode: u32): vo
     clintWrite(addr - CLINT_BASE, size, value);
   } else if (addr - UART_BASE < UART_SIZE) {
     uartWrite(<u32>(addr - UART_BASE), <u32>(value & 0xff));
+  } else if (boardRevision >= 2 && addr - PLIC_BASE < PLIC_SIZE) {
+    if (size >= 4) plicWrite((addr - PLIC_BASE) & ~3, <u32>value);
+  } else if (boardRevision >= 2 && addr - VIRTIO_BASE < VIRTIO_SLOT_SIZE * VIRTIO_SLOTS) {
+    virtioWrite(addr - VIRTIO_BASE, size, <u32>value);
   } else if (addr - TEST_BASE < 0x1000) {
     if (addr == TEST_BASE) testWrite(<u32>value);
   } else if (crossesRamEnd(addr, size)) {
@@ -235,107 +248,6 @@ function checkWatch(addr: u64, size: u64, kind: u32, oldValue: u64, newValue: u6
       return;
     }
   }
-}
-
-// ---- CLINT: msip, mtimecmp, mtime (timer driven by virtual time) ----
-
-function clintRead(off: u64, size: u64): u64 {
-  if (off < 4) return (mip & IRQ_MSI) != 0 ? 1 : 0;
-  if (off >= 0x4000 && off < 0x4008) return subword(mtimecmp, off - 0x4000, size);
-  if (off >= 0xbff8 && off < 0xc000) return subword(mtimeNow(), off - 0xbff8, size);
-  return 0;
-}
-
-@inline function subword(v: u64, byteOff: u64, size: u64): u64 {
-  const shifted = v >> (byteOff * 8);
-  return size >= 8 ? shifted : shifted & ((<u64>1 << (size * 8)) - 1);
-}
-
-@inline function merge(old: u64, byteOff: u64, size: u64, value: u64): u64 {
-  if (size >= 8) return value;
-  const mask = ((<u64>1 << (size * 8)) - 1) << (byteOff * 8);
-  return (old & ~mask) | ((value << (byteOff * 8)) & mask);
-}
-
-function clintWrite(off: u64, size: u64, value: u64): void {
-  if (off < 4) {
-    if (value & 1) mip |= IRQ_MSI; else mip &= ~IRQ_MSI;
-    sliceEnd = 0;
-  } else if (off >= 0x4000 && off < 0x4008) {
-    writeMtimecmp(merge(mtimecmp, off - 0x4000, size, value));
-  } else if (off >= 0xbff8 && off < 0xc000) {
-    const now = mtimeNow();
-    const wanted = merge(now, off - 0xbff8, size, value);
-    mtimeDelta += wanted - now;
-    writeMtimecmp(mtimecmp);
-  }
-}
-
-/** As QEMU's ACLINT: the deadline is "now" plus the remaining ticks at 100 ns each. */
-export function writeMtimecmp(value: u64): void {
-  mtimecmp = value;
-  const now = mtimeNow();
-  sliceEnd = 0;
-  if (value <= now) {
-    mip |= IRQ_MTI;
-    timerDeadline = NEVER;
-    return;
-  }
-  mip &= ~IRQ_MTI;
-  const diff = value - now;
-  if (diff > 0x7fffffffffffffff / 100) { timerDeadline = NEVER; return; }
-  const deadline = virtualNow() + diff * 100;
-  timerDeadline = deadline < virtualNow() ? NEVER : deadline;
-}
-
-// ---- UART 16550 (no interrupts: there is no PLIC yet) ----
-
-function uartRead(off: u32): u32 {
-  const dlab = (uartLcr & 0x80) != 0;
-  switch (off) {
-    case 0: {
-      if (dlab) return uartDll;
-      if (rxCount == 0) return 0;
-      const b = <u32>load<u8>(RX_BUFFER + rxHead);
-      rxHead = (rxHead + 1) & (RX_CAPACITY - 1);
-      rxCount--;
-      return b;
-    }
-    case 1: return dlab ? uartDlm : uartIer;
-    case 2: return (uartFcr & 1) != 0 ? 0xc1 : 0x01;
-    case 3: return uartLcr;
-    case 4: return uartMcr;
-    case 5: return 0x60 | (rxCount > 0 ? 1 : 0);
-    case 6: return 0xb0;
-    case 7: return uartScr;
-    default: return 0;
-  }
-}
-
-function uartWrite(off: u32, value: u32): void {
-  const dlab = (uartLcr & 0x80) != 0;
-  switch (off) {
-    case 0:
-      if (dlab) { uartDll = value; return; }
-      store<u8>(TX_BUFFER + txLength, <u8>value);
-      txLength++;
-      if (txLength >= TX_CAPACITY) { stopReason = STOP_OUTPUT_FULL; sliceEnd = 0; }
-      return;
-    case 1: if (dlab) uartDlm = value; else uartIer = value & 0x0f; return;
-    case 2: uartFcr = value & 0xc9; return;
-    case 3: uartLcr = value; return;
-    case 4: uartMcr = value & 0x1f; return;
-    case 7: uartScr = value; return;
-    default: return;
-  }
-}
-
-/** Queues a byte for the guest to read from the UART; false if the FIFO is full. */
-export function uartReceive(byte: u32): bool {
-  if (rxCount >= RX_CAPACITY) return false;
-  store<u8>(RX_BUFFER + ((rxHead + rxCount) & (RX_CAPACITY - 1)), <u8>byte);
-  rxCount++;
-  return true;
 }
 
 // ---- sifive_test finisher ----

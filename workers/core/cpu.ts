@@ -12,6 +12,7 @@ import {
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
 } from './state';
 import { fetchSlow, loadSlow, storeSlow, probeStore } from './bus';
+import { fetchOffset, loadOffset, storeOffset, tlbFlush } from './mmu';
 import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries, illegalInstruction, refusedInstruction } from './trap';
 import { bitmanip, bitmanipMatched } from './bitmanip';
 import { executeFp } from './fpu';
@@ -85,7 +86,7 @@ export let attemptIcount: u64 = 0;
 function executeOne(): void {
   const p = pc;
   let insn: u32;
-  const fo = p - RAM_BASE;
+  const fo = fetchOffset(p);
   if (fo < fetchLimit) {
     insn = load<u32>(RAM + <usize>fo);
     store<u8>(execMap + <usize>(fo >> EXEC_BLOCK_SHIFT), 1);
@@ -146,7 +147,7 @@ function executeOne(): void {
     }
     case 0x03: { // loads
       const addr = rx(rs1) + <u64>(<i32>insn >> 20);
-      const off = addr - RAM_BASE;
+      const off = loadOffset(addr, <u64>1 << (f3 & 3));
       let v: u64;
       if (off < dataLimit) {
         const hp = RAM + <usize>off;
@@ -177,7 +178,7 @@ function executeOne(): void {
       const imm = ((<i32>insn >> 20) & ~31) | ((insn >> 7) & 31);
       const addr = rx(rs1) + <u64><i64>imm;
       const v = rx(rs2);
-      const off = addr - RAM_BASE;
+      const off = storeOffset(addr, <u64>1 << f3);
       if (off < dataLimit) {
         const hp = RAM + <usize>off;
         switch (f3) {
@@ -362,6 +363,7 @@ function executeOne(): void {
         }
         if ((insn >> 25) == 0x09 && rd == 0) { // sfence.vma
           if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) { refusedInstruction(raw); return; }
+          tlbFlush(); // all of it, whatever the operands name: always allowed
           break;
         }
         illegalInstruction(raw);
@@ -419,7 +421,7 @@ function interpret(): void {
         break;
       }
     }
-    const fo = p - RAM_BASE;
+    const fo = fetchOffset(p);
     let insn: u32 = 0;
     let npc = p + 4;
     let fast = fo < fetchEnd;
@@ -476,7 +478,7 @@ function interpret(): void {
           break;
         }
         case 0x03: { // loads from RAM
-          const off = rx(rs1) + <u64>(<i32>insn >> 20) - RAM_BASE;
+          const off = loadOffset(rx(rs1) + <u64>(<i32>insn >> 20), <u64>1 << (f3 & 3));
           if (off >= dataEnd) { fast = false; break; }
           const hp = RAM + <usize>off;
           switch (f3) {
@@ -493,7 +495,7 @@ function interpret(): void {
         }
         case 0x23: { // stores to RAM
           const imm = ((<i32>insn >> 20) & ~31) | ((insn >> 7) & 31);
-          const off = rx(rs1) + <u64><i64>imm - RAM_BASE;
+          const off = storeOffset(rx(rs1) + <u64><i64>imm, <u64>1 << (f3 & 3));
           if (off >= dataEnd || f3 > 3) { fast = false; break; }
           const hp = RAM + <usize>off;
           const v = rx((insn >> 20) & 31);

@@ -5,11 +5,12 @@ import {
   pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP,
   MSTATUS_MPP, MSTATUS_FS, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, MSTATUS_TW, MSTATUS_TSR,
   MSTATUS_UXL_SXL, MSTATUS_SD, MSTATUS_XS, MSTATUS_VS, S_INTERRUPTS, ALL_INTERRUPTS, IRQ_SSI, IRQ_STI, IRQ_SEI,
-  sliceEnd, icount, idleSkip, fflags, frm,
+  sliceEnd, icount, idleSkip, fflags, frm, boardRevision,
 } from './state';
 import { updateFastPath } from './trap';
-import { satpModeSupported } from './mmu';
-import { mtimeNow } from './bus';
+import { satpModeSupported, tlbFlush } from './mmu';
+import { mtimeNow } from './clint';
+import { setSoftwareSeip } from './plic';
 
 /** misa: RV64 with A, C, D, F, I, M, S, U. */
 export const MISA: u64 = (<u64>2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
@@ -153,7 +154,14 @@ export function csrWrite(csr: u32, v: u64): void {
     case 0x341: mepc = v & ~<u64>1; return;
     case 0x342: mcause = v; return;
     case 0x343: mtval = v; return;
-    case 0x344: { const m = IRQ_SSI | IRQ_STI | IRQ_SEI; mip = (mip & ~m) | (v & m); return; }
+    case 0x344: {
+      const m = IRQ_SSI | IRQ_STI;
+      mip = (mip & ~m) | (v & m);
+      // SEIP reads as software's bit ORed with the PLIC's S-mode output (board revision 2).
+      if (boardRevision >= 2) setSoftwareSeip((v & IRQ_SEI) != 0);
+      else mip = (mip & ~IRQ_SEI) | (v & IRQ_SEI);
+      return;
+    }
     case 0xb00: mcycleOffset = v - (icount + idleSkip + 1); return;
     case 0xb02: minstretOffset = v - (icount + idleSkip + 1); return;
     default: {
@@ -166,6 +174,7 @@ export function csrWrite(csr: u32, v: u64): void {
           // Stored as written, the reserved R=0,W=1 combination included (as QEMU 7.2 does).
           setPmpCfg(<i32>idx, <u32>(<u8>(v >> (i * 8))));
         }
+        tlbFlush();
         updateFastPath();
         return;
       }
@@ -174,6 +183,7 @@ export function csrWrite(csr: u32, v: u64): void {
         if ((pmpCfgAt(i) & 0x80) != 0) return;
         if (i + 1 < 16 && (pmpCfgAt(i + 1) & 0x98) == 0x88) return; // locked TOR above
         setPmpAddr(i, v); // QEMU 7.2 keeps all 64 bits
+        tlbFlush();
         updateFastPath();
         return;
       }

@@ -13,6 +13,7 @@
 import { FREGS, REGS, RAM, RAM_BASE } from './layout';
 import { mstatus, fflags, frm, dataLimit, MSTATUS_FS, faulted } from './state';
 import { loadSlow, storeSlow, markDirty } from './bus';
+import { loadOffset, storeOffset } from './mmu';
 import { illegalInstruction, refusedInstruction } from './trap';
 import * as SF from './softfloat';
 
@@ -65,7 +66,7 @@ function fpLoad(insn: u32, raw: u32, rd: u32, rs1: u32, f3: u32): bool {
   if (f3 != 2 && f3 != 3) { illegalInstruction(raw); return false; }
   const addr = rx(rs1) + <u64>(<i32>insn >> 20);
   const size: u64 = f3 == 2 ? 4 : 8;
-  const off = addr - RAM_BASE;
+  const off = loadOffset(addr, size);
   let v: u64;
   if (off < dataLimit) {
     v = size == 4 ? <u64>load<u32>(RAM + <usize>off) : load<u64>(RAM + <usize>off);
@@ -84,7 +85,7 @@ function fpStore(insn: u32, raw: u32, rs1: u32, rs2: u32, f3: u32): bool {
   const size: u64 = f3 == 2 ? 4 : 8;
   // fsw stores the low 32 bits as they are: no NaN-boxing check.
   const v = rd64(rs2);
-  const off = addr - RAM_BASE;
+  const off = storeOffset(addr, size);
   if (off < dataLimit) {
     if (size == 4) store<u32>(RAM + <usize>off, <u32>v); else store<u64>(RAM + <usize>off, v);
     markDirty(off, size);

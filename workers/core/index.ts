@@ -5,8 +5,8 @@ import * as S from './state';
 import { buildCompressedTable } from './compressed';
 import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted, attemptPc, attemptIcount, setStepRange as setRange } from './cpu';
 import { csrRead, csrWrite, csrIllegal } from './csr';
-import { updateFastPath, setSlowPathOnly as setSlow } from './trap';
-import { uartReceive as pushRx } from './bus';
+import { updateFastPath, setSlowPathOnly as setSlow, resetTlb } from './trap';
+import { uartReceive as pushRx } from './uart';
 
 export {
   REGS, FREGS, REGISTER_FILE_BYTES, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
@@ -21,20 +21,30 @@ export function coreAbort(message: usize, file: usize, line: u32, column: u32): 
 
 const MAX_RAM: u64 = <u64>L.DIRTY_CAPACITY << L.PAGE_SHIFT;
 
-/** Sizes linear memory for `ramBytes` of guest RAM. Returns false if that size is not supported. */
-export function init(ramBytes: u64): bool {
+/**
+ * Sizes linear memory for `ramBytes` of guest RAM and a virtio disk of
+ * `diskBytes` (0: none; a multiple of 512), on board revision `board` (see
+ * state.ts). Returns false if that machine is not supported.
+ */
+export function init(ramBytes: u64, diskBytes: u64, board: u32): bool {
   // The compiler's data must stay below RAM (asconfig memoryBase); the core never allocates.
   if (__heap_base > L.RAM) return false;
   if (ramBytes < (1 << 20) || ramBytes > MAX_RAM || (ramBytes & 0xfff) != 0) return false;
+  if (board < 1 || board > 2 || (board < 2 && diskBytes != 0)) return false;
+  if ((diskBytes & 511) != 0 || diskBytes > MAX_RAM - ramBytes) return false;
+  // The disk occupies whole pages of the dirty map (the tail of the last one stays zero).
+  const diskPagesBytes = (diskBytes + 0xfff) & ~<u64>0xfff;
   const execBytes = ramBytes >> L.EXEC_BLOCK_SHIFT;
-  const needed = <u64>L.RAM + ramBytes + 64 + execBytes;
+  const needed = <u64>L.RAM + ramBytes + diskPagesBytes + 64 + execBytes;
   const have = <u64>memory.size() << 16;
   if (needed > have) {
     const pages = <i32>((needed - have + 0xffff) >> 16);
     if (memory.grow(pages) < 0) return false;
   }
   S.ramSize = ramBytes;
-  S.execMap = L.RAM + <usize>ramBytes + 64;
+  S.diskSize = diskBytes;
+  S.boardRevision = board;
+  S.execMap = L.RAM + <usize>(ramBytes + diskPagesBytes) + 64;
   buildCompressedTable();
   return true;
 }
@@ -43,11 +53,13 @@ export function init(ramBytes: u64): bool {
  * Puts the machine in the state QEMU's virt board has at power-on with
  * `-bios none`: pc at the reset stub in the mask ROM, which loads a0 = hart id,
  * a1 = device-tree address, a2 = firmware-info address and jumps to RAM.
- * RAM is cleared; the engine loads the program afterwards.
+ * RAM and the disk are cleared; the engine loads the program and the disk
+ * image afterwards.
  */
 export function reset(): void {
   memory.fill(L.REGS, 0, L.REGISTER_FILE_BYTES);
-  memory.fill(L.RAM, 0, <usize>S.ramSize);
+  memory.fill(L.RAM, 0, <usize>(S.ramSize + S.diskSize));
+  memory.fill(L.DEVICE_STATE, 0, L.DEVICE_STATE_SIZE);
   memory.fill(L.DIRTY_PAGES, 0, L.DIRTY_CAPACITY);
   memory.fill(S.execMap, 0, <usize>(S.ramSize >> L.EXEC_BLOCK_SHIFT));
   memory.fill(L.MROM, 0, L.MROM_SIZE);
@@ -91,6 +103,7 @@ export function reset(): void {
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, 0); S.setPmpAddr(i, 0); }
   S.stopReason = S.STOP_NONE;
   S.faulted = false;
+  resetTlb();
   updateFastPath();
 }
 
@@ -114,6 +127,8 @@ export function loopStartTval(): u64 { return S.loopStartTval; }
 export function loopStartPc(): u64 { return S.loopStartPc; }
 export function loopStartPriv(): u32 { return S.loopStartPriv; }
 export function getRamSize(): u64 { return S.ramSize; }
+export function getDiskSize(): u64 { return S.diskSize; }
+export function getBoardRevision(): u32 { return S.boardRevision; }
 /** Offset of the executed-code map: one byte per 64-byte block of RAM, set when code there runs. */
 export function execMapOffset(): usize { return S.execMap; }
 export function getVirtualTime(): u64 { return S.icount + S.idleSkip; }
@@ -134,6 +149,9 @@ export function writeCsr(csr: u32, v: u64): void {
   updateFastPath();
 }
 export function csrFailed(): bool { return csrIllegal; }
+
+/** Forgets cached translations: the debugger wrote guest memory (it may have changed a page table). */
+export function flushTranslations(): void { resetTlb(); }
 
 /** Tests only: run every instruction through the checked slow path (to compare it with the hot loop). */
 export function setSlowPathOnly(on: bool): void { setSlow(on); }
@@ -237,6 +255,8 @@ export function saveState(): u32 {
   for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u8>(p, S.pmpCfgAt(i)); p += 1; }
   for (let i = 0; i < S.PMP_ENTRIES; i++) { store<u64>(p, S.pmpAddrAt(i)); p += 8; }
   memory.copy(p, L.RX_BUFFER, L.RX_CAPACITY); p += L.RX_CAPACITY;
+  // Board revision 1's state ends here, so its recordings' digests still match.
+  if (S.boardRevision >= 2) { memory.copy(p, L.DEVICE_STATE, L.DEVICE_STATE_SIZE); p += L.DEVICE_STATE_SIZE; }
   return <u32>(p - L.STATE);
 }
 
@@ -268,8 +288,10 @@ export function loadState(): void {
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, load<u8>(p)); p += 1; }
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpAddr(i, load<u64>(p)); p += 8; }
   memory.copy(L.RX_BUFFER, p, L.RX_CAPACITY); p += L.RX_CAPACITY;
+  if (S.boardRevision >= 2) { memory.copy(L.DEVICE_STATE, p, L.DEVICE_STATE_SIZE); p += L.DEVICE_STATE_SIZE; }
   S.faulted = false;
   S.stopReason = S.STOP_NONE;
+  resetTlb();
   updateFastPath();
 }
 

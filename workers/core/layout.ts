@@ -7,9 +7,6 @@ export const REGS: usize = 0x0000;
 export const FREGS: usize = 0x0100;
 /** The register file the engine saves, restores and digests as one block: x0..x31 then f0..f31. */
 export const REGISTER_FILE_BYTES: u32 = 0x200;
-/** Machine state serialised by saveState()/loadState() (registers excluded). */
-export const STATE: usize = 0x0400;
-export const STATE_CAPACITY: u32 = 0x0c00;
 /** Details of the last watchpoint hit. */
 export const WATCH_HIT: usize = 0x1000;
 /** Guest bytes written to the UART, drained by the engine after each run(). */
@@ -35,19 +32,36 @@ export const DIRTY_PAGES: usize = 0x60000;
 export const DIRTY_CAPACITY: u32 = 0x80000;
 /** PMP configuration: 16 cfg bytes, then 16 u64 addresses. */
 export const PMP: usize = 0xd800;
+/**
+ * Registers of the devices added with board revision 2 (PLIC, the UART's
+ * interrupt state, virtio-mmio), kept here rather than in globals so that
+ * saveState copies them as one block. Offsets within it are in each device's file.
+ */
+export const DEVICE_STATE: usize = 0xe000;
+export const DEVICE_STATE_SIZE: u32 = 0x400;
 /** Scratch space the engine may use to pass data in and out. */
 export const SCRATCH: usize = 0xe0000;
-export const SCRATCH_SIZE: u32 = 0x1e000;
+export const SCRATCH_SIZE: u32 = 0xc000;
+/** The TLB: fetch, load and store arrays of TLB_ENTRIES {tag: u64, addend: u64} (mmu.ts). */
+export const TLB: usize = 0xec000;
+export const TLB_ENTRIES: u32 = 256;
+/** Machine state serialised by saveState()/loadState() (registers excluded). */
+export const STATE: usize = 0xf0000;
+export const STATE_CAPACITY: u32 = 0xf000;
 /**
  * 0xff000..0x100000 holds the compiler's own static data (asconfig.json
  * memoryBase). The core allocates nothing at run time: everything it keeps
  * lives at the fixed offsets above.
  */
 export const COMPILER_DATA: usize = 0xff000;
-/** Guest RAM (guest physical 0x8000_0000). */
+/**
+ * Guest RAM (guest physical 0x8000_0000), then the virtio disk's contents (if
+ * the machine has a disk), then the executed-code map. The dirty-page map
+ * covers RAM and disk as one run of pages, so snapshots hold both.
+ */
 export const RAM: usize = 0x100000;
 
-/** Executed-code map: one byte per 64-byte block of RAM, after RAM (its size depends on RAM's). */
+/** Executed-code map: one byte per 64-byte block of RAM, after RAM and disk (its place depends on their sizes). */
 export const EXEC_BLOCK_SHIFT: u32 = 6;
 
 export const RAM_BASE: u64 = 0x80000000;
@@ -57,4 +71,13 @@ export const CLINT_BASE: u64 = 0x2000000;
 export const CLINT_SIZE: u64 = 0x10000;
 export const UART_BASE: u64 = 0x10000000;
 export const UART_SIZE: u64 = 0x100;
+export const PLIC_BASE: u64 = 0xc000000;
+export const PLIC_SIZE: u64 = 0x600000;
+/** Eight virtio-mmio transports, 0x1000 apart; the disk is on the first (virtio-mmio-bus.0). */
+export const VIRTIO_BASE: u64 = 0x10001000;
+export const VIRTIO_SLOT_SIZE: u64 = 0x1000;
+export const VIRTIO_SLOTS: u64 = 8;
+/** PLIC sources: the UART is 10, virtio-mmio transport i is 1 + i (QEMU virt). */
+export const IRQ_UART: u32 = 10;
+export const IRQ_VIRTIO0: u32 = 1;
 export const PAGE_SHIFT: u32 = 12;

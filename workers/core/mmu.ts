@@ -3,14 +3,19 @@
 // Svnapot): hardware A/D updates, PMP on the page-table reads, page faults with
 // the virtual address in tval.
 //
-// There is no TLB yet: every translated access walks the tables, so nothing a
-// guest or a snapshot restore does can meet a stale translation, and the
-// result never depends on what was cached. (The interpreter's fast path is off
-// while translation is on; see updateFastPath.)
-import { RAM, RAM_BASE } from './layout';
+// The TLB: three direct-mapped arrays (fetch, load, store) of 4 KiB pages,
+// each entry a tag (virtual page | privilege level) and an addend that turns
+// the virtual address into a RAM offset, as TinyEMU's. An entry is filled only
+// by a successful walk of a page that is RAM and that PMP grants whole for that
+// access at that level, and a store entry only once the walk has set D; so a
+// hit needs no other check. Failed walks are never cached. It is flushed by
+// satp writes, sfence.vma (whatever its operands), PMP writes, changes of
+// mstatus.SUM or MXR, and every state restore: only a guest that changes a
+// live page-table entry without sfence.vma can see that it exists.
+import { RAM, RAM_BASE, TLB, TLB_ENTRIES } from './layout';
 import {
   satp, mstatus, ramSize, NEVER, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SUM, MSTATUS_MXR,
-  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS,
+  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, fetchTranslated, dataTranslated, fetchMode, dataMode,
 } from './state';
 import { raiseException, pmpAllows, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
 import { markDirty } from './bus';
@@ -35,6 +40,54 @@ const PTE_D: u64 = 128;
 const PTE_PPN_MASK: u64 = 0x003ffffffffffc00;
 /** PBMT (61-62) and N (63): reserved without Svpbmt and Svnapot, so a leaf or pointer with them faults. */
 const PTE_PBMT_N: u64 = 0xe000000000000000;
+
+const TLB_FETCH: usize = TLB;
+const TLB_LOAD: usize = TLB + <usize>TLB_ENTRIES * 16;
+const TLB_STORE: usize = TLB + <usize>TLB_ENTRIES * 32;
+const PAGE_OFFSET: u64 = 0xfff;
+
+export function tlbFlush(): void {
+  memory.fill(TLB, 0xff, <usize>TLB_ENTRIES * 48);
+}
+
+@inline function tlbLookup(table: usize, vaddr: u64, mode: u32): u64 {
+  const e = table + (<usize>((vaddr >> 12) & (TLB_ENTRIES - 1)) << 4);
+  return load<u64>(e) == ((vaddr & ~PAGE_OFFSET) | <u64>mode) ? vaddr + load<u64>(e, 8) : NEVER;
+}
+
+function tlbFill(access: u32, vaddr: u64, paddr: u64, mode: u32): void {
+  const page = paddr & ~PAGE_OFFSET;
+  if (page - RAM_BASE >= ramSize || !pmpAllows(page, 4096, access, mode)) return;
+  const table = access == ACCESS_EXEC ? TLB_FETCH : access == ACCESS_WRITE ? TLB_STORE : TLB_LOAD;
+  const e = table + (<usize>((vaddr >> 12) & (TLB_ENTRIES - 1)) << 4);
+  store<u64>(e, (vaddr & ~PAGE_OFFSET) | <u64>mode);
+  store<u64>(e, (page - RAM_BASE) - (vaddr & ~PAGE_OFFSET), 8);
+}
+
+/**
+ * The RAM offset of the instruction at `vaddr`, for the fast path: the offset
+ * itself when fetches are not translated, else the TLB's, or NEVER on a miss
+ * (and for a page's last halfword, whose instruction may continue on the next page).
+ */
+@inline export function fetchOffset(vaddr: u64): u64 {
+  if (!fetchTranslated) return vaddr - RAM_BASE;
+  if ((vaddr & PAGE_OFFSET) == 0xffe) return NEVER;
+  return tlbLookup(TLB_FETCH, vaddr, fetchMode);
+}
+
+/** The RAM offset of a `size`-byte load at `vaddr` (NEVER: take the slow path). */
+@inline export function loadOffset(vaddr: u64, size: u64): u64 {
+  if (!dataTranslated) return vaddr - RAM_BASE;
+  if ((vaddr & PAGE_OFFSET) + size > 4096) return NEVER;
+  return tlbLookup(TLB_LOAD, vaddr, dataMode);
+}
+
+/** The RAM offset of a `size`-byte store at `vaddr` (NEVER: take the slow path). */
+@inline export function storeOffset(vaddr: u64, size: u64): u64 {
+  if (!dataTranslated) return vaddr - RAM_BASE;
+  if ((vaddr & PAGE_OFFSET) + size > 4096) return NEVER;
+  return tlbLookup(TLB_STORE, vaddr, dataMode);
+}
 
 /** Whether satp's MODE is one this machine translates with (WARL: other writes are ignored). */
 export function satpModeSupported(mode: u64): bool {
@@ -95,7 +148,9 @@ export function translate(vaddr: u64, access: u32, mode: u32): u64 {
       store<u64>(RAM + <usize>off, updated);
       markDirty(off, 8);
     }
-    return ((ppn << 12) & ~pageMask) | (vaddr & pageMask);
+    const paddr = ((ppn << 12) & ~pageMask) | (vaddr & pageMask);
+    tlbFill(access, vaddr, paddr, mode);
+    return paddr;
   }
   raiseException(pageFaultCause(access), vaddr);
   return NEVER;

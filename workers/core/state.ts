@@ -129,11 +129,25 @@ export let exitCode: i32 = 0;
 
 // --- configuration and run-loop bookkeeping (not architectural) ---
 export let ramSize: u64 = 0;
+/** Bytes of the virtio disk (0: no disk), kept in linear memory after RAM. */
+export let diskSize: u64 = 0;
+/**
+ * Which board this is. 1: the board before the PLIC (CLINT, polled UART, test
+ * finisher), which recordings of format version 2 were made on; 2: with the
+ * PLIC, UART interrupts and the virtio-mmio transports.
+ */
+export let boardRevision: u32 = 2;
 /** Linear-memory offset of the executed-code map (after RAM). */
 export let execMap: usize = 0;
 /** Fast-path limits: an access at RAM offset < limit needs no further checks. 0 forces the slow path. */
 export let fetchLimit: u64 = 0;
 export let dataLimit: u64 = 0;
+/** Whether fetches / data accesses are translated (then the fast path finds RAM offsets in the TLB). */
+export let fetchTranslated: bool = false;
+export let dataTranslated: bool = false;
+/** The privilege level fetches / data accesses are made at: part of every TLB tag. */
+export let fetchMode: u32 = 3;
+export let dataMode: u32 = 3;
 /** run() executes while icount < sliceEnd; setting it to 0 ends the slice after the current instruction. */
 export let sliceEnd: u64 = 0;
 export let stopReason: i32 = STOP_NONE;

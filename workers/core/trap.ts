@@ -7,9 +7,20 @@ import {
   MSTATUS_SPP, MSTATUS_MPRV, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
   faulted, trapLoopCount, loopStartCause, loopStartTval, loopStartPc, loopStartPriv, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
   watchpointCount, reservationAddress, icount, CAUSE_ILLEGAL, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
+  fetchMode, dataMode, fetchTranslated, dataTranslated, satp, MSTATUS_SUM, MSTATUS_MXR,
 } from './state';
 import { RAM_BASE } from './layout';
-import { translates } from './mmu';
+import { translates, tlbFlush } from './mmu';
+
+/** satp and mstatus.SUM/MXR as the TLB's entries were made under (see updateFastPath). */
+let tlbSatp: u64 = 0xffffffffffffffff;
+let tlbMstatusBits: u64 = 0xffffffffffffffff;
+
+/** Forgets every cached translation (state restore, reset). */
+export function resetTlb(): void {
+  tlbSatp = 0xffffffffffffffff;
+  tlbFlush();
+}
 
 /** An encoding the decoder rejects: QEMU counts it, as it counts ecall and ebreak. */
 export function illegalInstruction(bits: u32): void {
@@ -219,10 +230,19 @@ export function dataPrivilege(): u32 {
 
 /** Recomputes when loads, stores and fetches may skip PMP, watchpoint and device checks. */
 export function updateFastPath(): void {
-  // The fast path reads RAM at physical addresses: translated accesses take the slow path.
-  fetchLimit = !slowPathOnly && !translates(priv) && pmpAllowsAllRam(priv, PMP_X) ? ramSize - 3 : 0;
+  // What every cached translation depends on besides the privilege level in its tag.
+  const bits = mstatus & (MSTATUS_SUM | MSTATUS_MXR);
+  if (satp != tlbSatp || bits != tlbMstatusBits) { tlbSatp = satp; tlbMstatusBits = bits; tlbFlush(); }
+  // Untranslated, the fast path may use any RAM offset if PMP grants all of RAM.
+  // Translated, it uses the offsets the TLB holds, which are only filled for
+  // pages PMP grants whole (mmu.ts), so the limit is RAM's size.
+  fetchMode = priv;
+  fetchTranslated = translates(priv);
+  fetchLimit = !slowPathOnly && (fetchTranslated || pmpAllowsAllRam(priv, PMP_X)) ? ramSize - 3 : 0;
   const data = dataPrivilege();
-  dataLimit = !slowPathOnly && watchpointCount == 0 && !translates(data) && pmpAllowsAllRam(data, PMP_R | PMP_W) ? ramSize - 7 : 0;
+  dataMode = data;
+  dataTranslated = translates(data);
+  dataLimit = !slowPathOnly && watchpointCount == 0 && (dataTranslated || pmpAllowsAllRam(data, PMP_R | PMP_W)) ? ramSize - 7 : 0;
 }
 
 /**

@@ -16,7 +16,7 @@ export const CoreStop = {
 
 interface RawExports {
   memory: WebAssembly.Memory;
-  init(ramBytes: bigint): number;
+  init(ramBytes: bigint, diskBytes: bigint, boardRevision: number): number;
   reset(): void;
   run(budget: bigint, flags: number): number;
   lastFetchFaulted(): number;
@@ -34,6 +34,8 @@ interface RawExports {
   loopStartPc(): bigint;
   loopStartPriv(): number;
   getRamSize(): bigint;
+  getDiskSize(): bigint;
+  getBoardRevision(): number;
   execMapOffset(): number;
   getVirtualTime(): bigint;
   readCsr(csr: number): bigint;

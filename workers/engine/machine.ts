@@ -13,7 +13,17 @@ export interface MachineConfig {
   ramMiB: number;
   /** The command line the guest reads through semihosting (QEMU gives the program's file name). */
   commandLine?: string;
+  /** A raw disk image for the virtio block device on virtio-mmio-bus.0 (a multiple of 512 bytes); none if absent. */
+  disk?: Uint8Array;
+  /**
+   * The board (workers/core/state.ts boardRevision): 2, the default, has the
+   * PLIC, UART interrupts and virtio-mmio; 1 is the board before them, on which
+   * recordings of format version 2 were made.
+   */
+  boardRevision?: 1 | 2;
 }
+
+export const CURRENT_BOARD_REVISION = 2;
 
 export const DEFAULT_CONFIG: MachineConfig = { ramMiB: DEFAULT_RAM_MIB };
 
@@ -89,15 +99,30 @@ export class Machine {
     if (!Number.isInteger(config.ramMiB) || config.ramMiB < 1 || config.ramMiB > MAX_RAM_MIB) {
       throw new MachineError(`RAM size must be a whole number of MiB from 1 to ${MAX_RAM_MIB}, not ${config.ramMiB}`);
     }
+    const diskBytes = config.disk?.length ?? 0;
+    const board = config.boardRevision ?? CURRENT_BOARD_REVISION;
+    if (diskBytes % 512 !== 0) {
+      throw new MachineError(`the disk image is ${diskBytes} bytes, which is not a whole number of 512-byte sectors`);
+    }
+    if (diskBytes > 0 && board < 2) throw new MachineError('board revision 1 has no virtio disk');
+    if (config.ramMiB * 1024 * 1024 + diskBytes > MAX_RAM_MIB * 1024 * 1024) {
+      throw new MachineError(`RAM (${config.ramMiB} MiB) and disk (${(diskBytes / 1048576).toFixed(1)} MiB) together must not exceed ${MAX_RAM_MIB} MiB`);
+    }
     const core = await Core.instantiate(wasm);
-    if (!core.raw.init(BigInt(config.ramMiB) << 20n)) {
-      throw new MachineError(`cannot allocate ${config.ramMiB} MiB of guest RAM`);
+    if (!core.raw.init(BigInt(config.ramMiB) << 20n, BigInt(diskBytes), board)) {
+      throw new MachineError(`cannot allocate ${config.ramMiB} MiB of guest RAM and a ${diskBytes}-byte disk`);
     }
     core.raw.reset();
     return new Machine(core, config, input);
   }
 
   get ramBytes(): number { return this.config.ramMiB * 1024 * 1024; }
+  get diskBytes(): number { return this.config.disk?.length ?? 0; }
+  /**
+   * Bytes of the memory snapshots and digests cover, page by page: RAM, then
+   * the disk (from offset ramBytes, rounded up to whole pages).
+   */
+  get pagedBytes(): number { return this.ramBytes + Math.ceil(this.diskBytes / 4096) * 4096; }
 
   onOutput(listener: (bytes: Uint8Array, stream: ConsoleStream) => void): void {
     this.outputListeners.push(listener);
@@ -117,6 +142,7 @@ export class Machine {
       if (seg.memSize === 0) continue;
       mem.set(seg.data, this.core.layout.ram + (seg.paddr - RAM_BASE));
     }
+    if (this.config.disk) mem.set(this.config.disk, this.core.layout.ram + this.ramBytes);
     this.clearDirtyPages();
     this.program = image;
     this.symbols = new SymbolTable(image.symbols);
@@ -270,18 +296,37 @@ export class Machine {
     return undefined;
   }
 
-  /** Pages (4 KiB, RAM offset / 4096) written since the last clear. */
+  /** Pages (4 KiB, offset / 4096 in the paged view: RAM then disk) written since the last clear. */
   dirtyPages(): number[] {
     const bytes = this.core.bytes();
     const start = this.core.layout.dirtyPages;
     const pages: number[] = [];
-    const count = this.ramBytes >> 12;
+    const count = this.pagedBytes >> 12;
     for (let i = 0; i < count; i++) if (bytes[start + i]) pages.push(i);
     return pages;
   }
 
   clearDirtyPages(): void {
-    this.core.bytes().fill(0, this.core.layout.dirtyPages, this.core.layout.dirtyPages + (this.ramBytes >> 12));
+    this.core.bytes().fill(0, this.core.layout.dirtyPages, this.core.layout.dirtyPages + (this.pagedBytes >> 12));
+  }
+
+  /** Pages of the paged view holding the disk image as loaded (its non-zero pages). */
+  loadedDiskPages(): number[] {
+    const disk = this.config.disk;
+    if (!disk) return [];
+    const pages: number[] = [];
+    const first = this.ramBytes >> 12;
+    for (let off = 0; off < disk.length; off += 4096) {
+      const end = Math.min(off + 4096, disk.length);
+      for (let i = off; i < end; i++) if (disk[i] !== 0) { pages.push(first + off / 4096); break; }
+    }
+    return pages;
+  }
+
+  /** The disk's current contents (a copy). */
+  diskContents(): Uint8Array {
+    const start = this.core.layout.ram + this.ramBytes;
+    return this.core.bytes().slice(start, start + this.diskBytes);
   }
 
   // ---- debugging aids ----
@@ -368,15 +413,15 @@ export class Machine {
     return BigInt.asUintN(64, this.core.raw.hashBytes(offset, length, seed));
   }
 
-  /** The machine's RAM as a view into linear memory (valid until memory grows). */
-  ramView(): Uint8Array {
-    return this.core.bytes().subarray(this.core.layout.ram, this.core.layout.ram + this.ramBytes);
+  /** RAM then the disk, as snapshots see them: a view into linear memory (valid until memory grows). */
+  pagedView(): Uint8Array {
+    return this.core.bytes().subarray(this.core.layout.ram, this.core.layout.ram + this.pagedBytes);
   }
 
-  /** The dirty-page bitmap, one byte per page (a live view). */
+  /** The dirty-page bitmap over the paged view, one byte per page (a live view). */
   dirtyBitmap(): Uint8Array {
     const start = this.core.layout.dirtyPages;
-    return this.core.bytes().subarray(start, start + (this.ramBytes >> 12));
+    return this.core.bytes().subarray(start, start + (this.pagedBytes >> 12));
   }
 
   /** The executed-code map: one byte per 64-byte block of RAM, set when code there ran (a live view). */

@@ -844,6 +844,28 @@ describe('checkLoadable', () => {
     expect(physicalEntry(bss)).toBe(0x1010);
     expect(() => checkLoadable(bss, RAM, DEVICES)).toThrow(/entry point 0x1010 is not inside/);
   });
+
+  it('loads segments without the execute flag, and moves an entry point only for an executable segment, as QEMU does', () => {
+    // The riscv-tests env/p layout: one segment, p_flags 0, vaddr = paddr, the entry at its start.
+    const riscvTests = load(0x8000_0000, [{ flags: 0, paddr: 0x8000_0000, memSize: 0x3000, data: CODE }]);
+    expect(physicalEntry(riscvTests)).toBe(0x8000_0000);
+    expect(() => checkLoadable(riscvTests, RAM, DEVICES)).not.toThrow();
+    // Read-only or read-write but not executable: loaded and started all the same.
+    for (const flags of [PF_R, PF_R | PF_W, PF_W]) {
+      const image = load(0x8000_0004, [{ flags, paddr: 0x8000_0000, data: CODE }]);
+      expect(() => checkLoadable(image, RAM, DEVICES), `p_flags ${flags}`).not.toThrow();
+    }
+    // vaddr != paddr without PF_X: QEMU leaves a virtual entry where it is, so it is outside RAM here...
+    const virtualEntry = load(0x1004, [{ flags: PF_R, paddr: 0x8000_0000, vaddr: 0x1000, data: CODE }]);
+    expect(physicalEntry(virtualEntry)).toBe(0x1004);
+    expect(() => checkLoadable(virtualEntry, RAM, DEVICES)).toThrow(
+      /entry point 0x1004 is not inside any loaded segment; it is inside the virtual range of PT_LOAD segment 0 \(0x1000\+0x8, loaded at 0x80000000\), but that segment is not executable/,
+    );
+    // ...and an entry given as the physical address is inside the segment as loaded.
+    const physical = load(0x8000_0004, [{ flags: PF_R, paddr: 0x8000_0000, vaddr: 0x1000, data: CODE }]);
+    expect(physicalEntry(physical)).toBe(0x8000_0004);
+    expect(() => checkLoadable(physical, RAM, DEVICES)).not.toThrow();
+  });
 });
 
 describe('SymbolTable', () => {

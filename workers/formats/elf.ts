@@ -604,7 +604,16 @@ export function checkLoadable(image: ElfImage, ram: LoadRegion, devices: LoadReg
   );
   if (!inside) {
     const moved = pc !== image.entry ? ` (physical ${hex(pc)})` : '';
-    throw new ElfError(`entry point ${hex(image.entry)}${moved} is not inside any loaded segment`);
+    // An entry in the virtual range of a segment that is not executable is not moved to its physical address (as in QEMU).
+    const i = image.segments.findIndex(
+      (s) => s.vaddr !== s.paddr && (s.flags & PF_X) === 0 && image.entry >= s.vaddr && image.entry - s.vaddr < s.fileSize,
+    );
+    const hint = pc === image.entry && i >= 0
+      ? `; it is inside the virtual range of PT_LOAD segment ${i} (${range(image.segments[i].vaddr, image.segments[i].fileSize)}` +
+        `, loaded at ${hex(image.segments[i].paddr)}), but that segment is not executable, and only an executable segment's ` +
+        'virtual entry point is moved to its physical address'
+      : '';
+    throw new ElfError(`entry point ${hex(image.entry)}${moved} is not inside any loaded segment${hint}`);
   }
 }
 

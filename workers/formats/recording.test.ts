@@ -68,7 +68,7 @@ function u64(n: bigint): Uint8Array {
   return out;
 }
 
-function header(version = 2, flags = 0): Uint8Array {
+function header(version = 3, flags = 0): Uint8Array {
   return concat(utf8('HSREC\r\n\x1a'), u32(version), u32(flags));
 }
 
@@ -202,7 +202,7 @@ const AFTER_PROG = START.length;
 describe('round trip', () => {
   it('writes the header and the META and PROG chunks as specified', () => {
     expect(Array.from(RECORDING_MAGIC)).toEqual([0x48, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a, 0x1a]);
-    expect(RECORDING_VERSION).toBe(2);
+    expect(RECORDING_VERSION).toBe(3);
     expect(START).toEqual(startWith(META_JSON));
     expect(PROG_OFFSET + 8 + PROGRAM.length + 4).toBe(AFTER_PROG);
   });
@@ -237,7 +237,8 @@ describe('round trip', () => {
     const file = concat(START, RecordingWriter.events(ALL_KINDS), RecordingWriter.snapshot(snapshot), RecordingWriter.end(END));
     const parsed = parseRecording(file);
     expect(parsed).toEqual({
-      version: 2,
+      version: 3,
+      boardRevision: 2,
       meta: META,
       program: PROGRAM,
       events: ALL_KINDS,
@@ -466,7 +467,7 @@ describe('corruption', () => {
     for (let i = 8; i < 12; i++) {
       const damaged = Uint8Array.from(file);
       damaged[i] ^= 0x40;
-      expectRejected(damaged, 8, /recording format version \d+ is newer than this Hindsight understands \(2\)/);
+      expectRejected(damaged, 8, /recording format version \d+ is newer than this Hindsight understands \(3\)/);
     }
     for (let i = 12; i < 16; i++) {
       const damaged = Uint8Array.from(file);
@@ -492,8 +493,8 @@ describe('rejection', () => {
   });
 
   it('rejects a newer or invalid format version, and unknown header flags', () => {
-    const error = expectRejected(concat(header(7), START.subarray(16)), 8, 'recording format version 7 is newer than this Hindsight understands (2)');
-    expect(error.message).toBe('recording format version 7 is newer than this Hindsight understands (2), at offset 0x8');
+    const error = expectRejected(concat(header(7), START.subarray(16)), 8, 'recording format version 7 is newer than this Hindsight understands (3)');
+    expect(error.message).toBe('recording format version 7 is newer than this Hindsight understands (3), at offset 0x8');
     expectRejected(concat(header(0), START.subarray(16)), 8, 'corrupt recording at offset 0x8: format version 0 is not valid');
     expectRejected(concat(header(1), START.subarray(16)), 8, /format version 1 was made by an earlier Hindsight \(an RV64IMAC machine/);
     expectRejected(concat(header(2, 1), START.subarray(16)), 12, 'recording header flags 0x00000001 are not understood');
@@ -793,5 +794,46 @@ describe('SRCS chunk (source files)', () => {
     expect(parse(start).sources).toBeUndefined();
     const twice = new Uint8Array([...ok, ...W.sources(files)]);
     expect(() => parse(twice)).toThrow(/a second SRCS chunk/);
+  });
+});
+
+describe('DISK chunk (the machine disk image) and board revisions', () => {
+  const disk = randomBytes(rng(9), 4096);
+  const withDisk = metaFor(PROGRAM, { diskSha256: nodeSha256(disk) });
+
+  it('round trips a disk image as the third chunk, and a version 3 recording is on board revision 2', () => {
+    const file = concat(RecordingWriter.start(withDisk, PROGRAM, disk), RecordingWriter.end(END));
+    expect(chunksOf(file).map((c) => c.type)).toEqual(['META', 'PROG', 'DISK', 'END ']);
+    const parsed = parseRecording(file);
+    expect(parsed.version).toBe(3);
+    expect(parsed.boardRevision).toBe(2);
+    expect(parsed.meta.diskSha256).toBe(nodeSha256(disk));
+    expect(Array.from(parsed.disk!)).toEqual(Array.from(disk));
+    expect(parseRecording(START).disk).toBeUndefined();
+  });
+
+  it('a version 2 recording is replayed on board revision 1 and cannot name a disk', () => {
+    const v2 = concat(header(2), rawChunk('META', utf8(META_JSON)), rawChunk('PROG', PROGRAM));
+    expect(parseRecording(v2).boardRevision).toBe(1);
+    const v2disk = concat(header(2), rawChunk('META', utf8(JSON.stringify(withDisk))), rawChunk('PROG', PROGRAM), rawChunk('DISK', disk));
+    expect(() => parseRecording(v2disk)).toThrow(/META names a disk, which a format version 2 recording cannot have/);
+    // Rewriting an old recording keeps its version (and so its board).
+    expect(parseRecording(RecordingWriter.start(META, PROGRAM, undefined, 2)).version).toBe(2);
+    expect(() => RecordingWriter.start(withDisk, PROGRAM, disk, 2)).toThrow(/has no disk/);
+  });
+
+  it('refuses a missing, forged, unnamed or second disk, and a file cut off inside it', () => {
+    const v3 = (metaJson: string, ...chunks: Uint8Array[]) => concat(header(3), rawChunk('META', utf8(metaJson)), rawChunk('PROG', PROGRAM), ...chunks);
+    const named = JSON.stringify(withDisk);
+    expect(() => parseRecording(v3(named, rawChunk('EVTS', new Uint8Array())))).toThrow(/META names a disk, so the third chunk must be DISK, not EVTS/);
+    const forged = Uint8Array.from(disk);
+    forged[100] ^= 1;
+    expect(() => parseRecording(v3(named, rawChunk('DISK', forged)))).toThrow(/disk image in this recording does not match its recorded SHA-256/);
+    expect(() => parseRecording(v3(META_JSON, rawChunk('DISK', disk)))).toThrow(/a DISK chunk that META does not name/);
+    expect(() => parseRecording(v3(named, rawChunk('DISK', disk), rawChunk('DISK', disk)))).toThrow(/a second DISK chunk/);
+    const whole = v3(named, rawChunk('DISK', disk));
+    expect(() => parseRecording(whole.subarray(0, whole.length - 100))).toThrow(/too short to contain its disk image/);
+    expect(() => parseRecording(v3(JSON.stringify({ ...withDisk, diskSha256: 'xyz' })))).toThrow(/field diskSha256 must be 64 lowercase hex digits/);
+    expect(() => RecordingWriter.start(META, PROGRAM, disk)).toThrow(/a disk and meta.diskSha256 go together/);
   });
 });

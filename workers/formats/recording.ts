@@ -31,12 +31,19 @@ export { sha256Hex } from './sha256';
 export const RECORDING_MAGIC: Uint8Array = new Uint8Array([0x48, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a, 0x1a]);
 
 /**
- * The format version this code writes, and the newest it reads. Version 2: the
- * machine is RV64GC, and state digests cover the floating-point registers and
- * fcsr. Version 1 recordings (RV64IMAC, digests over x0..x31 only) are refused
- * with a message that says so.
+ * The format version this code writes, and the newest it reads. Version 3: the
+ * board has the PLIC, UART interrupts and virtio-mmio (board revision 2), and
+ * a recording may carry the machine's disk image (a DISK chunk). Version 2:
+ * the board before them (revision 1), replayed on that board. Version 1
+ * recordings (RV64IMAC, digests over x0..x31 only) are refused with a message
+ * that says so.
  */
-export const RECORDING_VERSION = 2;
+export const RECORDING_VERSION = 3;
+
+/** The board revision (workers/core/state.ts) a recording of this format version was made on. */
+export function boardRevisionOf(version: number): 1 | 2 {
+  return version <= 2 ? 1 : 2;
+}
 
 export type RecordingEvent =
   /** Bytes a semihosting read returned to the guest; empty means end of input. */
@@ -64,6 +71,8 @@ export interface RecordingMeta {
   host: 'cli' | 'browser';
   /** SHA-256 of the PROG chunk's bytes: 64 lowercase hex digits. */
   programSha256: string;
+  /** SHA-256 of the DISK chunk's bytes, if the machine has a disk (format version 3). */
+  diskSha256?: string;
 }
 
 export interface RecordingEnd {
@@ -93,6 +102,10 @@ export class RecordingError extends Error {
 
 export interface ParsedRecording {
   version: number;
+  /** The board the recording was made on (from its format version). */
+  boardRevision: 1 | 2;
+  /** The disk image the machine started with (a view into the input), if it has a disk. */
+  disk?: Uint8Array;
   meta: RecordingMeta;
   /** The ELF bytes (a view into the input, not a copy). */
   program: Uint8Array;
@@ -123,6 +136,7 @@ const MAX_U64 = (1n << 64n) - 1n;
 
 const CHUNK_META = 'META';
 const CHUNK_PROG = 'PROG';
+const CHUNK_DISK = 'DISK';
 const CHUNK_EVTS = 'EVTS';
 const CHUNK_SNAP = 'SNAP';
 const CHUNK_SRCS = 'SRCS';
@@ -184,6 +198,9 @@ function metaProblem(meta: Record<string, unknown>): string | undefined {
   if (!SHA256_HEX.test(meta.programSha256 as string)) {
     return `field programSha256 must be 64 lowercase hex digits, found ${describe(meta.programSha256)}`;
   }
+  if (meta.diskSha256 !== undefined && (typeof meta.diskSha256 !== 'string' || !SHA256_HEX.test(meta.diskSha256))) {
+    return `field diskSha256 must be 64 lowercase hex digits if present, found ${describe(meta.diskSha256)}`;
+  }
   return undefined;
 }
 
@@ -218,8 +235,14 @@ function isU64(value: unknown): value is bigint {
  * RangeError.
  */
 export class RecordingWriter {
-  /** The 16-byte header, the META chunk and the PROG chunk. */
-  static start(meta: RecordingMeta, program: Uint8Array): Uint8Array {
+  /**
+   * The 16-byte header, the META chunk, the PROG chunk and (with a disk) the
+   * DISK chunk. `version` is for rewriting an older recording in its own
+   * format (its board revision depends on it).
+   */
+  static start(meta: RecordingMeta, program: Uint8Array, disk?: Uint8Array, version: number = RECORDING_VERSION): Uint8Array {
+    if (version < 2 || version > RECORDING_VERSION) throw writerError('start', `cannot write format version ${version}`);
+    if (disk !== undefined && version < 3) throw writerError('start', `format version ${version} has no disk`);
     if (!isRecord(meta)) throw writerError('start', 'meta must be an object');
     const problem = metaProblem(meta as unknown as Record<string, unknown>);
     if (problem) throw writerError('start', `META ${problem}`);
@@ -227,6 +250,12 @@ export class RecordingWriter {
     const actual = sha256Hex(program);
     if (actual !== meta.programSha256) {
       throw writerError('start', `meta.programSha256 is ${meta.programSha256} but the program's SHA-256 is ${actual}`);
+    }
+    if ((disk === undefined) !== (meta.diskSha256 === undefined)) {
+      throw writerError('start', 'a disk and meta.diskSha256 go together');
+    }
+    if (disk !== undefined && sha256Hex(disk) !== meta.diskSha256) {
+      throw writerError('start', `meta.diskSha256 is ${meta.diskSha256} but the disk's SHA-256 is ${sha256Hex(disk)}`);
     }
     // Only the known fields, in a fixed order.
     const json = JSON.stringify({
@@ -237,13 +266,16 @@ export class RecordingWriter {
       recorder: meta.recorder,
       host: meta.host,
       programSha256: meta.programSha256,
+      ...(meta.diskSha256 !== undefined ? { diskSha256: meta.diskSha256 } : {}),
     });
     const header = new Uint8Array(HEADER_SIZE);
     header.set(RECORDING_MAGIC, 0);
     const view = new DataView(header.buffer);
-    view.setUint32(8, RECORDING_VERSION, true);
+    view.setUint32(8, version, true);
     view.setUint32(12, 0, true);
-    return concatBytes([header, chunk(CHUNK_META, new TextEncoder().encode(json)), chunk(CHUNK_PROG, program)]);
+    const pieces = [header, chunk(CHUNK_META, new TextEncoder().encode(json)), chunk(CHUNK_PROG, program)];
+    if (disk !== undefined) pieces.push(chunk(CHUNK_DISK, disk));
+    return concatBytes(pieces);
   }
 
   /** One EVTS chunk holding `events` (which may be empty). */
@@ -452,6 +484,7 @@ function parseMeta(payload: Uint8Array, offset: number): RecordingMeta {
     recorder: json.recorder as string,
     host: json.host as RecordingMeta['host'],
     programSha256: json.programSha256 as string,
+    ...(json.diskSha256 !== undefined ? { diskSha256: json.diskSha256 as string } : {}),
   };
 }
 
@@ -606,6 +639,7 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
   const zeroTail = zeroTailStart(bytes);
   let meta: RecordingMeta | undefined;
   let program: Uint8Array | undefined;
+  let disk: Uint8Array | undefined;
   let snapshot: Uint8Array | undefined;
   let sources: Record<string, string> | undefined;
   let end: RecordingEnd | undefined;
@@ -649,17 +683,24 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
     if (meta === undefined) {
       if (type !== CHUNK_META) throw corrupt(pos, `the first chunk must be META, not ${type}`);
       meta = parseMeta(payload, pos);
+      if (meta.diskSha256 !== undefined && version < 3) throw corrupt(pos, `META names a disk, which a format version ${version} recording cannot have`);
     } else if (program === undefined) {
       if (type !== CHUNK_PROG) throw corrupt(pos, `the second chunk must be PROG, not ${type}`);
       if (sha256Hex(payload) !== meta.programSha256) {
         throw corrupt(pos, 'the program in this recording does not match its recorded SHA-256');
       }
       program = payload;
+    } else if (meta.diskSha256 !== undefined && disk === undefined) {
+      if (type !== CHUNK_DISK) throw corrupt(pos, `META names a disk, so the third chunk must be DISK, not ${type}`);
+      if (sha256Hex(payload) !== meta.diskSha256) throw corrupt(pos, 'the disk image in this recording does not match its recorded SHA-256');
+      disk = payload;
     } else {
       switch (type) {
         case CHUNK_META:
         case CHUNK_PROG:
           throw corrupt(pos, `a second ${type} chunk`);
+        case CHUNK_DISK:
+          throw corrupt(pos, disk ? 'a second DISK chunk' : 'a DISK chunk that META does not name (no diskSha256)');
         case CHUNK_EVTS:
           lastIcount = parseEvents(bytes, view, pos, length, lastIcount, events);
           break;
@@ -691,8 +732,13 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
     if (truncation !== undefined) throw tooShort(truncation, pos);
     throw tooShort(`it ends at offset ${hex(pos)}, after the ${meta ? 'META chunk' : 'header'}`, pos);
   }
+  if (meta.diskSha256 !== undefined && disk === undefined) {
+    throw new RecordingError(`recording is too short to contain its disk image: ${truncation ?? `it ends at offset ${hex(pos)}`}`, pos);
+  }
   return {
     version,
+    boardRevision: boardRevisionOf(version),
+    ...(disk !== undefined ? { disk } : {}),
     meta,
     program,
     events,

@@ -65,7 +65,7 @@ export class MemoryDigest {
   value = 0n;
 
   constructor(private readonly machine: Machine) {
-    this.pageHashes = new BigUint64Array(machine.ramBytes / PAGE_SIZE);
+    this.pageHashes = new BigUint64Array(machine.pagedBytes / PAGE_SIZE);
     const scratch = machine.core.layout.scratch;
     machine.core.bytes().fill(0, scratch, scratch + PAGE_SIZE);
     this.zeroPageHash = machine.hashHostBytes(scratch, PAGE_SIZE, 0n);

@@ -31,7 +31,7 @@ function vmStateOf(snap: Snapshot): Uint8Array {
 /** The timeline's snapshots (in icount order) as one qcow2 image. */
 export function exportSnapshotImage(timeline: Timeline): Uint8Array {
   const store = new MemoryImageStore();
-  const writer = Qcow2Writer.create(store, { diskSize: timeline.machine.ramBytes, clusterBits: 12 });
+  const writer = Qcow2Writer.create(store, { diskSize: timeline.machine.pagedBytes, clusterBits: 12 });
   const createdAt = Math.floor(Date.parse(timeline.meta.createdAt) / 1000) || 0;
   // Only snapshots the log can vouch for (a digest at their icount): a reader checks each against it.
   for (const snap of timeline.snapshots.list().filter((x) => x.icount === 0n || timeline.hasDigestAt(x.icount))) {
@@ -47,7 +47,7 @@ export function exportSnapshotImage(timeline: Timeline): Uint8Array {
 }
 
 /** Reads the snapshots of an image as (icount, machine state, changed pages), in icount order. */
-export function* readSnapshotImage(image: Uint8Array, ramBytes: number, coreStateLength: number):
+export function* readSnapshotImage(image: Uint8Array, pagedBytes: number, coreStateLength: number):
   Generator<{ icount: bigint; state: MachineState; pages: Map<number, Uint8Array> }> {
   let img: Qcow2Image;
   try {
@@ -57,7 +57,7 @@ export function* readSnapshotImage(image: Uint8Array, ramBytes: number, coreStat
     throw e;
   }
   if (img.clusterSize !== PAGE_SIZE) throw new SnapshotImageError(`snapshot image: clusters of ${img.clusterSize} bytes, expected ${PAGE_SIZE}`);
-  if (img.diskSize !== ramBytes) throw new SnapshotImageError(`snapshot image: its disk is ${img.diskSize} bytes but the machine has ${ramBytes} bytes of RAM`);
+  if (img.diskSize !== pagedBytes) throw new SnapshotImageError(`snapshot image: its disk is ${img.diskSize} bytes but the machine's RAM and disk take ${pagedBytes} bytes`);
   const snaps = img.snapshots();
   for (const s of snaps) {
     if (s.icount === undefined) throw new SnapshotImageError(`snapshot image: snapshot "${s.name}" has no icount`);

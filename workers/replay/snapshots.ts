@@ -39,7 +39,7 @@ export class SnapshotStore {
 
   /** Takes the first snapshot, right after a program is loaded: every page the program occupies. */
   takeInitial(loadedPages: Iterable<number>): Snapshot {
-    const ram = this.machine.ramView();
+    const ram = this.machine.pagedView();
     const pages = new Map<number, Uint8Array>();
     for (const p of loadedPages) pages.set(p, ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
     this.machine.clearDirtyPages();
@@ -86,7 +86,7 @@ export class SnapshotStore {
     const icount = this.machine.icount;
     const existing = this.at(icount);
     if (existing) { this.rebase(existing); return existing; }
-    const ram = this.machine.ramView();
+    const ram = this.machine.pagedView();
     const pages = new Map<number, Uint8Array>();
     const dirty = this.dirtyPages();
     for (const p of dirty) {
@@ -148,7 +148,7 @@ export class SnapshotStore {
     if (a < 0 || b < 0) throw new Error('snapshot is no longer in the store');
     const lo = Math.min(a, b), hi = Math.max(a, b);
     for (let i = lo + 1; i <= hi; i++) for (const p of this.snaps[i].pages.keys()) pages.add(p);
-    const ram = this.machine.ramView();
+    const ram = this.machine.pagedView();
     const zero = new Uint8Array(PAGE_SIZE);
     for (const p of pages) {
       ram.set(this.pageAt(p, b) ?? zero, p * PAGE_SIZE);

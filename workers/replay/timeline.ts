@@ -6,7 +6,7 @@
 // recording, the frontier is how far the program has really run; behind it,
 // every input comes from the log, so re-executing any stretch gives the same
 // states. A replayed recording is all log: its length is fixed.
-import { Machine, EXEC_BLOCK_SHIFT, type MachineConfig, type Stop, type WatchHit } from '../engine/machine';
+import { Machine, EXEC_BLOCK_SHIFT, CURRENT_BOARD_REVISION, type MachineConfig, type Stop, type WatchHit } from '../engine/machine';
 import type { HostInput } from '../engine/host-input';
 import type { RecordingEvent, RecordingEnd, RecordingMeta, ParsedRecording } from '../formats/recording';
 import { sha256Hex } from '../formats/sha256';
@@ -68,6 +68,9 @@ export interface TimelineOptions {
   checkpointInterval?: bigint;
 }
 
+/** The end reason of a recording that was stopped with the program still running. */
+export const STOPPED = 'stopped';
+
 export class ReplayDivergence extends Error {
   override name = 'ReplayDivergence';
   constructor(readonly icount: bigint, detail: string) {
@@ -99,6 +102,8 @@ export class Timeline {
   readonly mode: TimelineMode;
   readonly meta: RecordingMeta;
   readonly program: Uint8Array;
+  /** The disk image the machine started with, if it has a disk (it is part of the recording). */
+  get disk(): Uint8Array | undefined { return this.machine.config.disk; }
   /** The log: every input, digest and output, in icount order. */
   readonly events: RecordingEvent[] = [];
   private newEventsFrom = 0;
@@ -113,6 +118,8 @@ export class Timeline {
   private readonly interval: bigint;
   /** Furthest icount executed in this session; beyond it, output is new and checkpoints are due. */
   private frontier = 0n;
+  /** Replay of a stopped recording: whether the state at its end was checked against the end's digest. */
+  private stopDigestChecked = false;
   /** Recording end (program exit), once known. */
   private endInfo: RecordingEnd | undefined;
   /** The icount up to which the log holds the inputs (replay mode). */
@@ -151,15 +158,17 @@ export class Timeline {
     const meta: RecordingMeta = {
       name, ramMiB: config.ramMiB, commandLine: config.commandLine ?? name, createdAt: new Date().toISOString(),
       recorder: 'hindsight 0.1.0', host, programSha256: sha256Hex(program),
+      ...(config.disk ? { diskSha256: sha256Hex(config.disk) } : {}),
     };
-    const t = await Timeline.boot(wasm, 'record', meta, program, live, options);
+    const t = await Timeline.boot(wasm, 'record', meta, program, { disk: config.disk, boardRevision: CURRENT_BOARD_REVISION }, live, options);
     t.checkpoint(); // digest at icount 0
     return t;
   }
 
   /** Opens a recording for replay and time travel. */
   static async replay(wasm: BufferSource | WebAssembly.Module, recording: ParsedRecording, options: TimelineOptions = {}): Promise<Timeline> {
-    const t = await Timeline.boot(wasm, 'replay', recording.meta, recording.program, undefined, options);
+    const t = await Timeline.boot(wasm, 'replay', recording.meta, recording.program,
+      { disk: recording.disk, boardRevision: recording.boardRevision }, undefined, options);
     for (const e of recording.events) t.addEvent(e);
     t.newEventsFrom = t.events.length;
     t.endInfo = recording.end;
@@ -171,14 +180,18 @@ export class Timeline {
   }
 
   private static async boot(wasm: BufferSource | WebAssembly.Module, mode: TimelineMode, meta: RecordingMeta, program: Uint8Array,
-    live: HostInput | undefined, options: TimelineOptions): Promise<Timeline> {
+    board: { disk: Uint8Array | undefined; boardRevision: 1 | 2 }, live: HostInput | undefined, options: TimelineOptions): Promise<Timeline> {
     // The machine's host input while it belongs to a Timeline: the log behind the frontier, live beyond it.
     const owner: { timeline?: Timeline } = {};
     const input: HostInput = {
       readConsole: (max) => (owner.timeline as Timeline).hostConsoleRead(max),
       wallClockSeconds: () => (owner.timeline as Timeline).hostWallClock(),
     };
-    const machine = await Machine.create(wasm, input, { ramMiB: meta.ramMiB, commandLine: meta.commandLine });
+    const machine = await Machine.create(wasm, input, {
+      ramMiB: meta.ramMiB, commandLine: meta.commandLine, boardRevision: board.boardRevision,
+      // A copy: the recording's bytes may be a view into a file buffer the caller reuses.
+      ...(board.disk ? { disk: board.disk.slice() } : {}),
+    });
     const timeline = new Timeline(machine, mode, meta, program, live, options);
     owner.timeline = timeline;
     const image = machine.load(program, { commandLine: meta.commandLine });
@@ -188,6 +201,7 @@ export class Timeline {
       const last = Math.floor((seg.paddr - RAM_BASE + Math.max(seg.memSize, 1) - 1) / PAGE_SIZE);
       for (let p = first; p <= last; p++) loaded.add(p);
     }
+    for (const p of machine.loadedDiskPages()) loaded.add(p);
     for (const p of loaded) timeline.memory.update(p);
     timeline.snapshots.takeInitial(loaded);
     return timeline;
@@ -210,7 +224,7 @@ export class Timeline {
     }
     const coreLength = this.machine.captureState().core.length;
     let loaded = 0;
-    for (const { icount, state, pages } of readSnapshotImage(image, this.machine.ramBytes, coreLength)) {
+    for (const { icount, state, pages } of readSnapshotImage(image, this.machine.pagedBytes, coreLength)) {
       if (icount === 0n || icount > this.logLength) continue;
       const logged = this.digestEvents.get(icount);
       if (!logged) throw new SnapshotImageError(`snapshot image: the recording has no state digest at icount ${icount} to check its snapshot against`);
@@ -238,6 +252,19 @@ export class Timeline {
   }
 
   get ended(): RecordingEnd | undefined { return this.endInfo; }
+
+  /**
+   * Ends a live recording at its frontier with the program still running
+   * (an operating system never exits: the user stops recording). The end
+   * carries a digest of the state there, which a replay checks.
+   */
+  stopRecording(): RecordingEnd {
+    if (this.mode !== 'record') throw new TimelineError('only a live recording can be stopped');
+    if (this.endInfo) return this.endInfo;
+    if (this.icount < this.frontier) this.seek(this.frontier);
+    this.endInfo = { icount: this.icount, reason: STOPPED, finalDigest: this.finalDigest() };
+    return this.endInfo;
+  }
 
   info(): TimelineInfo {
     return {
@@ -697,6 +724,18 @@ export class Timeline {
   }
 
   private atEnd(): MotionResult {
+    const end = this.endInfo;
+    if (this.mode === 'replay' && end?.reason === STOPPED && this.icount === end.icount && !this.stopDigestChecked) {
+      // The first time replay reaches where the recording was stopped: the state must be the recorded one.
+      this.stopDigestChecked = true;
+      const digest = this.finalDigest();
+      if (digest !== end.finalDigest) {
+        const expected = decodeDigest(hexBytes(end.finalDigest));
+        const actual = decodeDigest(hexBytes(digest));
+        const detail = expected && actual ? describeDifference(expected, actual) : undefined;
+        throw new ReplayDivergence(this.icount, `the state where the recording was stopped differs: ${detail ?? 'digest mismatch'}`);
+      }
+    }
     if (this.endInfo && this.icount >= this.endInfo.icount) {
       return { ...this.result(this.endInfo.reason === 'exit' ? 'exit' : 'end'), exitCode: this.endInfo.exitCode };
     }

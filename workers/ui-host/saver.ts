@@ -52,7 +52,7 @@ export class RecordingSaver {
     private readonly onFailure: (message: string) => void,
   ) {
     const meta = timeline.meta;
-    const first = RecordingWriter.start(meta, timeline.program);
+    const first = RecordingWriter.start(meta, timeline.program, timeline.disk);
     this.queue(async () => {
       this.id = await this.store.create(
         { name: names.name, programName: names.programName, programSha256: meta.programSha256, createdAt: meta.createdAt },

@@ -862,7 +862,7 @@ export class Session {
 
   private fileFromMemory(): Uint8Array {
     const tl = this.timeline;
-    const parts = [RecordingWriter.start(tl.meta, tl.program), RecordingWriter.events(tl.events.slice())];
+    const parts = [RecordingWriter.start(tl.meta, tl.program, tl.disk), RecordingWriter.events(tl.events.slice())];
     if (this.sources.size > 0) parts.push(RecordingWriter.sources(this.sources.toRecord()));
     if (tl.ended) parts.push(RecordingWriter.end(tl.ended));
     return concatBytes(parts);
