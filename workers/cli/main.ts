@@ -3,13 +3,14 @@ import { readFileSync, writeSync, openSync, closeSync } from 'node:fs';
 import { cmdRecord, cmdReplay, cmdInfo, cmdSnapshots } from './record-replay';
 import { cmdDebug } from './debug';
 import { writeAll, CliFailure, EXIT } from './output';
-import { Machine, type Stop } from '../engine/machine';
+import { Machine, MachineError, type Stop } from '../engine/machine';
+import { UartFeeder } from '../engine/uart-feeder';
 import { BufferedInput } from '../engine/host-input';
 import type { HostInput } from '../engine/host-input';
 import { traceRun, formatTraceStep } from '../engine/trace';
 import { ElfError } from '../formats/elf';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
-import { loadCoreWasm, StdinInput } from './node-host';
+import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag } from './node-host';
 import { parseArgs, integerFlag, UsageError } from './args';
 
 const HELP = `hindsight: a time-travel debugger for RISC-V programs
@@ -17,6 +18,7 @@ const HELP = `hindsight: a time-travel debugger for RISC-V programs
 Usage:
   hindsight run <prog.elf> [options]          run a RISC-V ELF on the emulated virt board
   hindsight record <prog.elf> -o <file.hsr>   run it and record everything it received [--stdin FILE] [--ram MiB] [--max-insns N] [--stats]
+                                              [--disk IMG] [--console uart]; Ctrl-C stops recording and keeps the file
   hindsight replay <file.hsr> [--stats]       replay a recording: same output, same exit status, checked as it goes
   hindsight info <file.hsr> [--json]          what a recording holds
   hindsight snapshots <file.hsr> -o <image.qcow2> [--embed]
@@ -27,6 +29,10 @@ Usage:
 
 Options for run:
   --ram MiB          guest RAM size (default ${DEFAULT_RAM_MIB}, up to ${MAX_RAM_MIB})
+  --disk IMG         a raw disk image for the virtio block device (virtio-mmio-bus.0), as QEMU's
+                     -drive file=IMG,format=raw -device virtio-blk-device; changes stay in memory
+  --console uart     console input goes to the UART (an OS console) rather than to semihosting reads:
+                     stdin is passed on a line at a time as the guest's driver takes it
   --max-insns N      stop with an error after N instructions
   --stdin FILE       console input for the guest (default: this process's stdin)
   --stats            print instructions retired, seconds and MIPS to stderr
@@ -54,13 +60,18 @@ function fail(status: number, message: string): never {
 async function cmdRun(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     '--ram': { value: true }, '--max-insns': { value: true }, '--stdin': { value: true },
-    '--stats': { value: false }, '--trace': { value: true },
+    '--stats': { value: false }, '--trace': { value: true }, '--disk': { value: true }, '--console': { value: true },
   });
   if (args.positional.length !== 1) throw new UsageError('run needs exactly one program: hindsight run <prog.elf>');
   const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
   const maxInsns = integerFlag(args, '--max-insns', 1n, (1n << 62n));
   const stdinPath = args.flags.get('--stdin');
   const tracePath = args.flags.get('--trace');
+  const consoleMode = consoleFlag(args.flags.get('--console'));
+  if (consoleMode === 'uart' && typeof tracePath === 'string') throw new UsageError('--trace and --console uart cannot be used together');
+  if (consoleMode === 'uart' && typeof stdinPath === 'string') throw new UsageError('--stdin FILE gives semihosting input; with --console uart, pipe the input to stdin');
+  const diskPath = args.flags.get('--disk');
+  const disk = typeof diskPath === 'string' ? readDiskImage(diskPath) : undefined;
 
   const path = args.positional[0];
   let elf: Uint8Array;
@@ -69,10 +80,16 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (typeof stdinPath === 'string') {
     try { input = new BufferedInput(readFileSync(stdinPath)); } catch (e) { fail(EXIT_LOAD, `cannot read ${stdinPath}: ${(e as Error).message}`); }
   } else {
-    input = new StdinInput();
+    input = consoleMode === 'uart' ? new BufferedInput(new Uint8Array(0)) : new StdinInput();
   }
 
-  const machine = await Machine.create(loadCoreWasm(), input, { ramMiB, commandLine: path });
+  let machine: Machine;
+  try {
+    machine = await Machine.create(loadCoreWasm(), input, { ramMiB, commandLine: path, ...(disk ? { disk } : {}) });
+  } catch (e) {
+    if (e instanceof MachineError) fail(EXIT_LOAD, e.message);
+    throw e;
+  }
   try {
     machine.load(elf);
   } catch (e) {
@@ -100,6 +117,8 @@ async function cmdRun(argv: string[]): Promise<number> {
     });
     if (pending.length) writeSync(fd, pending.join('\n') + '\n');
     closeSync(fd);
+  } else if (consoleMode === 'uart') {
+    stop = await runWithUartConsole(machine, limit);
   } else {
     stop = machine.run(limit);
   }
@@ -110,6 +129,27 @@ async function cmdRun(argv: string[]): Promise<number> {
   }
   return exitStatusFor(stop, machine);
 }
+
+/** Runs in slices, giving the event loop a turn between them so stdin can reach the UART. */
+async function runWithUartConsole(machine: Machine, limit: bigint): Promise<Stop> {
+  const feeder = new UartFeeder();
+  const sink = { machine, sendUartInput: (b: Uint8Array) => machine.sendUartInput(b) };
+  const stopReading = streamStdinTo(feeder);
+  try {
+    for (;;) {
+      feeder.deliver(sink);
+      const left = limit - machine.icount;
+      const stop = machine.run(left < UART_SLICE ? left : UART_SLICE);
+      if (stop.reason !== 'budget' || machine.icount >= limit) return stop;
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    stopReading();
+  }
+}
+
+/** About 20 ms of guest time: input typed at the terminal reaches the guest that soon. */
+const UART_SLICE = 2_000_000n;
 
 function exitStatusFor(stop: Stop, machine: Machine): number {
   const where = `at pc 0x${stop.pc.toString(16)} (${machine.symbols.format(Number(stop.pc))}), icount ${stop.icount}`;

@@ -3,6 +3,9 @@ import { readFileSync, existsSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostInput } from '../engine/host-input';
+import type { UartFeeder } from '../engine/uart-feeder';
+import { CliFailure, EXIT } from './output';
+import { UsageError } from './args';
 
 /** The package root: the nearest folder above this module that holds package.json. */
 export function packageRoot(): string {
@@ -42,4 +45,34 @@ export class StdinInput implements HostInput {
     }
   }
   wallClockSeconds(): number { return Math.floor(Date.now() / 1000); }
+}
+
+/** Feeds this process's stdin to the guest's UART as it arrives (--console uart). Returns a function that stops reading it. */
+export function streamStdinTo(feeder: UartFeeder): () => void {
+  const onData = (d: Buffer) => feeder.push(new Uint8Array(d));
+  process.stdin.on('data', onData);
+  process.stdin.on('error', () => { /* a closed or unreadable stdin is end of input */ });
+  process.stdin.resume();
+  return () => { process.stdin.off('data', onData); process.stdin.pause(); };
+}
+
+/** A raw disk image for --disk: read whole, a whole number of 512-byte sectors. */
+export function readDiskImage(path: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new CliFailure(EXIT.load, `cannot read the disk image ${path}: ${(e as Error).message}`);
+  }
+  if (bytes.length === 0 || bytes.length % 512 !== 0) {
+    throw new CliFailure(EXIT.load, `${path}: a disk image must be a whole number of 512-byte sectors, and this one is ${bytes.length} bytes`);
+  }
+  return bytes;
+}
+
+/** Parses --console: where the guest's console input comes from. */
+export function consoleFlag(value: string | boolean | undefined): 'semihosting' | 'uart' {
+  if (value === undefined) return 'semihosting';
+  if (value === 'uart' || value === 'semihosting') return value;
+  throw new UsageError(`--console must be "semihosting" or "uart", not "${String(value)}"`);
 }

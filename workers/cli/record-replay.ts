@@ -3,11 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { RecordingWriter } from '../formats/recording';
 import { exportSnapshotImage } from '../replay/snapshot-image';
 import { basename } from 'node:path';
-import { Timeline, ReplayDivergence, type MotionResult } from '../replay/timeline';
+import { Timeline, ReplayDivergence, STOPPED, type MotionResult } from '../replay/timeline';
+import { MachineError } from '../engine/machine';
+import { UartFeeder } from '../engine/uart-feeder';
 import { BufferedInput, type HostInput } from '../engine/host-input';
 import { ElfError } from '../formats/elf';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
-import { loadCoreWasm, StdinInput } from './node-host';
+import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag } from './node-host';
 import { parseArgs, integerFlag, UsageError } from './args';
 import { RecordingFileWriter, readRecordingFile } from './recording-file';
 import { writeAll, CliFailure, EXIT } from './output';
@@ -15,9 +17,12 @@ import { writeAll, CliFailure, EXIT } from './output';
 export async function cmdRecord(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     '-o': { value: true }, '--output': { value: true }, '--stdin': { value: true }, '--ram': { value: true },
-    '--max-insns': { value: true }, '--stats': { value: false },
+    '--max-insns': { value: true }, '--stats': { value: false }, '--disk': { value: true }, '--console': { value: true },
   });
   if (args.positional.length !== 1) throw new UsageError('record needs one program: hindsight record <prog.elf> -o <file.hsr>');
+  const consoleMode = consoleFlag(args.flags.get('--console'));
+  const diskPath = args.flags.get('--disk');
+  const disk = typeof diskPath === 'string' ? readDiskImage(diskPath) : undefined;
   const out = (args.flags.get('-o') ?? args.flags.get('--output')) as string | undefined;
   if (typeof out !== 'string') throw new UsageError('record needs an output file: -o <file.hsr>');
   const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
@@ -25,27 +30,49 @@ export async function cmdRecord(argv: string[]): Promise<number> {
   const path = args.positional[0];
   const program = readInput(path);
   const stdinPath = args.flags.get('--stdin');
-  const live: HostInput = typeof stdinPath === 'string' ? new BufferedInput(readInput(stdinPath)) : new StdinInput();
+  if (consoleMode === 'uart' && typeof stdinPath === 'string') throw new UsageError('--stdin FILE gives semihosting input; with --console uart, pipe the input to stdin');
+  const live: HostInput = typeof stdinPath === 'string' ? new BufferedInput(readInput(stdinPath))
+    : consoleMode === 'uart' ? new BufferedInput(new Uint8Array(0)) : new StdinInput();
 
   let timeline: Timeline;
   try {
-    timeline = await Timeline.record(loadCoreWasm(), program, path, { ramMiB, commandLine: path }, live, 'cli');
+    timeline = await Timeline.record(loadCoreWasm(), program, path, { ramMiB, commandLine: path, ...(disk ? { disk } : {}) }, live, 'cli');
   } catch (e) {
     if (e instanceof ElfError) throw new CliFailure(EXIT.load, `${path}: ${e.message}`);
+    if (e instanceof MachineError) throw new CliFailure(EXIT.load, e.message);
     throw e;
   }
   timeline.onOutput((bytes, stream) => writeAll(stream === 'stderr' ? 2 : 1, bytes));
-  const file = new RecordingFileWriter(out, { ...timeline.meta, name: basename(path) }, program);
+  const file = new RecordingFileWriter(out, { ...timeline.meta, name: basename(path) }, program, timeline.disk);
+  // Ctrl-C ends the recording where the program is, and keeps it: an OS never exits by itself.
+  const interrupted = new AbortController();
+  const onInterrupt = () => interrupted.abort();
+  process.once('SIGINT', onInterrupt);
+  const feeder = consoleMode === 'uart' ? new UartFeeder() : undefined;
+  const stopReading = feeder ? streamStdinTo(feeder) : undefined;
   const started = performance.now();
   let result: MotionResult;
   try {
-    result = await timeline.continue({ limit: maxInsns, onSlice: () => file.events(timeline.takeNewEvents()) });
+    result = await timeline.continue({
+      limit: maxInsns, signal: interrupted.signal,
+      onSlice: () => {
+        feeder?.deliver(timeline);
+        file.events(timeline.takeNewEvents());
+      },
+    });
+    if (result.reason === 'cancelled') {
+      const end = timeline.stopRecording();
+      process.stderr.write(`\nhindsight: recording stopped at icount ${end.icount}; ${out} holds it\n`);
+    }
   } finally {
+    process.off('SIGINT', onInterrupt);
+    stopReading?.();
     file.events(timeline.takeNewEvents());
   }
   if (timeline.ended) file.end(timeline.ended);
   file.close();
   if (args.flags.has('--stats')) printStats(timeline.icount, performance.now() - started, timeline);
+  if (timeline.ended?.reason === STOPPED) return 0;
   return statusFor(result, timeline, '--max-insns');
 }
 
@@ -69,6 +96,10 @@ export async function cmdReplay(argv: string[]): Promise<number> {
     process.stderr.write(`hindsight: ${path}: the recording was cut off (${recording.truncation ?? 'no end marker'}); replayed its ${timeline.icount} recorded instructions\n`);
     return EXIT.incomplete;
   }
+  if (recording.end.reason === STOPPED && result.reason === 'end') {
+    process.stderr.write(`hindsight: replayed to icount ${timeline.icount}, where the recording was stopped; the state there matches\n`);
+    return 0;
+  }
   return statusFor(result, timeline, '');
 }
 
@@ -91,6 +122,9 @@ export function cmdInfo(argv: string[]): number {
     commandLine: r.meta.commandLine,
     programBytes: r.program.length,
     programSha256: r.meta.programSha256,
+    boardRevision: r.boardRevision,
+    diskBytes: r.disk?.length ?? 0,
+    ...(r.meta.diskSha256 ? { diskSha256: r.meta.diskSha256 } : {}),
     length: (r.end ? r.end.icount : last).toString(),
     complete: r.end !== undefined,
     end: r.end ? { reason: r.end.reason, exitCode: r.end.exitCode, icount: r.end.icount.toString() } : null,
@@ -107,7 +141,8 @@ export function cmdInfo(argv: string[]): number {
     `recording:   ${path} (format ${info.formatVersion}, ${info.fileBytes} bytes)`,
     `program:     ${info.name}, ${info.programBytes} bytes, sha256 ${info.programSha256}`,
     `recorded:    ${info.createdAt} by ${info.recorder} (${info.host})`,
-    `machine:     ${info.ramMiB} MiB RAM, command line "${info.commandLine}"`,
+    `machine:     ${info.ramMiB} MiB RAM, board revision ${info.boardRevision}, command line "${info.commandLine}"`,
+    ...(info.diskSha256 ? [`disk:        ${info.diskBytes} bytes, sha256 ${info.diskSha256}`] : []),
     `length:      ${info.length} instructions`,
     `end:         ${r.end ? `${r.end.reason}${r.end.exitCode !== undefined ? ` with status ${r.end.exitCode}` : ''} at icount ${r.end.icount}` : `none: cut off (${info.truncation ?? 'no end marker'})`}`,
     `events:      ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`,

@@ -6,7 +6,7 @@ import { buildCompressedTable } from './compressed';
 import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted, attemptPc, attemptIcount, setStepRange as setRange } from './cpu';
 import { csrRead, csrWrite, csrIllegal } from './csr';
 import { updateFastPath, setSlowPathOnly as setSlow, resetTlb } from './trap';
-import { uartReceive as pushRx } from './uart';
+import { uartReceive as pushRx, uartStatusReads as statusReads } from './uart';
 
 export {
   REGS, FREGS, REGISTER_FILE_BYTES, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
@@ -201,6 +201,8 @@ export function setWatchpoint(slot: u32, lo: u64, hi: u64, kinds: u32): bool {
 
 export function uartReceive(byte: u32): bool { return pushRx(byte); }
 export function uartPending(): u32 { return S.rxCount; }
+/** How many times the guest has read the UART's line status (host bookkeeping for console input). */
+export function uartStatusReads(): u32 { return statusReads(); }
 export function takeOutputLength(): u32 { const n = S.txLength; S.txLength = 0; return n; }
 
 // ---- machine state, for snapshots ----

@@ -36,6 +36,14 @@ function identified(): u32 {
   return IIR_NONE;
 }
 
+/**
+ * LSR reads since power-on: host bookkeeping, not machine state (never saved,
+ * never read by the guest). The engine gives console input to a guest that
+ * has looked at the line status since it was last given some.
+ */
+let statusReads: u32 = 0;
+export function uartStatusReads(): u32 { return statusReads; }
+
 /** Drives the UART's PLIC line from its interrupt state. */
 export function uartUpdateIrq(): void {
   if (boardRevision < 2) return;
@@ -64,7 +72,7 @@ export function uartRead(off: u32): u32 {
     }
     case 3: return uartLcr;
     case 4: return uartMcr;
-    case 5: return 0x60 | (rxCount > 0 ? 1 : 0);
+    case 5: statusReads++; return 0x60 | (rxCount > 0 ? 1 : 0);
     case 6: return 0xb0;
     case 7: return uartScr;
     default: return 0;

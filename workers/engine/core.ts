@@ -48,6 +48,7 @@ interface RawExports {
   setWatchpoint(slot: number, lo: bigint, hi: bigint, kinds: number): number;
   uartReceive(byte: number): number;
   uartPending(): number;
+  uartStatusReads(): number;
   takeOutputLength(): number;
   saveState(): number;
   hashBytes(ptr: number, length: number, seed: bigint): bigint;
