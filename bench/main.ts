@@ -4,8 +4,11 @@
 //  2. Time travel on a recording of the same program: recording overhead, replay speed,
 //     reverse-stepi at the end, seeks to random positions, reverse-continue to an early breakpoint,
 //     snapshot memory.
+//  3. An operating system: xv6-riscv (built from ../shared/third_party/xv6-riscv) booting to its
+//     shell prompt, on Hindsight and on QEMU, then recorded, replayed and travelled through.
 import { concatBytes } from '../workers/formats/bytes';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, spawn } from 'node:child_process';
+import { buildXv6, qemuXv6Args } from '../tests/support/xv6';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +79,8 @@ async function cpuBenchmark(name: string, what: string): Promise<{ icount: bigin
 
 async function main(): Promise<void> {
   console.log(`Hindsight benchmarks (Node ${process.versions.node}, V8 ${process.versions.v8})\n`);
+  // `npm run bench -- os`: only the operating-system section.
+  if (process.argv.includes('os')) { await osBenchmark(); return; }
   const best = await cpuBenchmark('bench.elf', 'sorting, hashing, matrix multiplication, pointer chasing');
   console.log('');
   await cpuBenchmark('fpbench.elf', 'floating point: n-body, fused multiply-add matrix product, Mandelbrot, single-precision filter');
@@ -176,6 +181,89 @@ async function main(): Promise<void> {
   plain.seek(plain.length - 1n);
   const openWithout = now() - o1;
   console.log(`  open a recording and show its last instruction: with the image ${fmtMs(openWith)}, without ${fmtMs(openWithout)}`);
+
+  await osBenchmark();
+}
+
+/** Wall-clock ms until QEMU's console shows the xv6 shell prompt (then it is killed). */
+function qemuUntilPrompt(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const q = spawn('qemu-system-riscv64', [...args, '-snapshot'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    q.stdout.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (out.includes('$ ')) { const ms = now() - t0; q.kill(); resolve(ms); }
+    });
+    q.on('error', reject);
+  });
+}
+
+async function osBenchmark(): Promise<void> {
+  const b = buildXv6(join(root, '../shared/third_party/xv6-riscv'));
+  console.log('\nOS: xv6-riscv boots to its shell prompt (Sv39 paging, PLIC, UART interrupts, virtio-blk)');
+  const bootOnce = async (): Promise<{ icount: bigint; ms: number }> => {
+    const m = await Machine.create(wasm, new BufferedInput(new Uint8Array()), { ramMiB: 128, disk: b.fsImage });
+    m.load(b.kernel);
+    let out = '';
+    m.onOutput((bytes) => { out += Buffer.from(bytes).toString('latin1'); });
+    const t0 = now();
+    while (!out.includes('$ ')) {
+      const stop = m.run(4_000_000n);
+      if (stop.reason !== 'budget' || m.icount > 5_000_000_000n) throw new Error(`xv6 did not reach its prompt: ${stop.reason}`);
+    }
+    return { icount: m.icount, ms: now() - t0 };
+  };
+  let best = await bootOnce();
+  for (let i = 1; i < RUNS; i++) { const r = await bootOnce(); if (r.ms < best.ms) best = r; }
+  console.log(`  instructions to the prompt ${best.icount.toLocaleString('en-US')} (within 4 million: measured in slices)`);
+  console.log(`  Hindsight boot             ${(best.ms / 1000).toFixed(3)} s   ${mips(best.icount, best.ms).toFixed(1)} MIPS (best of ${RUNS})`);
+  for (const [label, extra] of [['QEMU -icount shift=0      ', ['-icount', 'shift=0,sleep=off']], ['QEMU (TCG, no icount)     ', []]] as const) {
+    let q = Infinity;
+    for (let i = 0; i < RUNS; i++) q = Math.min(q, await qemuUntilPrompt([...qemuXv6Args(b), ...extra]));
+    console.log(`  ${label} ${(q / 1000).toFixed(3)} s   Hindsight / QEMU speed ${(q / best.ms).toFixed(2)} (whole process, best of ${RUNS})`);
+  }
+
+  const r0 = now();
+  const rec = await Timeline.record(wasm, b.kernel, 'kernel', { ramMiB: 128, disk: b.fsImage }, new BufferedInput(new Uint8Array()), 'cli');
+  let text = '';
+  rec.onOutput((bytes) => { text += Buffer.from(bytes).toString('latin1'); });
+  while (!text.includes('$ ')) await rec.continue({ limit: 4_000_000n });
+  rec.sendUartInput(new TextEncoder().encode('ls\n'));
+  const atLs = rec.icount;
+  while (!text.slice(text.indexOf('ls\n')).includes('$ ')) await rec.continue({ limit: 4_000_000n });
+  const end = rec.stopRecording();
+  const recordMs = now() - r0;
+  console.log(`  record boot + ls           ${(recordMs / 1000).toFixed(3)} s   ${mips(end.icount, recordMs).toFixed(1)} MIPS   overhead vs boot ${((recordMs / best.ms * Number(best.icount) / Number(end.icount) - 1) * 100).toFixed(1)}%`);
+  const file = concatBytes([RecordingWriter.start(rec.meta, b.kernel, rec.disk), RecordingWriter.events(rec.events.slice()), RecordingWriter.end(end)]);
+  console.log(`  recording file             ${(file.length / 1048576).toFixed(2)} MiB (${(b.fsImage.length / 1048576).toFixed(2)} MiB of it the disk image)`);
+  const snaps = rec.snapshots.stats();
+  console.log(`  snapshots                  ${snaps.count}, ${(snaps.bytes / 1048576).toFixed(1)} MiB`);
+  const p0 = now();
+  const tl = await Timeline.replay(wasm, parseRecording(file));
+  await tl.continue();
+  const replayMs = now() - p0;
+  console.log(`  replay (checking digests)  ${(replayMs / 1000).toFixed(3)} s   ${mips(tl.icount, replayMs).toFixed(1)} MIPS`);
+  const rand = random(7);
+  const seeks: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const target = BigInt(Math.floor(rand() * Number(end.icount)));
+    const s = now();
+    tl.seek(target);
+    seeks.push(now() - s);
+  }
+  seeks.sort((x, y) => x - y);
+  console.log(`  seek, 50 random positions  p50 ${fmtMs(percentile(seeks, 50))}, p99 ${fmtMs(percentile(seeks, 99))}`);
+  tl.seek(end.icount);
+  const rsi: number[] = [];
+  for (let i = 0; i < 20; i++) { const s = now(); tl.reverseStepi(); rsi.push(now() - s); }
+  rsi.sort((x, y) => x - y);
+  console.log(`  reverse-stepi at the end   p50 ${fmtMs(percentile(rsi, 50))}, max ${fmtMs(rsi[rsi.length - 1])}`);
+  tl.seek(end.icount);
+  tl.addWatchpoint('ticks', 4, 'write');
+  const w0 = now();
+  const hit = await tl.reverseContinue();
+  console.log(`  reverse-continue to the last write of ticks (watchpoint): ${fmtMs(now() - w0)}, ${hit.reason} at icount ${hit.icount} (${end.icount - hit.icount} back; ls typed at ${atLs})`);
 }
 
 main().catch((e: unknown) => { console.error(e); process.exit(1); });

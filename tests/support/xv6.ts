@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { makeXv6Fs } from './xv6fs';
 
-export const XV6_SOURCE = resolve(import.meta.dirname, '../../../shared/third_party/xv6-riscv');
+export const XV6_SOURCE = resolve(import.meta.dirname ?? '.', '../../../shared/third_party/xv6-riscv');
 
 export interface Xv6Build {
   kernelPath: string;
@@ -35,16 +35,17 @@ function userPrograms(makefile: string): string[] {
   return m[1].split('\n').map((l) => l.trim().replace(/\\$/, '')).filter(Boolean).map((t) => t.replace('$U/', 'user/'));
 }
 
-export function buildXv6(): Xv6Build {
-  if (!existsSync(join(XV6_SOURCE, 'Makefile'))) throw new Error(`xv6-riscv sources not found at ${XV6_SOURCE}`);
-  const key = hashTree(XV6_SOURCE).update('xv6fs-1').digest('hex').slice(0, 16);
+/** Builds (or finds in the cache) xv6 from `source` (default: the checkout next to the repository). */
+export function buildXv6(source = XV6_SOURCE): Xv6Build {
+  if (!existsSync(join(source, 'Makefile'))) throw new Error(`xv6-riscv sources not found at ${source}`);
+  const key = hashTree(source).update('xv6fs-1').digest('hex').slice(0, 16);
   const out = join(tmpdir(), `hindsight-xv6-${key}`);
   const kernelPath = join(out, 'kernel');
   const fsImagePath = join(out, 'fs.img');
   if (!existsSync(fsImagePath)) {
     const work = `${out}.build-${process.pid}`;
     rmSync(work, { recursive: true, force: true });
-    cpSync(XV6_SOURCE, work, { recursive: true });
+    cpSync(source, work, { recursive: true });
     const programs = userPrograms(readFileSync(join(work, 'Makefile'), 'utf8'));
     execFileSync('make', ['-s', '-j2', 'CPUS=1', 'TOOLPREFIX=riscv64-unknown-elf-', 'kernel/kernel', ...programs], { cwd: work, stdio: 'pipe' });
     const files = [{ name: 'README', data: readFileSync(join(work, 'README')) }];
