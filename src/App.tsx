@@ -150,10 +150,21 @@ export function App() {
     pushRoute({ kind: 'start' });
   }, [goHome]);
 
-  const openFile = useCallback((file: File) => open(file.name, true, async (listener) => {
-    const bytes = await readFile(file);
-    return engine.openFile(bytes, file.name, initialRequest(), proxy(listener));
-  }), [open]);
+  /** One file (a program or recording), or a program with a disk image: the ELF is the one that starts with its magic. */
+  const openFile = useCallback((files: File[]) => {
+    if (files.length > 2) { setError(`Pick one file, or a program and its disk image: ${files.length} files were given.`); return; }
+    return open(files.map((f) => f.name).join(' + '), true, async (listener) => {
+      const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await readFile(f) })));
+      if (read.length === 1) return engine.openFile(read[0].bytes, read[0].name, initialRequest(), proxy(listener));
+      const isElf = (b: Uint8Array) => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+      const programs = read.filter((f) => isElf(f.bytes));
+      if (programs.length !== 1) {
+        throw new Error(`With two files, one must be a RISC-V ELF program and the other its disk image: ${programs.length === 0 ? 'neither' : 'both'} of ${read.map((f) => f.name).join(' and ')} ${programs.length === 0 ? 'is' : 'are'} an ELF.`);
+      }
+      const disk = read.find((f) => f !== programs[0])!;
+      return engine.openFile(programs[0].bytes, programs[0].name, initialRequest(), proxy(listener), disk);
+    });
+  }, [open]);
 
   // Files dropped anywhere: a program or recording to open, or source files for the source view.
   useEffect(() => {
@@ -180,8 +191,8 @@ export function App() {
         await s.controller.addSources(texts);
         return;
       }
-      const target = files.find((f) => !isSourceFile(f.name)) ?? files[0];
-      void openFile(target);
+      const others = files.filter((f) => !isSourceFile(f.name));
+      void openFile(others.length > 0 ? others.slice(0, 2) : [files[0]]);
     };
     window.addEventListener('dragover', over);
     window.addEventListener('dragleave', leaveWindow);
@@ -253,7 +264,7 @@ export function App() {
               onRename={onRename}
               onDelete={onDelete}
               onExport={(id) => void onExport(id)}
-              onOpenFile={(file) => void openFile(file)}
+              onOpenFile={(files) => void openFile(files)}
             />
           )}
         </>

@@ -355,9 +355,11 @@ export interface EngineApi {
   /**
    * Opens a file: an ELF executable (loaded at icount 0, ready to record) or a
    * .hsr recording (stored in this browser, then opened for replay). Rejects
-   * with a message naming the file and what is wrong with it.
+   * with a message naming the file and what is wrong with it. `disk`, with an
+   * ELF: a raw disk image for the machine's virtio block device.
    */
-  openFile(bytes: Uint8Array, name: string, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<OpenAnswer>;
+  openFile(bytes: Uint8Array, name: string, request: ViewRequest, listener: ProgressListener & ProxyMarked,
+    disk?: { bytes: Uint8Array; name: string }): Promise<OpenAnswer>;
   /** Opens a stored recording for replay at `at` (clamped to its length). */
   openRecording(id: string, at: number, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<OpenAnswer>;
   /** Closes the session (pausing anything running). */
@@ -368,7 +370,11 @@ export interface EngineApi {
   record(request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<MotionAnswer>;
   /** Stops a recording in progress (it stays stored and can be recorded further). */
   stop(): void;
-  /** Console input for the live program (include the newline for a whole line). */
+  /**
+   * Console input for the live program (include the newline for a whole line):
+   * to its UART if it reads the UART (an OS console, a line at a time as its
+   * driver takes it), otherwise to its semihosting reads.
+   */
   sendInput(text: string): void;
   /** Ends console input: the program reads end of file. */
   endInput(): void;

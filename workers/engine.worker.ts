@@ -211,14 +211,19 @@ class Engine implements Local<EngineApi> {
     return { session: session.info(), view: session.view(request) };
   }
 
-  private async newRecording(generation: number, bytes: Uint8Array, fileName: string, sources: Record<string, string>, example?: ExampleInfo): Promise<Session> {
+  private async newRecording(generation: number, bytes: Uint8Array, fileName: string, sources: Record<string, string>,
+    example?: ExampleInfo, disk?: { bytes: Uint8Array; name: string }): Promise<Session> {
     const module = await this.module();
     const input = new LiveInput();
     let timeline: Timeline;
+    if (disk && (disk.bytes.length === 0 || disk.bytes.length % 512 !== 0)) {
+      throw new Error(`Cannot use ${baseName(disk.name)} as a disk image: it must be a whole number of 512-byte sectors, and it is ${disk.bytes.length} bytes.`);
+    }
     try {
-      timeline = await Timeline.record(module, bytes, fileName, { ramMiB: DEFAULT_RAM_MIB, commandLine: fileName }, input, 'browser');
+      timeline = await Timeline.record(module, bytes, fileName,
+        { ramMiB: DEFAULT_RAM_MIB, commandLine: fileName, ...(disk ? { disk: disk.bytes } : {}) }, input, 'browser');
     } catch (e) {
-      throw new Error(`Cannot load ${fileName}: ${messageOf(e)}`);
+      throw new Error(`Cannot load ${fileName}${disk ? ` with the disk ${baseName(disk.name)}` : ''}: ${messageOf(e)}`);
     }
     const { store, problem } = await this.store();
     const session = await Session.open({
@@ -229,16 +234,18 @@ class Engine implements Local<EngineApi> {
     return session;
   }
 
-  async openFile(bytes: Uint8Array, name: string, request: ViewRequest, listener: Remote<ProgressListener>): Promise<OpenAnswer> {
+  async openFile(bytes: Uint8Array, name: string, request: ViewRequest, listener: Remote<ProgressListener>,
+    disk?: { bytes: Uint8Array; name: string }): Promise<OpenAnswer> {
     try {
       const fileName = baseName(name);
       const kind = sniff(bytes, fileName);
       if (kind === 'unknown') {
         throw new Error(`Cannot open ${fileName}: it is neither a RISC-V ELF executable nor a Hindsight recording (.hsr).`);
       }
+      if (disk && kind !== 'elf') throw new Error(`A disk image goes with a program to run, and ${fileName} is a recording (it holds its own disk, if it has one).`);
       const generation = await this.closeSession();
       if (kind === 'elf') {
-        const session = await this.newRecording(generation, bytes, fileName, {});
+        const session = await this.newRecording(generation, bytes, fileName, {}, undefined, disk);
         return { session: session.info(), view: session.view(request) };
       }
       let parsed: ParsedRecording;

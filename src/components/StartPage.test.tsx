@@ -73,6 +73,6 @@ describe('StartPage', () => {
     ]);
     const file = new File([new Uint8Array([0x7f, 0x45, 0x4c, 0x46])], 'prog.elf');
     await userEvent.upload(screen.getByLabelText('Open a program or recording…'), file);
-    expect(p.onOpenFile).toHaveBeenCalledWith(file);
+    expect(p.onOpenFile).toHaveBeenCalledWith([file]);
   });
 });

@@ -12,7 +12,8 @@ interface Props {
   onRename: (id: string, name: string) => Promise<void>;
   onDelete: (id: string) => Promise<void>;
   onExport: (id: string) => void;
-  onOpenFile: (file: File) => void;
+  /** One file (a program or a recording), or a program and a disk image. */
+  onOpenFile: (files: File[]) => void;
 }
 
 function RecordingRow({ r, onOpen, onRename, onDelete, onExport }: {
@@ -73,9 +74,9 @@ export function StartPage({ examples, examplesError, storage, onOpenExample, onO
   const recordingsId = useId();
   const fileId = useId();
   const pick = (e: ChangeEvent<HTMLInputElement>) => {
-    const file = e.target.files?.[0];
+    const files = [...(e.target.files ?? [])];
     e.target.value = '';
-    if (file) onOpenFile(file);
+    if (files.length > 0) onOpenFile(files);
   };
   return (
     <main className="start">
@@ -111,11 +112,13 @@ export function StartPage({ examples, examplesError, storage, onOpenExample, onO
             <h2>Your own program or recording</h2>
             <p className="muted">
               Drop a file anywhere on the page, or pick one: a statically linked RV64 ELF executable for the QEMU <code>virt</code> board
-              (RAM at 0x80000000) to run and record, or a Hindsight recording (<code>.hsr</code>) to replay.
+              (RAM at 0x80000000) to run and record, or a Hindsight recording (<code>.hsr</code>) to replay. An operating system
+              with a disk (xv6&apos;s <code>kernel</code> and <code>fs.img</code>): pick or drop both files together, and the
+              other one becomes its virtio disk.
             </p>
             <label htmlFor={fileId} className="file-button">
               Open a program or recording…
-              <input id={fileId} type="file" accept=".elf,.hsr,application/octet-stream" className="visually-hidden" onChange={pick} />
+              <input id={fileId} type="file" multiple className="visually-hidden" onChange={pick} />
             </label>
           </section>
           <section className="panel recordings" aria-labelledby={recordingsId}>

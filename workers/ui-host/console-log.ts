@@ -1,5 +1,5 @@
 // The console as the log tells it: output the program wrote and input it
-// received, each stamped with its icount, decoded to text once.
+// received through semihosting, each stamped with its icount, decoded to text once.
 import type { RecordingEvent } from '../formats/recording';
 import type { ConsoleEvent } from '../engine-api';
 
@@ -15,7 +15,9 @@ export class ConsoleLog {
       if (e.kind === 'output') {
         const text = this.decoders[e.stream].decode(e.bytes, { stream: true });
         if (text !== '') push(out, { icount: Number(e.icount), kind: e.stream, text });
-      } else if (e.kind === 'console-input' || e.kind === 'uart-input') {
+      } else if (e.kind === 'console-input') {
+        // (UART input is not shown: a program on the UART echoes what it wants
+        // shown, as on a serial terminal; xv6's console does.)
         if (e.bytes.length === 0) {
           out.push({ icount: Number(e.icount), kind: 'eof', text: '' });
         } else {

@@ -3,6 +3,7 @@
 // listing, debug info and sources, the console as the log tells it, saving to
 // IndexedDB while recording, and motions that run in short slices so that the
 // worker answers pause() and the page stays live.
+import { UartFeeder } from '../engine/uart-feeder';
 import { concatBytes } from '../formats/bytes';
 import { instructionAt, isCall } from '../engine/instructions';
 import { Timeline, type MotionResult, type Trap } from '../replay/timeline';
@@ -502,7 +503,8 @@ export class Session {
         const live = tl.mode === 'record' && !tl.ended;
         let r: MotionResult;
         if (live) {
-          r = await tl.continue({ signal: o.signal, limit: sliceEnd - from });
+          if (tl.icount >= tl.length) this.uartInput.deliver(tl);
+          r = await tl.continue({ signal: o.signal, limit: sliceEnd - from, onSlice: () => this.uartInput.deliver(tl) });
         } else {
           if (sliceEnd < tl.length) tl.replayBreak(sliceEnd);
           else tl.deleteReplayBreak();
@@ -619,8 +621,15 @@ export class Session {
 
   sendInput(text: string): void {
     if (!this.input) throw new Error('This recording is not live: it cannot take input.');
-    this.input.push(new TextEncoder().encode(text));
+    const bytes = new TextEncoder().encode(text);
+    // A program that reads the UART (an OS console) gets it there, a line at a time
+    // at slice boundaries while recording (forward); others through semihosting.
+    if (this.timeline.machine.core.raw.uartStatusReads() > 0) this.uartInput.push(bytes);
+    else this.input.push(bytes);
   }
+
+  /** Console input on its way to the UART (see sendInput). */
+  private readonly uartInput = new UartFeeder();
 
   endInput(): void {
     if (!this.input) throw new Error('This recording is not live: it cannot take input.');
