@@ -11,8 +11,10 @@ import { BufferedInput } from '../../workers/engine/host-input';
 import { loadCoreWasm } from '../../workers/cli/node-host';
 import { RecordingWriter, parseRecording } from '../../workers/formats/recording';
 import { concatBytes } from '../../workers/formats/bytes';
+import { DebugInfo } from '../../workers/formats/dwarf';
+import { parseElf } from '../../workers/formats/elf';
 
-const COMMANDS = ['ls', 'echo hello > f', 'cat f', 'wc README'];
+const COMMANDS = ['ls', 'echo hello > f', 'cat f', 'ls | wc', 'forktest', 'mkdir d', 'echo nested > d/n', 'cat d/n', 'ls d', 'wc README'];
 const PROMPT = '$ ';
 /** Generous: the boot takes about 500 million instructions. */
 const BOOT_BUDGET = 2_000_000_000n;
@@ -110,6 +112,21 @@ describe('xv6-riscv', () => {
     // A reverse step from the end lands one instruction back, in the kernel or the shell.
     const back = recorded.reverseStepi();
     expect(back.icount).toBe(end - 1n);
+  }, 120_000);
+
+  it('from the shell prompt, reverse-continue to a breakpoint on virtio_disk_rw lands in kernel/virtio_disk.c', async () => {
+    const end = recorded.icount;
+    recorded.seek(bootIcount);
+    const bp = recorded.addBreakpoint('virtio_disk_rw');
+    const r = await recorded.reverseContinue();
+    expect(r.reason).toBe('breakpoint');
+    expect(r.icount).toBeLessThan(bootIcount);
+    const debug = DebugInfo.fromElf(parseElf(build.kernel));
+    const line = debug.lineAt(Number(recorded.pc));
+    expect(line?.file).toMatch(/kernel\/virtio_disk\.c$/);
+    expect(recorded.machine.symbols.format(Number(recorded.pc))).toBe('virtio_disk_rw');
+    recorded.deleteTrap(bp.id);
+    recorded.seek(end);
   }, 120_000);
 
   it('a watchpoint on the kernel tick counter hits on reverse-continue, in the timer interrupt path', async () => {

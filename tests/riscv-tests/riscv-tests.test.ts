@@ -33,13 +33,7 @@ import { JOBS, ROOT, SUITES, allTests, buildTests, buildUpstream, limiter, suite
  * checked to pass on QEMU and to fail on Hindsight: when one starts passing,
  * remove it from here.
  */
-const EXPECTED_FAILURES: Record<string, string> = {
-  // The test programs a type-2 (mcontrol) trigger on an M-mode fetch, load and store and expects
-  // breakpoint exceptions. QEMU 7.2 implements the trigger CSRs; Hindsight has no tselect/tdata1/
-  // tdata2 (0x7a0..0x7a2), so `csrw tselect` is an illegal instruction, which the test's handler
-  // counts as a failure (test 2).
-  'rv64mi-p-breakpoint': 'Sdtrig debug triggers (tselect, tdata1, tdata2) are not implemented',
-};
+const EXPECTED_FAILURES: Record<string, string> = {};
 
 /**
  * Tests that fail on the reference itself, QEMU 7.2, for a reason of QEMU's

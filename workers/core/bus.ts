@@ -8,7 +8,7 @@ import {
 } from './layout';
 import {
   ramSize, NEVER, sliceEnd, stopReason, STOP_EXIT, STOP_WATCHPOINT, exitCode, watchpointCount, pc,
-  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, priv, faulted, boardRevision,
+  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_BREAKPOINT, priv, faulted, boardRevision, dataTriggers,
 } from './state';
 import { clintRead, clintWrite, subword } from './clint';
 import { uartRead, uartWrite } from './uart';
@@ -16,6 +16,7 @@ import { plicRead, plicWrite } from './plic';
 import { virtioRead, virtioWrite } from './virtio';
 import { raiseException, pmpAllows, dataPrivilege, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
 import { translates, translate } from './mmu';
+import { dataTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
 
 const PAGE_SIZE: u64 = 4096;
 const PAGE_MASK: u64 = 4095;
@@ -103,6 +104,8 @@ function fetchHalf(addr: u64): bool {
 
 /** Loads `size` bytes (zero-extended) from virtual address `addr`; on a fault raises the exception and returns 0. */
 export function loadSlow(addr: u64, size: u64): u64 {
+  // A guest debug trigger matches the virtual address before anything else: before translation, PMP and the access (QEMU 7.2).
+  if (dataTriggers && triggerFires(addr, size, TRIGGER_READ)) return 0;
   const mode = dataPrivilege();
   if (!translates(mode)) return loadPhysical(addr, addr, size, mode);
   const pa = translate(addr, ACCESS_READ, mode);
@@ -161,6 +164,7 @@ function loadPhysical(addr: u64, va: u64, size: u64, mode: u32): u64 {
 
 /** Stores the low `size` bytes of value at virtual address `addr`; on a fault raises the exception. */
 export function storeSlow(addr: u64, size: u64, value: u64): void {
+  if (dataTriggers && triggerFires(addr, size, TRIGGER_WRITE)) return;
   const mode = dataPrivilege();
   if (!translates(mode)) { storePhysical(addr, addr, size, value, mode); return; }
   const pa = translate(addr, ACCESS_WRITE, mode);
@@ -225,7 +229,19 @@ function storePhysical(addr: u64, va: u64, size: u64, value: u64, mode: u32): vo
 }
 
 
-// ---- watchpoints ----
+// ---- debug triggers (the guest's, trigger.ts) ----
+
+/**
+ * Whether a load/store trigger fires on this access; if so raises the
+ * breakpoint exception (tval 0, as QEMU 7.2) and the access is not made.
+ */
+export function triggerFires(va: u64, size: u64, kind: u32): bool {
+  if (!dataTriggerFires(va, size, kind)) return false;
+  raiseException(CAUSE_BREAKPOINT, 0);
+  return true;
+}
+
+// ---- watchpoints (the debugger's) ----
 
 function checkWatch(addr: u64, size: u64, kind: u32, oldValue: u64, newValue: u64): void {
   const end = addr + size;

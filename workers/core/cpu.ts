@@ -9,9 +9,10 @@ import {
   fetchLimit, dataLimit, breakpointCount, execMap, ramSize, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
-  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED,
+  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers,
 } from './state';
-import { fetchSlow, loadSlow, storeSlow, probeStore } from './bus';
+import { fetchSlow, loadSlow, storeSlow, probeStore, triggerFires } from './bus';
+import { execTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
 import { fetchOffset, loadOffset, storeOffset, tlbFlush } from './mmu';
 import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries, illegalInstruction, refusedInstruction } from './trap';
 import { bitmanip, bitmanipMatched } from './bitmanip';
@@ -85,6 +86,13 @@ export let attemptIcount: u64 = 0;
  */
 function executeOne(): void {
   const p = pc;
+  // A guest execute trigger fires before the fetch; the instruction is not counted (and not traced, like a failed fetch).
+  if (execTriggers && execTriggerFires(p)) {
+    raiseException(CAUSE_BREAKPOINT, 0);
+    faulted = false;
+    fetchFaulted = true;
+    return;
+  }
   let insn: u32;
   const fo = fetchOffset(p);
   if (fo < fetchLimit) {
@@ -631,11 +639,18 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
     if (reservationAddress != addr) { reservationAddress = NEVER; wx(rd, 1); return true; }
     reservationAddress = NEVER;
     if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
+    // A load trigger on the read part fires before any translation (QEMU 7.2 reads first when it checks triggers).
+    if (dataTriggers && triggerFires(addr, size, TRIGGER_READ)) { faulted = false; return false; }
     if (!probeStore(addr)) { faulted = false; return false; }
     let current = loadSlow(addr, size);
     if (faulted) { faulted = false; return false; }
     if (size == 4) current = sx32(current);
-    if (current != reservationValue) { wx(rd, 1); return true; }
+    if (current != reservationValue) {
+      // QEMU 7.2 (one hart, so its cmpxchg is a load and a store) writes the old value back: a store trigger still fires.
+      if (dataTriggers && triggerFires(addr, size, TRIGGER_WRITE)) { faulted = false; return false; }
+      wx(rd, 1);
+      return true;
+    }
     storeSlow(addr, size, rx(rs2));
     if (faulted) { faulted = false; return false; }
     wx(rd, 0);
@@ -646,6 +661,7 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
     default: illegalInstruction(raw); return false;
   }
   if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
+  if (dataTriggers && triggerFires(addr, size, TRIGGER_READ)) { faulted = false; return false; }
   if (!probeStore(addr)) { faulted = false; return false; }
   let old = loadSlow(addr, size);
   if (faulted) { faulted = false; return false; }

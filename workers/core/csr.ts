@@ -11,6 +11,7 @@ import { updateFastPath } from './trap';
 import { satpModeSupported, tlbFlush } from './mmu';
 import { mtimeNow } from './clint';
 import { setSoftwareSeip } from './plic';
+import { triggersPresent, tselectRead, tselectWrite, tdataRead, tdataWrite, TINFO } from './trigger';
 
 /** misa: RV64 with A, C, D, F, I, M, S, U. */
 export const MISA: u64 = (<u64>2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
@@ -92,6 +93,10 @@ export function csrRead(csr: u32): u64 {
     case 0x344: return mip;
     case 0xb00: return counterValue(mcycleOffset);
     case 0xb02: return counterValue(minstretOffset);
+    // debug triggers (board revision 2): tselect, tdata1..3, tinfo
+    case 0x7a0: if (!triggersPresent()) break; return tselectRead();
+    case 0x7a1: case 0x7a2: case 0x7a3: if (!triggersPresent()) break; return tdataRead(csr - 0x7a0);
+    case 0x7a4: if (!triggersPresent()) break; return TINFO;
     default: {
       // QEMU 7.2's virt cpu has 16 programmable counters: hpmcounter3..18.
       if (csr >= 0xc03 && csr <= 0xc12) { if (!counterAccessible(csr - 0xc00)) break; return 0; }
@@ -164,6 +169,9 @@ export function csrWrite(csr: u32, v: u64): void {
     }
     case 0xb00: mcycleOffset = v - (icount + idleSkip + 1); return;
     case 0xb02: minstretOffset = v - (icount + idleSkip + 1); return;
+    case 0x7a0: if (!triggersPresent()) break; tselectWrite(v); return;
+    case 0x7a1: case 0x7a2: case 0x7a3: if (!triggersPresent()) break; tdataWrite(csr - 0x7a0, v); updateFastPath(); return;
+    case 0x7a4: if (!triggersPresent()) break; return; // tinfo: writes ignored (QEMU 7.2)
     default: {
       if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return;
       if (csr == 0x3a0 || csr == 0x3a2) {

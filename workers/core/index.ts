@@ -74,7 +74,11 @@ export function reset(): void {
   store<u32>(rom, 0x00028067, 20);  // jr    t0
   store<u64>(rom, L.RAM_BASE, 24);
   const ramEnd = L.RAM_BASE + S.ramSize;
-  store<u64>(rom, (ramEnd < 0xc0000000 ? ramEnd : 0xc0000000) - 0x200000, 32);
+  const top: u64 = ramEnd < 0xc0000000 ? ramEnd : 0xc0000000;
+  // QEMU 7.2 puts its 1 MiB device tree at the highest 2 MiB boundary below the top
+  // that leaves room for it. (Board revision 1 said top - 2 MiB, which is the same
+  // address unless RAM is an odd number of MiB: kept for its recordings.)
+  store<u64>(rom, S.boardRevision >= 2 ? (top - 0x100000) & ~<u64>0x1fffff : top - 0x200000, 32);
   // fw_dynamic_info: magic "OSBI", version 2, next address, next mode S, options, boot hart.
   store<u64>(rom, 0x4942534f, 40);
   store<u64>(rom, 2, 48);

@@ -155,6 +155,9 @@ export let stopReason: i32 = STOP_NONE;
 export let faulted: bool = false;
 export let breakpointCount: u32 = 0;
 export let watchpointCount: u32 = 0;
+/** Whether an execute / a load-store debug trigger could fire at the current privilege level (trigger.ts; set by updateFastPath). */
+export let execTriggers: bool = false;
+export let dataTriggers: bool = false;
 export let skipBreakpointIcount: u64 = NEVER;
 export let trapLoopCount: u32 = 0;
 /**

@@ -7,10 +7,11 @@ import {
   MSTATUS_SPP, MSTATUS_MPRV, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
   faulted, trapLoopCount, loopStartCause, loopStartTval, loopStartPc, loopStartPriv, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
   watchpointCount, reservationAddress, icount, CAUSE_ILLEGAL, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
-  fetchMode, dataMode, fetchTranslated, dataTranslated, satp, MSTATUS_SUM, MSTATUS_MXR,
+  fetchMode, dataMode, fetchTranslated, dataTranslated, satp, MSTATUS_SUM, MSTATUS_MXR, execTriggers, dataTriggers,
 } from './state';
 import { RAM_BASE } from './layout';
 import { translates, tlbFlush } from './mmu';
+import { execTriggersArmed, dataTriggersArmed } from './trigger';
 
 /** satp and mstatus.SUM/MXR as the TLB's entries were made under (see updateFastPath). */
 let tlbSatp: u64 = 0xffffffffffffffff;
@@ -236,13 +237,16 @@ export function updateFastPath(): void {
   // Untranslated, the fast path may use any RAM offset if PMP grants all of RAM.
   // Translated, it uses the offsets the TLB holds, which are only filled for
   // pages PMP grants whole (mmu.ts), so the limit is RAM's size.
+  // Armed debug triggers that can fire at this privilege level send fetches or data accesses to the slow path, which matches them.
+  execTriggers = execTriggersArmed();
+  dataTriggers = dataTriggersArmed();
   fetchMode = priv;
   fetchTranslated = translates(priv);
-  fetchLimit = !slowPathOnly && (fetchTranslated || pmpAllowsAllRam(priv, PMP_X)) ? ramSize - 3 : 0;
+  fetchLimit = !slowPathOnly && !execTriggers && (fetchTranslated || pmpAllowsAllRam(priv, PMP_X)) ? ramSize - 3 : 0;
   const data = dataPrivilege();
   dataMode = data;
   dataTranslated = translates(data);
-  dataLimit = !slowPathOnly && watchpointCount == 0 && (dataTranslated || pmpAllowsAllRam(data, PMP_R | PMP_W)) ? ramSize - 7 : 0;
+  dataLimit = !slowPathOnly && watchpointCount == 0 && !dataTriggers && (dataTranslated || pmpAllowsAllRam(data, PMP_R | PMP_W)) ? ramSize - 7 : 0;
 }
 
 /**

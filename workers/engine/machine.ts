@@ -5,8 +5,9 @@ import { Core, CoreStop } from './core';
 import { RAM_BASE, DEFAULT_RAM_MIB, MAX_RAM_MIB, DEVICES } from './memory-map';
 import { Semihosting, type ConsoleStream, type SemihostingState } from './semihosting';
 import type { HostInput } from './host-input';
-import { parseElf, checkLoadable, SymbolTable, type ElfImage } from '../formats/elf';
+import { parseElf, checkLoadable, SymbolTable, ElfError, type ElfImage } from '../formats/elf';
 import { trapLoopMessage } from './trap-loop';
+import { buildDeviceTree, DEVICE_TREE_REGION_BYTES } from './board';
 
 export interface MachineConfig {
   /** Guest RAM in MiB (1..2048). */
@@ -21,6 +22,11 @@ export interface MachineConfig {
    * recordings of format version 2 were made.
    */
   boardRevision?: 1 | 2;
+  /**
+   * The kernel command line, in the device tree's /chosen bootargs (QEMU's
+   * -append); no bootargs property if absent. Not the semihosting command line.
+   */
+  bootargs?: string;
 }
 
 export const CURRENT_BOARD_REVISION = 2;
@@ -76,6 +82,23 @@ export const EXEC_BLOCK_SHIFT = 6;
 
 export class MachineError extends Error {
   override name = 'MachineError';
+}
+
+/**
+ * QEMU 7.2 refuses to start ("Some ROM regions are overlapping") when a loaded
+ * ELF segment, bss included, overlaps the 1 MiB it copies the device tree to:
+ * so does the loader.
+ */
+function checkDeviceTreeOverlap(image: ElfImage, address: number): void {
+  const end = address + DEVICE_TREE_REGION_BYTES;
+  image.segments.forEach((s, i) => {
+    if (s.memSize > 0 && s.paddr < end && address < s.paddr + s.memSize) {
+      const r = (base: number, size: number) => `0x${base.toString(16)}+0x${size.toString(16)}`;
+      throw new ElfError(`PT_LOAD segment ${i} (${r(s.paddr, s.memSize)}) overlaps the device tree at ` +
+        `${r(address, DEVICE_TREE_REGION_BYTES)} (QEMU refuses to start then: "Some ROM regions are overlapping"); ` +
+        'link the program elsewhere or give the machine more RAM');
+    }
+  });
 }
 
 export class Machine {
@@ -135,6 +158,8 @@ export class Machine {
   load(elfBytes: Uint8Array, options: { commandLine?: string } = {}): ElfImage {
     const image = parseElf(elfBytes);
     checkLoadable(image, { name: 'RAM', base: RAM_BASE, size: this.ramBytes }, DEVICES.map((d) => ({ ...d })));
+    const dtbAddress = this.deviceTreeAddress();
+    if (dtbAddress !== undefined) checkDeviceTreeOverlap(image, dtbAddress);
     this.core.raw.reset();
     const mem = this.core.bytes();
     for (const seg of image.segments) {
@@ -143,6 +168,13 @@ export class Machine {
       mem.set(seg.data, this.core.layout.ram + (seg.paddr - RAM_BASE));
     }
     if (this.config.disk) mem.set(this.config.disk, this.core.layout.ram + this.ramBytes);
+    this.dtbPages = [];
+    if (dtbAddress !== undefined) {
+      const dtb = this.deviceTree() as Uint8Array;
+      const off = dtbAddress - RAM_BASE;
+      mem.set(dtb, this.core.layout.ram + off);
+      for (let p = off >> 12; p <= (off + dtb.length - 1) >> 12; p++) this.dtbPages.push(p);
+    }
     this.clearDirtyPages();
     this.program = image;
     this.symbols = new SymbolTable(image.symbols);
@@ -309,6 +341,34 @@ export class Machine {
   clearDirtyPages(): void {
     this.core.bytes().fill(0, this.core.layout.dirtyPages, this.core.layout.dirtyPages + (this.pagedBytes >> 12));
   }
+
+  // ---- the device tree ----
+
+  private dtbPages: number[] = [];
+
+  /**
+   * The flattened device tree the machine boots with (board.ts
+   * buildDeviceTree), or undefined on board revision 1, which has none (its
+   * recordings' RAM stays as it was).
+   */
+  deviceTree(): Uint8Array | undefined {
+    if ((this.config.boardRevision ?? CURRENT_BOARD_REVISION) < 2) return undefined;
+    return buildDeviceTree({ ramBytes: this.ramBytes, bootargs: this.config.bootargs }).toDtb();
+  }
+
+  /**
+   * Where load() puts the device tree: the address the mask ROM passes in a1,
+   * if the tree fits in RAM there (with 1 MiB of RAM, a1 is below RAM: no tree).
+   */
+  deviceTreeAddress(): number | undefined {
+    const dtb = this.deviceTree();
+    if (!dtb) return undefined;
+    const a1 = Number(this.core.view().getBigUint64(this.core.layout.mrom + 32, true));
+    return a1 >= RAM_BASE && a1 + dtb.length <= RAM_BASE + this.ramBytes ? a1 : undefined;
+  }
+
+  /** Pages (as dirtyPages() numbers them) that load() wrote the device tree to: part of the loaded image, like the segments. */
+  deviceTreePages(): number[] { return [...this.dtbPages]; }
 
   /** Pages of the paged view holding the disk image as loaded (its non-zero pages). */
   loadedDiskPages(): number[] {

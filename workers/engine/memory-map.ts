@@ -1,14 +1,23 @@
-// QEMU virt board memory map (the subset Hindsight models).
-export const RAM_BASE = 0x8000_0000;
+// QEMU virt board memory map (the subset Hindsight models), from the board table (board.ts).
+import { BOARD, RAM_BASE } from './board';
+
+export { RAM_BASE };
 export const DEFAULT_RAM_MIB = 128;
 export const MAX_RAM_MIB = 2048;
 
-export const DEVICES = [
-  { name: 'mask ROM', base: 0x1000, size: 0xf000 },
-  { name: 'test finisher', base: 0x10_0000, size: 0x1000 },
-  { name: 'CLINT', base: 0x200_0000, size: 0x1_0000 },
-  { name: 'UART', base: 0x1000_0000, size: 0x100 },
-] as const;
+export interface MemoryMapDevice {
+  id: string;
+  name: string;
+  base: number;
+  size: number;
+  /** PLIC sources. */
+  irqs: readonly number[];
+  /** Whether the UI's memory map shows it. */
+  ui: boolean;
+}
+
+/** Every device of the board, by address (board.ts BOARD): the ELF loader's overlap check and the UI's memory map. */
+export const DEVICES: readonly MemoryMapDevice[] = BOARD.map(({ id, name, base, size, irqs, ui }) => ({ id, name, base, size, irqs, ui }));
 
 export const ABI_NAMES = [
   'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',

@@ -202,6 +202,7 @@ export class Timeline {
       for (let p = first; p <= last; p++) loaded.add(p);
     }
     for (const p of machine.loadedDiskPages()) loaded.add(p);
+    for (const p of machine.deviceTreePages()) loaded.add(p);
     for (const p of loaded) timeline.memory.update(p);
     timeline.snapshots.takeInitial(loaded);
     return timeline;
