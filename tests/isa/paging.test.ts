@@ -240,6 +240,24 @@ f_lr:
     expect(r.reg('a4')).toBe(0x1111111111111111n);
   });
 
+  it('an AMO or SC on an unmapped page: the fault QEMU 7.2 raises (it translates the load side first)', async () => {
+    const r = await run(paged('', `
+  li s0, ${page(6)}
+  li t0, 1
+f_amo:
+  amoswap.w a0, t0, (s0)
+  lr.w a1, (s0)
+f_sc:
+  sc.w a2, t0, (s0)
+`));
+    // (The final state, trap log included, is also compared with QEMU's by run().)
+    expect(r.traps.map((t) => [t.cause, t.epc, t.tval])).toEqual([
+      [CAUSE.loadPage, r.sym('f_amo'), page(6)],
+      [CAUSE.loadPage, r.sym('f_amo') + 4n, page(6)],
+    ]);
+    expect(r.reg('a2')).toBe(1n); // the SC failed: no reservation, so no access and no fault
+  });
+
   it('code runs from a virtual page mapped elsewhere', async () => {
     const r = await run(paged(`
   PTE l0, 0, far_code, ${V | X | A}

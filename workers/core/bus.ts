@@ -182,9 +182,10 @@ export function storeSlow(addr: u64, size: u64, value: u64): void {
 }
 
 /**
- * Translates a store (an AMO's or SC's) without storing: the write's page fault
- * comes first for them, as QEMU probes the page for writing before it reads.
- * Returns false if it faulted.
+ * Translates the store side of an AMO or SC without storing, after its load
+ * side has translated (QEMU 7.2's order: an unmapped page is a load page
+ * fault, a read-only one a store page fault), so nothing is written unless
+ * both can be done. Returns false if it faulted.
  */
 export function probeStore(addr: u64): bool {
   const mode = dataPrivilege();

@@ -641,9 +641,11 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
     if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
     // A load trigger on the read part fires before any translation (QEMU 7.2 reads first when it checks triggers).
     if (dataTriggers && triggerFires(addr, size, TRIGGER_READ)) { faulted = false; return false; }
-    if (!probeStore(addr)) { faulted = false; return false; }
     let current = loadSlow(addr, size);
     if (faulted) { faulted = false; return false; }
+    // As QEMU 7.2: the load side translates first (a page fault there is a load
+    // page fault), then the store side, before anything is written.
+    if (!probeStore(addr)) { faulted = false; return false; }
     if (size == 4) current = sx32(current);
     if (current != reservationValue) {
       // QEMU 7.2 (one hart, so its cmpxchg is a load and a store) writes the old value back: a store trigger still fires.
@@ -662,9 +664,9 @@ function executeAtomic(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32
   }
   if ((addr & (size - 1)) != 0) { raiseException(CAUSE_LOAD_MISALIGNED, addr); faulted = false; return false; }
   if (dataTriggers && triggerFires(addr, size, TRIGGER_READ)) { faulted = false; return false; }
-  if (!probeStore(addr)) { faulted = false; return false; }
   let old = loadSlow(addr, size);
   if (faulted) { faulted = false; return false; }
+  if (!probeStore(addr)) { faulted = false; return false; }
   if (size == 4) old = sx32(old);
   const b = size == 4 ? sx32(rx(rs2)) : rx(rs2);
   let v: u64;
