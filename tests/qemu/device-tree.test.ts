@@ -80,7 +80,7 @@ function withoutDocumentedDifferences(qemu: DtsNode): DtsNode {
   const chosen = node(qemu, '/chosen');
   expect(chosen.props.filter((p) => p.startsWith('rng-seed = <'))).toHaveLength(1);
   chosen.props = chosen.props.filter((p) => !p.startsWith('rng-seed = '));
-  // The ISA: QEMU's hart has H and Sstc, Hindsight's has not.
+  // The ISA: QEMU's hart has H (the hypervisor extension), Hindsight's has not.
   const cpu = node(qemu, '/cpus/cpu@0');
   const isa = cpu.props.findIndex((p) => p.startsWith('riscv,isa = '));
   expect(cpu.props[isa]).toBe('riscv,isa = "rv64imafdch_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";');

@@ -9,11 +9,12 @@ import {
   fetchLimit, dataLimit, breakpointCount, execMap, ramSize, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
   PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
-  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers,
+  IRQ_STI, CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers,
 } from './state';
 import { fetchSlow, loadSlow, storeSlow, probeStore, triggerFires } from './bus';
 import { execTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
 import { fetchOffset, loadOffset, storeOffset, tlbFlush } from './mmu';
+import { stimerDeadline, stimerFire } from './sstc';
 import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries, illegalInstruction, refusedInstruction } from './trap';
 import { bitmanip, bitmanipMatched } from './bitmanip';
 import { executeFp } from './fpu';
@@ -709,6 +710,8 @@ export function run(budget: u64, flags: u32): i32 {
       mip |= IRQ_MTI;
       timerDeadline = NEVER;
     }
+    const sDeadline = stimerDeadline();
+    if (sDeadline != NEVER && icount + idleSkip >= sDeadline) stimerFire();
     const irq = pendingInterrupt();
     if (irq >= 0) {
       takeInterrupt(irq);
@@ -717,8 +720,8 @@ export function run(budget: u64, flags: u32): i32 {
     if (halted) {
       if ((mip & mie) != 0) {
         halted = false; // woken by an interrupt that is pending but globally disabled
-      } else if (timerDeadline != NEVER && (mie & IRQ_MTI) != 0) {
-        idleSkip = timerDeadline - icount; // skip idle time to the deadline
+      } else if (wakeDeadline() != NEVER) {
+        idleSkip = wakeDeadline() - icount; // skip idle time to the deadline
         continue;
       } else {
         return STOP_IDLE;
@@ -731,6 +734,11 @@ export function run(budget: u64, flags: u32): i32 {
       const due = timerDeadline - idleSkip;
       if (due < limit) limit = due;
     }
+    const sNext = stimerDeadline();
+    if (sNext != NEVER) {
+      const due = sNext - idleSkip;
+      if (due < limit) limit = due;
+    }
     sliceEnd = singleAttempt || inRange ? icount + 1 : limit;
     attemptPc = pc;
     attemptIcount = icount;
@@ -738,6 +746,14 @@ export function run(budget: u64, flags: u32): i32 {
     if (stopReason != STOP_NONE) return stopReason;
     if (singleAttempt) return STOP_BUDGET;
   }
+}
+
+/** The earliest timer deadline whose interrupt is enabled in mie (a WFI sleeps until it), or NEVER. */
+function wakeDeadline(): u64 {
+  let wake = (mie & IRQ_MTI) != 0 ? timerDeadline : NEVER;
+  const s = stimerDeadline();
+  if ((mie & IRQ_STI) != 0 && s < wake) wake = s;
+  return wake;
 }
 
 /** Retires the semihosting ebreak the engine has just serviced. */

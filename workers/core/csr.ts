@@ -11,6 +11,7 @@ import { updateFastPath } from './trap';
 import { satpModeSupported, tlbFlush } from './mmu';
 import { mtimeNow } from './clint';
 import { setSoftwareSeip } from './plic';
+import { sstcAccessible, stimecmpRead, stimecmpWrite, MENVCFG_STCE } from './sstc';
 import { triggersPresent, tselectRead, tselectWrite, tdataRead, tdataWrite, TINFO } from './trigger';
 
 /** misa: RV64 with A, C, D, F, I, M, S, U. */
@@ -85,6 +86,7 @@ export function csrRead(csr: u32): u64 {
     case 0x305: return mtvec;
     case 0x306: return mcounteren;
     case 0x30a: return menvcfg;
+    case 0x14d: if (!sstcAccessible()) break; return stimecmpRead();
     case 0x320: return mcountinhibit;
     case 0x340: return mscratch;
     case 0x341: return mepc;
@@ -153,14 +155,17 @@ export function csrWrite(csr: u32, v: u64): void {
     case 0x304: mie = v & ALL_INTERRUPTS; return;
     case 0x305: if ((v & 3) < 2) mtvec = v; return;
     case 0x306: mcounteren = v; return;
-    case 0x30a: menvcfg = v & 1; return;
+    // QEMU 7.2 keeps FIOM, CBIE, CBCFE, CBZE, PBMTE and STCE (board revision 1: FIOM only).
+    case 0x30a: menvcfg = v & (boardRevision >= 2 ? 0xc0000000000000f1 : 1); return;
+    case 0x14d: if (!sstcAccessible()) break; stimecmpWrite(v); return;
     case 0x320: mcountinhibit = v & 0xfffffffd; return;
     case 0x340: mscratch = v; return;
     case 0x341: mepc = v & ~<u64>1; return;
     case 0x342: mcause = v; return;
     case 0x343: mtval = v; return;
     case 0x344: {
-      const m = IRQ_SSI | IRQ_STI;
+      // With Sstc enabled (menvcfg.STCE) STIP follows stimecmp only.
+      const m = (menvcfg & MENVCFG_STCE) != 0 ? IRQ_SSI : IRQ_SSI | IRQ_STI;
       mip = (mip & ~m) | (v & m);
       // SEIP reads as software's bit ORed with the PLIC's S-mode output (board revision 2).
       if (boardRevision >= 2) setSoftwareSeip((v & IRQ_SEI) != 0);

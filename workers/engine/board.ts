@@ -147,7 +147,7 @@ export interface DeviceTreeConfig {
 }
 
 /** The ISA string of hart 0: what Hindsight implements, spelled as QEMU 7.2 spells its own. */
-export const RISCV_ISA = 'rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs';
+export const RISCV_ISA = 'rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc';
 
 /**
  * The device tree of the machine (board revision 2), as QEMU 7.2's
