@@ -41,13 +41,26 @@ function interactive(args: string[], input: string, after: string, stopAt: strin
 
 describe('xv6 on the command line', () => {
   it('run: commands piped to stdin reach the shell through the UART, typed ahead of the boot', () => {
-    const r = runHindsight(['run', build.kernelPath, '--disk', disk, '--console', 'uart', '--max-insns', '1500000000'],
+    const r = runHindsight(['run', build.kernelPath, '--disk', disk, '--console', 'uart', '--max-insns', '1000000000'],
       { cwd: dir, stdin: 'echo time travel > t\ncat t\n', timeoutMs: 120_000 });
-    expect(r.stderr).toMatch(/stopped after 1500000000 instructions \(--max-insns\)/);
+    expect(r.stderr).toMatch(/stopped after 1000000000 instructions \(--max-insns\)/);
     expect(r.status).toBe(124);
     expect(r.output).toContain('init: starting sh');
     expect(r.output).toMatch(/time travel\n\$ $/);
   }, 150_000);
+
+  it('run: a script from --stdin FILE reaches the shell by the same rule, deterministically (the same output and stop twice)', () => {
+    const script = join(dir, 'script.txt');
+    writeFileSync(script, 'ls | wc\necho scripted > s\ncat s\n');
+    const args = ['run', build.kernelPath, '--disk', disk, '--console', 'uart', '--stdin', script, '--max-insns', '900000000'];
+    const a = runHindsight(args, { cwd: dir, timeoutMs: 120_000 });
+    expect(a.status).toBe(124);
+    expect(a.output).toMatch(/20 80 504 \n\$ /);
+    expect(a.output).toMatch(/scripted\n\$ $/);
+    const b = runHindsight(args, { cwd: dir, timeoutMs: 120_000 });
+    expect(b.output).toBe(a.output);
+    expect(b.stderr).toBe(a.stderr);
+  }, 240_000);
 
   it('record: Ctrl-C stops the recording and keeps it; info shows the disk; replay reproduces the session and checks its end', async () => {
     const file = join(dir, 'xv6.hsr');

@@ -69,7 +69,6 @@ async function cmdRun(argv: string[]): Promise<number> {
   const tracePath = args.flags.get('--trace');
   const consoleMode = consoleFlag(args.flags.get('--console'));
   if (consoleMode === 'uart' && typeof tracePath === 'string') throw new UsageError('--trace and --console uart cannot be used together');
-  if (consoleMode === 'uart' && typeof stdinPath === 'string') throw new UsageError('--stdin FILE gives semihosting input; with --console uart, pipe the input to stdin');
   const diskPath = args.flags.get('--disk');
   const disk = typeof diskPath === 'string' ? readDiskImage(diskPath) : undefined;
 
@@ -77,11 +76,12 @@ async function cmdRun(argv: string[]): Promise<number> {
   let elf: Uint8Array;
   try { elf = readFileSync(path); } catch (e) { fail(EXIT_LOAD, `cannot read ${path}: ${(e as Error).message}`); }
   let input: HostInput;
+  let script: Uint8Array | undefined;
   if (typeof stdinPath === 'string') {
-    try { input = new BufferedInput(readFileSync(stdinPath)); } catch (e) { fail(EXIT_LOAD, `cannot read ${stdinPath}: ${(e as Error).message}`); }
-  } else {
-    input = consoleMode === 'uart' ? new BufferedInput(new Uint8Array(0)) : new StdinInput();
+    try { script = readFileSync(stdinPath); } catch (e) { fail(EXIT_LOAD, `cannot read ${stdinPath}: ${(e as Error).message}`); }
   }
+  if (consoleMode === 'uart') input = new BufferedInput(new Uint8Array(0));
+  else input = script ? new BufferedInput(script) : new StdinInput();
 
   let machine: Machine;
   try {
@@ -118,7 +118,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     if (pending.length) writeSync(fd, pending.join('\n') + '\n');
     closeSync(fd);
   } else if (consoleMode === 'uart') {
-    stop = await runWithUartConsole(machine, limit);
+    stop = await runWithUartConsole(machine, limit, script);
   } else {
     stop = machine.run(limit);
   }
@@ -130,11 +130,16 @@ async function cmdRun(argv: string[]): Promise<number> {
   return exitStatusFor(stop, machine);
 }
 
-/** Runs in slices, giving the event loop a turn between them so stdin can reach the UART. */
-async function runWithUartConsole(machine: Machine, limit: bigint): Promise<Stop> {
+/**
+ * Runs in slices, giving the event loop a turn between them so stdin can reach
+ * the UART. With a script (--stdin FILE), its lines go to the UART by the same
+ * rule, at slice boundaries only, so the run is the same every time.
+ */
+async function runWithUartConsole(machine: Machine, limit: bigint, script?: Uint8Array): Promise<Stop> {
   const feeder = new UartFeeder();
   const sink = { machine, sendUartInput: (b: Uint8Array) => machine.sendUartInput(b) };
-  const stopReading = streamStdinTo(feeder);
+  if (script) feeder.push(script);
+  const stopReading = script ? () => {} : streamStdinTo(feeder);
   try {
     for (;;) {
       feeder.deliver(sink);

@@ -30,9 +30,9 @@ export async function cmdRecord(argv: string[]): Promise<number> {
   const path = args.positional[0];
   const program = readInput(path);
   const stdinPath = args.flags.get('--stdin');
-  if (consoleMode === 'uart' && typeof stdinPath === 'string') throw new UsageError('--stdin FILE gives semihosting input; with --console uart, pipe the input to stdin');
-  const live: HostInput = typeof stdinPath === 'string' ? new BufferedInput(readInput(stdinPath))
-    : consoleMode === 'uart' ? new BufferedInput(new Uint8Array(0)) : new StdinInput();
+  const script = typeof stdinPath === 'string' ? readInput(stdinPath) : undefined;
+  const live: HostInput = consoleMode === 'uart' ? new BufferedInput(new Uint8Array(0))
+    : script ? new BufferedInput(script) : new StdinInput();
 
   let timeline: Timeline;
   try {
@@ -49,7 +49,9 @@ export async function cmdRecord(argv: string[]): Promise<number> {
   const onInterrupt = () => interrupted.abort();
   process.once('SIGINT', onInterrupt);
   const feeder = consoleMode === 'uart' ? new UartFeeder() : undefined;
-  const stopReading = feeder ? streamStdinTo(feeder) : undefined;
+  // A script (--stdin FILE) goes to the UART by the feeder's rule, at slice boundaries: the same run every time.
+  if (feeder && script) feeder.push(script);
+  const stopReading = feeder && !script ? streamStdinTo(feeder) : undefined;
   const started = performance.now();
   let result: MotionResult;
   try {
