@@ -258,6 +258,36 @@ f_sc:
     expect(r.reg('a2')).toBe(1n); // the SC failed: no reservation, so no access and no fault
   });
 
+  it('the debugger reads and writes memory at virtual addresses under the current translation, as GDB with QEMU does', async () => {
+    const r = await run(paged(`
+  PTE l0, 0, page0, ${V | R | W | A | D}
+  PTE l0, 1, page2, ${V | R | A}
+`, `
+  li s0, ${VA}
+  ld a0, 0(s0)
+stop_here:
+  nop
+`), { breakpoints: ['stop_here'], stop: 'breakpoint' });
+    const m = r.machine;
+    expect(m.privilege).toBe(1);
+    expect(m.translating()).toBe(true);
+    expect(m.translateForDebugger(VA + 8n)).toBe(r.sym('page0') + 8n);
+    const bytes = m.readMemory(VA, 16)!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    expect(view.getBigUint64(0, true)).toBe(0x1111111111111111n);
+    expect(view.getBigUint64(8, true)).toBe(0x2222222222222222n);
+    // Across the page boundary, to the page the next entry maps (not the adjacent one).
+    const across = m.readMemory(page(1) - 4n, 8)!;
+    expect(new DataView(across.buffer, across.byteOffset).getUint32(4, true)).toBe(0x44444444);
+    expect(m.readMemory(page(5), 4)).toBeUndefined();
+    expect(m.readPhysicalMemory(VA, 4)).toBeUndefined();
+    // Writes go to the page the address maps to; an unmapped byte anywhere writes nothing.
+    expect(m.writeMemory(VA + 8n, new Uint8Array([0xaa]))).toBe(true);
+    expect(m.readPhysicalMemory(r.sym('page0') + 8n, 1)).toEqual(new Uint8Array([0xaa]));
+    expect(m.writeMemory(page(2) - 1n, new Uint8Array([1, 2]))).toBe(false);
+    expect(m.readMemory(page(2) - 1n, 1)).toEqual(new Uint8Array([0])); // (the mapped byte is unchanged)
+  });
+
   it('code runs from a virtual page mapped elsewhere', async () => {
     const r = await run(paged(`
   PTE l0, 0, far_code, ${V | X | A}

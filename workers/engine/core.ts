@@ -42,6 +42,7 @@ interface RawExports {
   writeCsr(csr: number, v: bigint): void;
   csrFailed(): number;
   setSlowPathOnly(on: number): void;
+  flushTranslations(): void;
   addBreakpoint(addr: bigint): number;
   clearBreakpoints(): void;
   breakpointCount(): number;

@@ -8,6 +8,7 @@ import type { HostInput } from './host-input';
 import { parseElf, checkLoadable, SymbolTable, ElfError, type ElfImage } from '../formats/elf';
 import { trapLoopMessage } from './trap-loop';
 import { buildDeviceTree, DEVICE_TREE_REGION_BYTES } from './board';
+import { debugTranslate, translationActive } from './debug-translate';
 
 export interface MachineConfig {
   /** Guest RAM in MiB (1..2048). */
@@ -303,19 +304,76 @@ export class Machine {
     write: (addr: bigint, bytes: Uint8Array): boolean => this.writeMemory(addr, bytes),
   };
 
+  /**
+   * Memory at a virtual address under the hart's current translation, as GDB
+   * sees it through QEMU (workers/engine/debug-translate.ts): physical in
+   * M-mode or with satp Bare. Undefined if any byte is unmapped or not memory.
+   */
   readMemory(addr: bigint, length: number): Uint8Array | undefined {
+    if (!this.translating()) return this.readPhysicalMemory(addr, length);
+    const out = new Uint8Array(Math.max(length, 0));
+    let done = 0;
+    while (done < length) {
+      const va = BigInt.asUintN(64, addr + BigInt(done));
+      const pa = this.translateForDebugger(va);
+      if (pa === undefined) return undefined;
+      const n = Math.min(length - done, 4096 - Number(va & 0xfffn));
+      const part = this.readPhysicalMemory(pa, n);
+      if (!part) return undefined;
+      out.set(part, done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Writes at a virtual address under the current translation (see readMemory); false if any byte cannot be written. */
+  writeMemory(addr: bigint, bytes: Uint8Array): boolean {
+    if (!this.translating()) return this.writePhysicalMemory(addr, bytes);
+    const parts: [bigint, Uint8Array][] = [];
+    for (let done = 0; done < bytes.length;) {
+      const va = BigInt.asUintN(64, addr + BigInt(done));
+      const pa = this.translateForDebugger(va);
+      if (pa === undefined) return false;
+      const n = Math.min(bytes.length - done, 4096 - Number(va & 0xfffn));
+      parts.push([pa, bytes.subarray(done, done + n)]);
+      done += n;
+    }
+    // Every page is checked before any byte is written.
+    if (!parts.every(([pa, b]) => this.readPhysicalMemory(pa, b.length) !== undefined && pa >= BigInt(RAM_BASE))) return false;
+    for (const [pa, b] of parts) this.writePhysicalMemory(pa, b);
+    return true;
+  }
+
+  /** Whether the debugger's addresses are virtual now (S or U with a satp MODE that translates). */
+  translating(): boolean {
+    return translationActive(this.privilege, this.readCsr(0x180) ?? 0n);
+  }
+
+  /** The physical address of a virtual one under the current translation (the same address when not translating), or undefined if unmapped. */
+  translateForDebugger(vaddr: bigint): bigint | undefined {
+    if (!this.translating()) return vaddr;
+    return debugTranslate(vaddr, this.readCsr(0x180) ?? 0n, (pa) => {
+      const b = this.readPhysicalMemory(pa, 8);
+      return b ? new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true) : undefined;
+    });
+  }
+
+  /** RAM and the ROM at a physical address (no device side effects). */
+  readPhysicalMemory(addr: bigint, length: number): Uint8Array | undefined {
     const where = this.hostOffset(addr, length);
     if (where === undefined) return undefined;
     return this.core.bytes().slice(where, where + length);
   }
 
-  writeMemory(addr: bigint, bytes: Uint8Array): boolean {
+  /** Writes RAM at a physical address; the core forgets cached translations (the bytes may be a page table). */
+  writePhysicalMemory(addr: bigint, bytes: Uint8Array): boolean {
     const off = addr - BigInt(RAM_BASE);
     if (off < 0n || off + BigInt(bytes.length) > BigInt(this.ramBytes)) return false;
     const o = Number(off);
     this.core.bytes().set(bytes, this.core.layout.ram + o);
     const dirty = this.core.bytes();
     for (let p = o >> 12; p <= (o + Math.max(bytes.length, 1) - 1) >> 12; p++) dirty[this.core.layout.dirtyPages + p] = 1;
+    this.core.raw.flushTranslations();
     return true;
   }
 
