@@ -8,6 +8,8 @@ import { Timeline, ReplayDivergence, TimelineError, type MotionResult } from '..
 import { SnapshotImageError } from '../replay/snapshot-image';
 import { SourceDebugger } from '../replay/source';
 import { DebugInfo } from '../formats/dwarf';
+import { Variables } from '../formats/dwarf/variables';
+import { Inspector, ExpressionError } from '../formats/dwarf/inspect';
 import { disassemble, FP_REG_NAMES, ROUNDING_MODES } from '../engine/disassembler';
 import { instructionAt } from '../engine/instructions';
 import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES, FCSR_NUMBER } from '../engine/memory-map';
@@ -23,6 +25,9 @@ const HELP = `commands:
   finish                      run until the current function returns
   reverse-step (rs) / reverse-next (rn) / reverse-finish   the same, backwards
   bt                          the call stack
+  frame [N] (f)               select frame N of the call stack (0 = innermost; reset by every motion)
+  print EXPR (p)              evaluate a C expression in the selected frame: variables, ., ->, [], *, &, casts, sizeof
+  info locals|args            the selected frame's local variables / arguments
   list [FILE:]LINE            show source lines (around the current line by default)
   nexti (ni)                  step one instruction, over calls
   reverse-nexti (rni)         step one instruction back, over calls
@@ -33,7 +38,7 @@ const HELP = `commands:
   delete [N]                  delete breakpoint/watchpoint N, or all
   seek ICOUNT                 go to an instruction count
   replay-break ICOUNT         stop forward execution at ICOUNT ("replay-break none" removes it)
-  info registers|float|replay|breakpoints
+  info registers|float|replay|breakpoints|locals|args
   x/N[bhwg]x ADDR|SYMBOL      examine memory
   quit (q)`;
 
@@ -98,12 +103,51 @@ function sourcesFor(carried: Record<string, string> | undefined, recordingPath: 
 export class DebugSession {
   private readonly source: SourceDebugger | undefined;
   private readonly sourceFiles: Record<string, string>;
+  private inspectorCache: Inspector | undefined;
+  /** The frame `frame N` selected, and the icount it was selected at (a motion resets it to 0). */
+  private selected = { frame: 0, icount: -1n };
+  private history = 0;
 
   constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void, sources: Record<string, string> = {}) {
     const image = timeline.machine.program;
     const debug = image ? DebugInfo.fromElf(image) : undefined;
     this.source = debug && debug.lineTable().length > 0 ? new SourceDebugger(timeline, debug) : undefined;
     this.sourceFiles = sources;
+  }
+
+  /** The variables' reader, built the first time a command needs it. */
+  private inspector(): Inspector {
+    const image = this.timeline.machine.program;
+    if (!image) throw new CommandError('this recording has no program image: no debug information');
+    this.inspectorCache ??= new Inspector(Variables.fromElf(image), (a, n) => this.timeline.machine.readMemory(a, n));
+    return this.inspectorCache;
+  }
+
+  private selectedFrame(): number {
+    return this.selected.icount === this.timeline.icount ? this.selected.frame : 0;
+  }
+
+  private frameLine(f: { pc: number; function?: string; file?: string; line?: number; inlined?: boolean }, i: number): string {
+    return `#${i}  0x${f.pc.toString(16).padStart(16, '0')} in ${f.function ?? '??'}${f.file ? ` at ${f.file}:${f.line}` : ''}${f.inlined ? ' (inlined)' : ''}`;
+  }
+
+  /** The selected frame's state for variables. */
+  private frameState(): ReturnType<SourceDebugger['frameStates']>['states'][number] | undefined {
+    const { states } = this.needSource().frameStates();
+    return states[Math.min(this.selectedFrame(), states.length - 1)];
+  }
+
+  private printExpression(expr: string): void {
+    if (!expr.trim()) throw new CommandError('Argument required (expression to compute).');
+    const frame = this.source ? this.frameState() : undefined;
+    let text: string;
+    try {
+      text = this.inspector().print(expr, frame);
+    } catch (e) {
+      if (e instanceof ExpressionError) throw new CommandError(e.message);
+      throw e;
+    }
+    this.print(`$${++this.history} = ${text}`);
   }
 
   private needSource(): SourceDebugger {
@@ -149,9 +193,20 @@ export class DebugSession {
         return true;
       case 'bt': case 'backtrace': case 'where': {
         const frames = this.needSource().callStack();
-        frames.forEach((f, i) => this.print(`#${i}  0x${f.pc.toString(16).padStart(16, '0')} in ${f.function ?? '??'}${f.file ? ` at ${f.file}:${f.line}` : ''}${f.inlined ? ' (inlined)' : ''}`));
+        frames.forEach((f, i) => this.print(this.frameLine(f, i)));
         return true;
       }
+      case 'frame': case 'f': {
+        const frames = this.needSource().callStack();
+        const n = rest[0] === undefined ? this.selectedFrame() : Number(this.number(rest[0], 'frame needs a frame number'));
+        if (n >= frames.length) throw new CommandError('No frame at level ' + rest[0] + '.');
+        this.selected = { frame: n, icount: t.icount };
+        this.print(this.frameLine(frames[n], n));
+        return true;
+      }
+      case 'print': case 'p':
+        this.printExpression(line.trim().replace(/^\S+\s*/, ''));
+        return true;
       case 'list': case 'l':
         this.list(rest[0]);
         return true;
@@ -310,8 +365,14 @@ export class DebugSession {
         }
         return;
       }
+      case 'locals': case 'args': {
+        const frame = this.frameState();
+        const ins = this.inspector();
+        for (const l of what === 'locals' ? ins.locals(frame) : ins.args(frame)) this.print(l);
+        return;
+      }
       default:
-        throw new CommandError('info needs one of: registers, float, replay, breakpoints');
+        throw new CommandError('info needs one of: registers, float, replay, breakpoints, locals, args');
     }
   }
 

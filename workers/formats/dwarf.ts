@@ -448,7 +448,26 @@ export class DebugInfo {
     return frames;
   }
 
-  private unwindInto(frames: Frame[], pc: number, sp: number, readRegister: ReadRegister, readMemory: ReadMemory, maxFrames: number): void {
+  /**
+   * {@link unwind}, also giving each frame's registers: `registers[i](n)` is
+   * DWARF register n (0-31 x, 32-63 f) as frame i sees it (callee-saved
+   * registers restored by the CFI); undefined when unknown. `readRegister`
+   * must answer n = 1..63.
+   */
+  unwindWithRegisters(pc: number, sp: number, readRegister: ReadRegister, readMemory: ReadMemory, maxFrames = DEFAULT_MAX_FRAMES): { frames: Frame[]; registers: ((n: number) => bigint | undefined)[] } {
+    const frames: Frame[] = [];
+    const registers: ((n: number) => bigint | undefined)[] = [];
+    try {
+      this.unwindInto(frames, pc, sp, readRegister, readMemory, maxFrames, registers);
+    } catch {
+      // As unwind.
+    }
+    return { frames, registers: registers.slice(0, frames.length) };
+  }
+
+  private unwindInto(frames: Frame[], pc: number, sp: number, readRegister: ReadRegister, readMemory: ReadMemory, maxFrames: number,
+    registersOut?: ((n: number) => bigint | undefined)[]): void {
+    const lastReg = registersOut ? 63 : 31;
     const mem = (addr: bigint, size: number): bigint | undefined => {
       if (addr < 0n || addr + BigInt(size) > BigInt(TWO_53)) return undefined;
       let bytes: Uint8Array | undefined;
@@ -466,7 +485,7 @@ export class DebugInfo {
     let reg: (n: number) => bigint | undefined = (n) => {
       if (n === 0) return 0n;
       if (n === SP) return BigInt(sp);
-      if (n < 0 || n > 31) return undefined;
+      if (n < 0 || n > lastReg) return undefined;
       try {
         return BigInt.asUintN(64, readRegister(n));
       } catch {
@@ -505,7 +524,9 @@ export class DebugInfo {
       const base: Frame = { pc, sp };
       if (fp !== undefined) base.fp = safe(fp);
       if (cfa !== undefined) base.cfa = safe(cfa);
+      const before = frames.length;
       this.pushFrames(frames, base, lookup, maxFrames);
+      if (registersOut) for (let i = before; i < frames.length; i++) registersOut.push(reg);
 
       if (cfa === undefined) break;
       if (this.entryRange && lookup >= this.entryRange.low && lookup < this.entryRange.high) break;

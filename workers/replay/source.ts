@@ -12,6 +12,7 @@
 //   previous line; reverse-next goes back over calls; reverse-finish goes back
 //   to the call instruction.
 import type { DebugInfo, Frame } from '../formats/dwarf';
+import type { FrameState } from '../formats/dwarf/variables';
 import { type Timeline, type MotionResult, type Breakpoint } from './timeline';
 import { instructionAt, isReturn, callSiteBefore } from '../engine/instructions';
 
@@ -117,6 +118,51 @@ export class SourceDebugger {
       (addr, length) => m.readMemory(BigInt(addr), length), maxFrames + 8);
     const hidden = Math.min(this.currentSkipped(), Math.max(0, frames.length - 1));
     return frames.slice(hidden, hidden + maxFrames).map((f, i) => (i === 0 && hidden > 0 ? { ...f, pc: Number(this.pc) } : f));
+  }
+
+  /**
+   * The call stack as {@link callStack}, with what variables need of each
+   * frame: its registers (x0-31, f0-31 as DWARF 0-63, restored by the CFI),
+   * its CFA, its pc for scope lookups and its inlined-call depth.
+   */
+  frameStates(maxFrames = 64): { frames: Frame[]; states: FrameState[] } {
+    const m = this.timeline.machine;
+    const regs = m.registers();
+    let fregs: bigint[] | undefined;
+    const read = (n: number): bigint => {
+      if (n < 32) return regs[n] ?? 0n;
+      fregs ??= m.fpRegisters();
+      return fregs[n - 32] ?? 0n;
+    };
+    const { frames, registers } = this.debug.unwindWithRegisters(Number(this.pc), Number(regs[2]), read,
+      (addr, length) => m.readMemory(BigInt(addr), length), maxFrames + 8);
+    const states: FrameState[] = [];
+    // Physical frames: an inlined frame shares its registers with the frames up to the next non-inlined one.
+    let physical = 0;
+    let depthInGroup = 0;
+    const physicalStart: number[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      if (i === 0 || !frames[i - 1].inlined) { physicalStart.push(i); depthInGroup = 0; if (i > 0) physical++; }
+      const f = frames[i];
+      const lookupPc = physical === 0 ? f.pc : f.pc - 1;
+      const reg = registers[i];
+      const state: FrameState = { pc: f.pc, lookupPc, reg: (n) => reg?.(n), inlineDepth: depthInGroup };
+      if (f.cfa !== undefined) state.cfa = BigInt(f.cfa);
+      const next = physical + 1;
+      state.caller = () => { const j = physicalStart[next] ?? findStart(next); return j === undefined ? undefined : states[j]; };
+      states.push(state);
+      depthInGroup++;
+    }
+    function findStart(k: number): number | undefined {
+      let p = 0;
+      for (let i = 1; i < frames.length; i++) if (!frames[i - 1].inlined && ++p === k) return i;
+      return undefined;
+    }
+    const hidden = Math.min(this.currentSkipped(), Math.max(0, frames.length - 1));
+    return {
+      frames: frames.slice(hidden, hidden + maxFrames).map((f, i) => (i === 0 && hidden > 0 ? { ...f, pc: Number(this.pc) } : f)),
+      states: states.slice(hidden, hidden + maxFrames),
+    };
   }
 
   /** Breakpoints at every place where FILE:LINE starts. */
