@@ -18,6 +18,9 @@ test('xv6: open the kernel with its disk, record a shell session, and scrub back
   const input = page.getByRole('textbox', { name: 'Console input' });
   await input.fill('echo from the browser > b');
   await input.press('Enter');
+  // Wait for the prompt before typing on: typed ahead, the shell would echo the
+  // next line before its prompt, as a real terminal does.
+  await expect(shell).toContainText('$ echo from the browser > b\n$ ', { timeout: 60_000 });
   await input.fill('cat b');
   await input.press('Enter');
   await expect(shell).toContainText('$ cat b\nfrom the browser\n$ ', { timeout: 60_000 });
