@@ -1,8 +1,11 @@
 // The `hindsight` command: the engine, hosted in Node.
 import { readFileSync, writeSync, openSync, closeSync } from 'node:fs';
-import { cmdRecord, cmdReplay, cmdInfo, cmdSnapshots } from './record-replay';
+import { cmdRecord, cmdReplay, cmdInfo, cmdSnapshots, openedRecordingPath, ignoreSnapshotImages, warn } from './record-replay';
+import { ReplayDivergence } from '../replay/timeline';
+import { SnapshotImageError } from '../replay/snapshot-image';
 import { cmdDebug } from './debug';
-import { writeAll, CliFailure, EXIT } from './output';
+import { cmdVerify } from './verify';
+import { writeAll, CliFailure, EXIT, terminalSafe } from './output';
 import { Machine, MachineError, type Stop } from '../engine/machine';
 import { UartFeeder } from '../engine/uart-feeder';
 import { BufferedInput } from '../engine/host-input';
@@ -21,6 +24,9 @@ Usage:
                                               [--disk IMG] [--console uart]; Ctrl-C stops recording and keeps the file
   hindsight replay <file.hsr> [--stats]       replay a recording: same output, same exit status, checked as it goes
   hindsight info <file.hsr> [--json]          what a recording holds
+  hindsight verify <file.hsr>                 check a recording from someone else: its chunks, its machine, its
+                                              embedded snapshots (each against the log's digest) and a full replay;
+                                              one line per problem, then a verdict (0 ok, 1 malformed, 3 diverged, 4 cut off)
   hindsight snapshots <file.hsr> -o <image.qcow2> [--embed]
                                               write the recording's snapshots as a qcow2 image (qemu-img reads it);
                                               --embed stores the image in the recording, so opening it needs no replay
@@ -43,8 +49,9 @@ Options for run:
 
 Exit status: the guest's exit status; 124 if --max-insns was reached;
 125 if the guest cannot go on (trap loop, idle forever, unsupported request);
-2 for usage errors; 1 if a file cannot be read or is malformed;
-3 if a replay diverged from its recording; 4 if a recording was cut off.
+2 for usage errors; 1 if a file cannot be read or is malformed (a recording whose machine
+cannot exist included); 3 if a replay diverged from its recording (its digests, output or
+end); 4 if a recording was cut off. A damaged embedded snapshot image is only a warning.
 `;
 
 const EXIT_LIMIT = EXIT.limit;
@@ -53,7 +60,8 @@ const EXIT_USAGE = EXIT.usage;
 const EXIT_LOAD = EXIT.load;
 
 function fail(status: number, message: string): never {
-  process.stderr.write(`hindsight: ${message}\n`);
+  // Messages carry file names, and text from files and the guest: never control characters.
+  process.stderr.write(`hindsight: ${terminalSafe(message)}\n`);
   process.exit(status);
 }
 
@@ -186,6 +194,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'record': return await cmdRecord(rest);
       case 'replay': return await cmdReplay(rest);
       case 'info': return cmdInfo(rest);
+      case 'verify': return await cmdVerify(rest);
       case 'snapshots': return await cmdSnapshots(rest);
       case 'debug': return await cmdDebug(rest);
       case 'gdbserver': return await (await import('./gdbserver')).cmdGdbserver(rest);
@@ -194,6 +203,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) fail(EXIT_USAGE, e.message);
     if (e instanceof CliFailure) fail(e.status, e.message);
+    const recording = openedRecordingPath();
+    if (e instanceof ReplayDivergence) fail(EXIT.divergence, `${recording ?? 'replay'}: ${e.message}`);
+    if (e instanceof SnapshotImageError && recording !== undefined && ignoreSnapshotImages()) {
+      // A command that opened the recording without handling its damaged image: once more, without it.
+      warn(`${recording}: ignoring its embedded snapshot image: ${e.message}`);
+      return main(argv);
+    }
     throw e;
   }
 }

@@ -1,9 +1,9 @@
 // `hindsight record`, `hindsight replay` and `hindsight info`.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { RecordingWriter } from '../formats/recording';
-import { exportSnapshotImage } from '../replay/snapshot-image';
+import { RecordingWriter, countEvents, type ParsedRecording } from '../formats/recording';
+import { exportSnapshotImage, SnapshotImageError } from '../replay/snapshot-image';
 import { basename } from 'node:path';
-import { Timeline, ReplayDivergence, STOPPED, type MotionResult } from '../replay/timeline';
+import { Timeline, ReplayDivergence, STOPPED, type MotionResult, type TimelineOptions } from '../replay/timeline';
 import { MachineError } from '../engine/machine';
 import { UartFeeder } from '../engine/uart-feeder';
 import { BufferedInput, type HostInput } from '../engine/host-input';
@@ -12,7 +12,8 @@ import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
 import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag } from './node-host';
 import { parseArgs, integerFlag, UsageError } from './args';
 import { RecordingFileWriter, readRecordingFile } from './recording-file';
-import { writeAll, CliFailure, EXIT } from './output';
+import { writeAll, CliFailure, EXIT, terminalSafe, jsonTerminalSafe } from './output';
+import { recordingMachineProblem } from './recording-check';
 
 export async function cmdRecord(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
@@ -64,7 +65,7 @@ export async function cmdRecord(argv: string[]): Promise<number> {
     });
     if (result.reason === 'cancelled') {
       const end = timeline.stopRecording();
-      process.stderr.write(`\nhindsight: recording stopped at icount ${end.icount}; ${out} holds it\n`);
+      process.stderr.write(`\nhindsight: recording stopped at icount ${end.icount}; ${terminalSafe(out)} holds it\n`);
     }
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -83,7 +84,7 @@ export async function cmdReplay(argv: string[]): Promise<number> {
   if (args.positional.length !== 1) throw new UsageError('replay needs one recording: hindsight replay <file.hsr>');
   const path = args.positional[0];
   const recording = loadRecording(path);
-  const timeline = await Timeline.replay(loadCoreWasm(), recording);
+  const timeline = await openReplay(path, recording);
   timeline.onOutput((bytes, stream) => writeAll(stream === 'stderr' ? 2 : 1, bytes));
   const started = performance.now();
   let result: MotionResult;
@@ -95,7 +96,7 @@ export async function cmdReplay(argv: string[]): Promise<number> {
   }
   if (args.flags.has('--stats')) printStats(timeline.icount, performance.now() - started, timeline);
   if (!recording.end) {
-    process.stderr.write(`hindsight: ${path}: the recording was cut off (${recording.truncation ?? 'no end marker'}); replayed its ${timeline.icount} recorded instructions\n`);
+    process.stderr.write(terminalSafe(`hindsight: ${path}: the recording was cut off (${recording.truncation ?? 'no end marker'}); replayed its ${timeline.icount} recorded instructions`) + '\n');
     return EXIT.incomplete;
   }
   if (recording.end.reason === STOPPED && result.reason === 'end') {
@@ -136,7 +137,7 @@ export function cmdInfo(argv: string[]): number {
     snapshotImageBytes: r.snapshot?.length ?? 0,
   };
   if (args.flags.has('--json')) {
-    process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+    process.stdout.write(jsonTerminalSafe(JSON.stringify(info, null, 2)) + '\n');
     return 0;
   }
   const lines = [
@@ -149,15 +150,75 @@ export function cmdInfo(argv: string[]): number {
     `end:         ${r.end ? `${r.end.reason}${r.end.exitCode !== undefined ? ` with status ${r.end.exitCode}` : ''} at icount ${r.end.icount}` : `none: cut off (${info.truncation ?? 'no end marker'})`}`,
     `events:      ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`,
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  // Every field came from the file: no control character of it reaches the terminal.
+  process.stdout.write(lines.map(terminalSafe).join('\n') + '\n');
   return 0;
 }
 
-export function loadRecording(path: string) {
+let openedRecording: string | undefined;
+let snapshotImagesIgnored = false;
+
+/** The recording the command opened last (for messages about it that come from elsewhere), if any. */
+export function openedRecordingPath(): string | undefined {
+  return openedRecording;
+}
+
+/**
+ * From now on, loadRecording drops embedded snapshot images: after one was
+ * found damaged, a command that could not go on without it is run again.
+ * False if they were dropped already.
+ */
+export function ignoreSnapshotImages(): boolean {
+  if (snapshotImagesIgnored) return false;
+  snapshotImagesIgnored = true;
+  return true;
+}
+
+/**
+ * Reads a recording and checks that its machine can exist (RAM size, disk,
+ * program loadable): CliFailure with status 1, naming the file, if not.
+ */
+export function loadRecording(path: string): ParsedRecording {
+  openedRecording = path;
+  let r: ParsedRecording;
   try {
-    return readRecordingFile(path);
+    r = readRecordingFile(path);
   } catch (e) {
     throw new CliFailure(EXIT.load, (e as Error).message);
+  }
+  const problem = recordingMachineProblem(r);
+  if (problem) throw new CliFailure(EXIT.load, `${path}: ${problem}`);
+  if (snapshotImagesIgnored && r.snapshot) {
+    const { snapshot: _dropped, ...rest } = r;
+    return rest;
+  }
+  return r;
+}
+
+/** A warning about a recording on stderr, terminal-safe. */
+export function warn(message: string): void {
+  process.stderr.write(`${terminalSafe(`hindsight: warning: ${message}`)}\n`);
+}
+
+/**
+ * Opens a recording for replay, with the CLI's statuses: a divergence
+ * (already at icount 0: another program's log) is status 3 naming the file;
+ * a damaged or foreign embedded snapshot image is a warning, and the replay
+ * goes on without it; a machine that cannot be built is status 1.
+ */
+export async function openReplay(path: string, recording: ParsedRecording, options: TimelineOptions = {}): Promise<Timeline> {
+  try {
+    try {
+      return await Timeline.replay(loadCoreWasm(), recording, options);
+    } catch (e) {
+      if (!(e instanceof SnapshotImageError)) throw e;
+      warn(`${path}: ignoring its embedded snapshot image: ${e.message}`);
+      return await Timeline.replay(loadCoreWasm(), recording, { ...options, useSnapshotImage: false });
+    }
+  } catch (e) {
+    if (e instanceof ReplayDivergence) throw new CliFailure(EXIT.divergence, `${path}: ${e.message}`);
+    if (e instanceof MachineError || e instanceof ElfError) throw new CliFailure(EXIT.load, `${path}: ${e.message}`);
+    throw e;
   }
 }
 
@@ -181,10 +242,10 @@ function statusFor(result: MotionResult, timeline: Timeline, limitFlag: string):
   switch (result.reason) {
     case 'exit': return result.exitCode ?? 0;
     case 'limit':
-      process.stderr.write(`hindsight: stopped after ${result.icount} instructions (${limitFlag}) ${where}\n`);
+      process.stderr.write(terminalSafe(`hindsight: stopped after ${result.icount} instructions (${limitFlag}) ${where}`) + '\n');
       return EXIT.limit;
     default:
-      process.stderr.write(`hindsight: ${result.message ?? result.reason} ${where}\n`);
+      process.stderr.write(terminalSafe(`hindsight: ${result.message ?? result.reason} ${where}`) + '\n');
       return EXIT.guestFatal;
   }
 }
@@ -202,7 +263,7 @@ export async function cmdSnapshots(argv: string[]): Promise<number> {
   if (typeof out !== 'string' && !embed) throw new UsageError('snapshots needs -o <image.qcow2>, --embed, or both');
   const path = args.positional[0];
   const recording = loadRecording(path);
-  const timeline = await Timeline.replay(loadCoreWasm(), recording, { useSnapshotImage: false });
+  const timeline = await openReplay(path, recording, { useSnapshotImage: false });
   try {
     await timeline.continue();
   } catch (e) {
@@ -216,12 +277,12 @@ export async function cmdSnapshots(argv: string[]): Promise<number> {
     const pieces: Uint8Array[] = [RecordingWriter.start(recording.meta, recording.program, recording.disk, recording.version), RecordingWriter.events(recording.events)];
     if (recording.sources) pieces.push(RecordingWriter.sources(recording.sources));
     pieces.push(RecordingWriter.snapshot(image));
-    if (recording.end) pieces.push(RecordingWriter.end(recording.end));
+    if (recording.end) pieces.push(RecordingWriter.end(recording.end, countEvents(recording.events)));
     const whole = Buffer.concat(pieces);
     writeFileSync(path, whole);
-    process.stderr.write(`hindsight: embedded a ${image.length}-byte snapshot image in ${path} (${bytes.length} -> ${whole.length} bytes)\n`);
+    process.stderr.write(terminalSafe(`hindsight: embedded a ${image.length}-byte snapshot image in ${path} (${bytes.length} -> ${whole.length} bytes)`) + '\n');
   }
   const count = timeline.snapshots.list().filter((s) => s.icount === 0n || timeline.hasDigestAt(s.icount)).length;
-  process.stdout.write(`${count} snapshots, ${image.length} bytes${typeof out === 'string' ? ` written to ${out}` : ''}\n`);
+  process.stdout.write(terminalSafe(`${count} snapshots, ${image.length} bytes${typeof out === 'string' ? ` written to ${out}` : ''}`) + '\n');
   return 0;
 }

@@ -296,12 +296,12 @@ describe('round trip', () => {
     expect('exitCode' in parsed.end!).toBe(false);
   });
 
-  it('skips chunks of unknown types, wherever they are after PROG', () => {
+  it('skips chunks of unknown optional types (first letter lowercase), wherever they are after PROG', () => {
     const file = concat(
       START,
-      rawChunk('XTRA', utf8('future stuff')),
+      rawChunk('xTRA', utf8('future stuff')),
       RecordingWriter.events(ALL_KINDS.slice(0, 3)),
-      rawChunk('\x00\x01\x02\x03', new Uint8Array(0)),
+      rawChunk('q\x01\x02\x03', new Uint8Array(0)),
       RecordingWriter.events(ALL_KINDS.slice(3)),
       rawChunk('zzzz', randomBytes(rng(6), 100)),
       RecordingWriter.end(END),

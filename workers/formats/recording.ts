@@ -83,6 +83,27 @@ export interface RecordingEnd {
   exitCode?: number;
   /** Digest of the final machine state: 8 to 64 bytes as lowercase hex. */
   finalDigest: string;
+  /**
+   * How many events the recording's EVTS chunks hold, all told (optional in
+   * the file; writers write it). A reader checks it when present, so deleted
+   * events, or an EVTS chunk retyped to be skipped, are found.
+   */
+  eventCount?: number;
+  /** The total number of bytes of all OUTPUT events (optional in the file; writers write it; checked when present). */
+  outputBytes?: number;
+}
+
+/** The END chunk's counts of a list of events: what {@link RecordingWriter.end} records. */
+export interface RecordingCounts {
+  eventCount: number;
+  outputBytes: number;
+}
+
+/** The counts of `events`, to pass to {@link RecordingWriter.end}: add them up over every EVTS chunk written. */
+export function countEvents(events: readonly RecordingEvent[], add: RecordingCounts = { eventCount: 0, outputBytes: 0 }): RecordingCounts {
+  let outputBytes = add.outputBytes;
+  for (const e of events) if (e.kind === 'output') outputBytes += e.bytes.length;
+  return { eventCount: add.eventCount + events.length, outputBytes };
 }
 
 /**
@@ -211,6 +232,12 @@ function endFieldsProblem(end: Record<string, unknown>): string | undefined {
   }
   if (typeof end.finalDigest !== 'string' || !DIGEST_HEX.test(end.finalDigest)) {
     return `field finalDigest must be 8 to 64 bytes as lowercase hex, found ${describe(end.finalDigest)}`;
+  }
+  for (const field of ['eventCount', 'outputBytes'] as const) {
+    const v = end[field];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)) {
+      return `field ${field} must be a whole number of 0 or more if present, found ${describe(v)}`;
+    }
   }
   return undefined;
 }
@@ -342,9 +369,14 @@ export class RecordingWriter {
     return chunk(CHUNK_SNAP, image);
   }
 
-  /** The END chunk. Nothing may be appended after it. */
-  static end(end: RecordingEnd): Uint8Array {
+  /**
+   * The END chunk. Nothing may be appended after it. `counts`: the events of
+   * every EVTS chunk written ({@link countEvents}); writers should always pass
+   * them (they override `end`'s own, which a rewritten recording carries over).
+   */
+  static end(end: RecordingEnd, counts?: RecordingCounts): Uint8Array {
     if (!isRecord(end)) throw writerError('end', 'end must be an object');
+    if (counts !== undefined) end = { ...end, eventCount: counts.eventCount, outputBytes: counts.outputBytes };
     if (!isU64(end.icount)) throw writerError('end', `icount must be a bigint from 0 to 2^64-1, found ${describe(end.icount)}`);
     const problem = endFieldsProblem(end as unknown as Record<string, unknown>);
     if (problem) throw writerError('end', `END ${problem}`);
@@ -353,6 +385,8 @@ export class RecordingWriter {
       reason: end.reason,
       ...(end.exitCode !== undefined ? { exitCode: end.exitCode } : {}),
       finalDigest: end.finalDigest,
+      ...(end.eventCount !== undefined ? { eventCount: end.eventCount } : {}),
+      ...(end.outputBytes !== undefined ? { outputBytes: end.outputBytes } : {}),
     });
     return chunk(CHUNK_END, new TextEncoder().encode(json));
   }
@@ -501,6 +535,8 @@ function parseEnd(payload: Uint8Array, offset: number): RecordingEnd {
     reason: json.reason as string,
     ...(json.exitCode !== undefined ? { exitCode: json.exitCode as number } : {}),
     finalDigest: json.finalDigest as string,
+    ...(json.eventCount !== undefined ? { eventCount: json.eventCount as number } : {}),
+    ...(json.outputBytes !== undefined ? { outputBytes: json.outputBytes as number } : {}),
   };
 }
 
@@ -565,6 +601,25 @@ function parseEvents(
     at = body + length;
   }
   return previous;
+}
+
+/** Chunk types a reader that does not know them may skip: those whose first byte is a lowercase ASCII letter. */
+function isOptionalChunkType(firstByte: number): boolean {
+  return firstByte >= 0x61 && firstByte <= 0x7a;
+}
+
+/** Whether END's counts (when present) agree with the events read. */
+function endCountProblem(end: RecordingEnd, events: readonly RecordingEvent[]): string | undefined {
+  if (end.eventCount !== undefined && end.eventCount !== events.length) {
+    return `END records ${end.eventCount} events, but the EVTS chunks hold ${events.length}: events were removed or added, or an EVTS chunk was retyped`;
+  }
+  if (end.outputBytes !== undefined) {
+    const { outputBytes } = countEvents(events);
+    if (end.outputBytes !== outputBytes) {
+      return `END records ${end.outputBytes} bytes of output, but the OUTPUT events hold ${outputBytes}: output was changed`;
+    }
+  }
+  return undefined;
 }
 
 /** The offset from which every byte to the end of `bytes` is zero (bytes.length if the last byte is not). */
@@ -717,11 +772,18 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
           if (parsed.icount < lastIcount) {
             throw corrupt(pos, `END icount ${parsed.icount} is before the last event's icount ${lastIcount}`);
           }
+          const countProblem = endCountProblem(parsed, events);
+          if (countProblem) throw corrupt(pos, countProblem);
           end = parsed;
           break;
         }
         default:
-          // Unknown chunk types are skipped (after their checksum was verified).
+          // An unknown type whose first byte is a lowercase letter may be skipped (after its
+          // checksum was verified); any other unknown type changes how the file is to be read.
+          if (!isOptionalChunkType(bytes[pos])) {
+            throw corrupt(pos, `chunk type ${type} is unknown and not marked optional (an optional type begins with a lowercase letter): ` +
+              'the file needs a newer Hindsight, or is damaged');
+          }
           break;
       }
     }

@@ -15,6 +15,7 @@ import { RAM_BASE } from '../engine/memory-map';
 import { computeDigest, decodeDigest, describeDifference, digestHex, encodeDigest, MemoryDigest, PAGE_SIZE } from './digest';
 import { SnapshotStore, type SnapshotStats } from './snapshots';
 import { readSnapshotImage, SnapshotImageError } from './snapshot-image';
+import { OutputCheck } from './output-check';
 
 export type TimelineMode = 'record' | 'replay';
 
@@ -110,6 +111,8 @@ export class Timeline {
   private readonly consoleEvents = new Map<bigint, RecordingEvent & { kind: 'console-input' }>();
   private readonly clockEvents = new Map<bigint, RecordingEvent & { kind: 'wall-clock' }>();
   private readonly digestEvents = new Map<bigint, RecordingEvent & { kind: 'digest' }>();
+  /** The icounts of the log's digests, ascending: replay stops at each and checks it. */
+  private readonly digestIcounts: bigint[] = [];
   private readonly uartEvents: (RecordingEvent & { kind: 'uart-input' })[] = [];
   private uartDeliveredAt: bigint | undefined;
   private readonly live: HostInput | undefined;
@@ -120,6 +123,8 @@ export class Timeline {
   private frontier = 0n;
   /** Replay of a stopped recording: whether the state at its end was checked against the end's digest. */
   private stopDigestChecked = false;
+  /** Replay: compares the output of the first pass with the log's (dropped if the first pass skips ahead). */
+  private outputCheck: OutputCheck | undefined;
   /** Recording end (program exit), once known. */
   private endInfo: RecordingEnd | undefined;
   /** The icount up to which the log holds the inputs (replay mode). */
@@ -127,6 +132,8 @@ export class Timeline {
   private replayBreakAt: bigint | undefined;
   /** Highest icount at which a checkpoint (snapshot + digest) was taken on the first pass. */
   private checkpointedTo = 0n;
+  /** Replay: the highest icount whose logged digest the first pass compared with the machine (snapshot images do not count). */
+  private digestCheckedTo = 0n;
   private nextTrapId = 1;
   private readonly traps = new Map<number, Trap>();
   /** Bumped whenever a breakpoint or watchpoint is added, removed, enabled or disabled. */
@@ -172,6 +179,7 @@ export class Timeline {
     for (const e of recording.events) t.addEvent(e);
     t.newEventsFrom = t.events.length;
     t.endInfo = recording.end;
+    t.outputCheck = new OutputCheck(recording.events, recording.end !== undefined);
     const last = recording.events.length ? recording.events[recording.events.length - 1].icount : 0n;
     t.logLength = recording.end ? recording.end.icount : last;
     t.checkpoint(); // checks the digest at icount 0: a log from another program fails here
@@ -641,7 +649,8 @@ export class Timeline {
         const now = this.icount;
         if (this.mode === 'replay' && now >= this.logLength) return this.atEnd();
         if (this.endInfo && now >= this.endInfo.icount) return this.atEnd();
-        if (now > this.checkpointedTo && now >= this.frontier && now % this.interval === 0n) this.checkpoint();
+        if (now > this.checkpointedTo && now >= this.frontier && (now % this.interval === 0n || this.digestEvents.has(now))) this.checkpoint();
+        else if (now >= this.frontier) this.checkDigestHere();
         this.deliverUartInput(now);
         let stopAt = target;
         const nextCheckpoint = (now / this.interval + 1n) * this.interval;
@@ -649,16 +658,25 @@ export class Timeline {
         if (now < this.frontier && this.frontier < stopAt) stopAt = this.frontier;
         const nextUart = this.nextUartEvent(now);
         if (nextUart !== undefined && nextUart < stopAt) stopAt = nextUart;
+        const nextOutput = now >= this.frontier ? this.outputCheck?.nextStop(now) : undefined;
+        if (nextOutput !== undefined && nextOutput < stopAt) stopAt = nextOutput;
+        const nextDigest = now >= this.frontier ? this.nextLoggedDigest(now) : undefined;
+        if (nextDigest !== undefined && nextDigest > this.digestCheckedTo && nextDigest < stopAt) stopAt = nextDigest;
         if (this.mode === 'replay' && this.logLength < stopAt) stopAt = this.logLength;
         if (now + SLICE < stopAt) stopAt = now + SLICE;
         this.executingLive = now >= this.frontier;
+        // A first pass that starts beyond the frontier (from a loaded snapshot) cannot compare output any more.
+        if (now > this.frontier) this.outputCheck = undefined;
         let stop: Stop;
         try {
           stop = this.machine.run(stopAt - now, options.range);
         } finally {
           this.executingLive = false;
         }
-        if (this.icount > this.frontier) this.frontier = this.icount;
+        if (this.icount > this.frontier) {
+          this.frontier = this.icount;
+          this.checkOutput(this.outputCheck?.reached(this.icount));
+        }
         if (stop.reason === 'budget') {
           if (options.shouldStop?.()) return this.result('cancelled');
           continue;
@@ -699,6 +717,7 @@ export class Timeline {
 
   private recordEnd(reason: string, exitCode?: number): void {
     if (this.mode === 'replay') {
+      this.checkDigestHere();
       // The program stopped for good here: the recording must agree.
       const recorded = this.endInfo;
       if (recorded && (this.icount !== recorded.icount || recorded.reason !== reason || recorded.exitCode !== exitCode)) {
@@ -710,6 +729,7 @@ export class Timeline {
       }
     }
     if (this.endInfo || this.mode === 'replay') {
+      if (this.mode === 'replay' && this.endInfo && this.icount === this.endInfo.icount) this.checkOutput(this.outputCheck?.finished());
       if (this.mode === 'replay' && this.endInfo && this.icount === this.endInfo.icount && this.icount >= this.frontier - 1n) {
         const digest = this.finalDigest();
         if (this.endInfo.finalDigest && digest !== this.endInfo.finalDigest) {
@@ -725,6 +745,7 @@ export class Timeline {
   }
 
   private atEnd(): MotionResult {
+    this.checkDigestHere();
     const end = this.endInfo;
     if (this.mode === 'replay' && end?.reason === STOPPED && this.icount === end.icount && !this.stopDigestChecked) {
       // The first time replay reaches where the recording was stopped: the state must be the recorded one.
@@ -738,9 +759,17 @@ export class Timeline {
       }
     }
     if (this.endInfo && this.icount >= this.endInfo.icount) {
+      if (this.mode === 'replay') this.checkOutput(this.outputCheck?.finished());
       return { ...this.result(this.endInfo.reason === 'exit' ? 'exit' : 'end'), exitCode: this.endInfo.exitCode };
     }
     return this.result('end');
+  }
+
+  /** A problem the output check found is a divergence here; the check stops (the timeline is no longer trusted). */
+  private checkOutput(problem: string | undefined): void {
+    if (problem === undefined) return;
+    this.outputCheck = undefined;
+    throw new ReplayDivergence(this.icount, problem);
   }
 
   private result(reason: MotionReason): MotionResult {
@@ -760,10 +789,34 @@ export class Timeline {
         const expected = decodeDigest(logged.digest);
         const problem = expected ? describeDifference(expected, digest) : 'the recorded digest is malformed';
         if (problem) throw new ReplayDivergence(icount, problem);
+        if (icount > this.digestCheckedTo) this.digestCheckedTo = icount;
       }
     }
     this.snapshots.take();
     if (icount > this.checkpointedTo) this.checkpointedTo = icount;
+  }
+
+  /** Replay, on the first pass (where no checkpoint is due, or the program or the log ends): a digest logged here is checked now. */
+  private checkDigestHere(): void {
+    const icount = this.icount;
+    const logged = this.mode === 'replay' && icount > this.digestCheckedTo ? this.digestEvents.get(icount) : undefined;
+    if (!logged) return;
+    this.snapshots.updateMemoryDigest();
+    const expected = decodeDigest(logged.digest);
+    const problem = expected ? describeDifference(expected, computeDigest(this.machine, this.memory)) : 'the recorded digest is malformed';
+    if (problem) throw new ReplayDivergence(icount, problem);
+    this.digestCheckedTo = icount;
+  }
+
+  /** Replay: the first logged digest after `now`. */
+  private nextLoggedDigest(now: bigint): bigint | undefined {
+    if (this.mode !== 'replay') return undefined;
+    let lo = 0, hi = this.digestIcounts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.digestIcounts[mid] <= now) lo = mid + 1; else hi = mid;
+    }
+    return lo < this.digestIcounts.length ? this.digestIcounts[lo] : undefined;
   }
 
   private deliverUartInput(now: bigint): void {
@@ -804,7 +857,17 @@ export class Timeline {
     switch (e.kind) {
       case 'console-input': this.consoleEvents.set(e.icount, e); break;
       case 'wall-clock': this.clockEvents.set(e.icount, e); break;
-      case 'digest': this.digestEvents.set(e.icount, e); break;
+      case 'digest': {
+        const before = this.digestEvents.get(e.icount);
+        if (before) {
+          // Two digests of one state: they must agree, or the log contradicts itself.
+          if (digestHexOf(before.digest) !== digestHexOf(e.digest)) throw new ReplayDivergence(e.icount, 'the recording holds two different state digests for this icount');
+          break;
+        }
+        this.digestEvents.set(e.icount, e);
+        this.digestIcounts.push(e.icount);
+        break;
+      }
       case 'uart-input': this.uartEvents.push(e); break;
       case 'output': break;
     }
@@ -817,6 +880,7 @@ export class Timeline {
     const logged = this.consoleEvents.get(now);
     if (logged) {
       if (logged.bytes.length > max) throw new ReplayDivergence(now, `the recording holds ${logged.bytes.length} bytes of console input here but the program asked for at most ${max}`);
+      this.outputCheck?.read(logged);
       return logged.bytes;
     }
     if (this.mode === 'replay' || now < this.frontier) {
@@ -832,7 +896,10 @@ export class Timeline {
   hostWallClock(): number {
     const now = this.icount;
     const logged = this.clockEvents.get(now);
-    if (logged) return Number(logged.seconds);
+    if (logged) {
+      this.outputCheck?.read(logged);
+      return Number(logged.seconds);
+    }
     if (this.mode === 'replay' || now < this.frontier) {
       throw new ReplayDivergence(now, 'the program reads the wall clock here, but the recording has no time value at this point');
     }
@@ -844,6 +911,7 @@ export class Timeline {
   private onMachineOutput(bytes: Uint8Array, stream: 'stdout' | 'stderr'): void {
     if (!this.executingLive) return; // re-executing: this output was seen before
     const icount = this.icount;
+    if (this.mode === 'replay') this.checkOutput(this.outputCheck?.produced(stream, bytes));
     if (this.mode === 'record') this.addEvent({ kind: 'output', icount, stream, bytes: bytes.slice() });
     for (const l of this.outputListeners) l(bytes, stream, icount);
   }
@@ -857,6 +925,10 @@ export class Timeline {
     }
     return out;
   }
+}
+
+function digestHexOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function hexBytes(hex: string): Uint8Array {
