@@ -6,6 +6,13 @@
 //     snapshot memory.
 //  3. An operating system: xv6-riscv (built from ../shared/third_party/xv6-riscv) booting to its
 //     shell prompt, on Hindsight and on QEMU, then recorded, replayed and travelled through.
+//  4. Host memory: a guest that fills 512 MiB of RAM, recorded, replayed and exported by the
+//     `hindsight` command, each with its peak resident set size (bench/memory.ts).
+//  5. A `hindsight debug` session on the bench recording with and without its embedded
+//     snapshot image (bench/memory.ts).
+//  6. The history of a value: every write to one 8-byte variable (rng_state) of the bench recording,
+//     from its snapshots, by worker threads (one per core), and in this thread alone.
+// `npm run bench -- os|memory|debug|history` runs one section alone.
 import { concatBytes } from '../workers/formats/bytes';
 import { spawnSync, spawn } from 'node:child_process';
 import { buildXv6, qemuXv6Args } from '../tests/support/xv6';
@@ -20,6 +27,9 @@ import { exportSnapshotImage } from '../workers/replay/snapshot-image';
 import { SourceDebugger } from '../workers/replay/source';
 import { DebugInfo } from '../workers/formats/dwarf';
 import { parseElf } from '../workers/formats/elf';
+import { memoryBenchmark, debugImageBenchmark } from './memory';
+import { computeValueHistory, exploreTimeline } from '../workers/replay/value-history';
+import { historyWorkerCount, nodeHistorySpawner, serveIfHistoryWorker } from '../workers/cli/history-workers';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const examples = join(root, 'public/examples');
@@ -81,6 +91,9 @@ async function main(): Promise<void> {
   console.log(`Hindsight benchmarks (Node ${process.versions.node}, V8 ${process.versions.v8})\n`);
   // `npm run bench -- os`: only the operating-system section.
   if (process.argv.includes('os')) { await osBenchmark(); return; }
+  if (process.argv.includes('memory')) { memoryBenchmark(); return; }
+  if (process.argv.includes('debug')) { debugImageBenchmark(); return; }
+  if (process.argv.includes('history')) { await historyBenchmark(); return; }
   const best = await cpuBenchmark('bench.elf', 'sorting, hashing, matrix multiplication, pointer chasing');
   console.log('');
   await cpuBenchmark('fpbench.elf', 'floating point: n-body, fused multiply-add matrix product, Mandelbrot, single-precision filter');
@@ -182,7 +195,41 @@ async function main(): Promise<void> {
   const openWithout = now() - o1;
   console.log(`  open a recording and show its last instruction: with the image ${fmtMs(openWith)}, without ${fmtMs(openWithout)}`);
 
+  await historyBenchmark(file);
+  debugImageBenchmark();
   await osBenchmark();
+  memoryBenchmark();
+}
+
+/** All writes to one 8-byte variable in the bench recording, in parallel from the snapshots. */
+async function historyBenchmark(recording?: Uint8Array): Promise<void> {
+  let file = recording;
+  if (!file) {
+    const rec = await Timeline.record(wasm, program, 'bench.elf', { ramMiB: 128, commandLine: 'bench.elf' }, new BufferedInput(new Uint8Array()), 'cli');
+    await rec.continue();
+    file = concatBytes([RecordingWriter.start(rec.meta, program), RecordingWriter.events(rec.takeNewEvents()), RecordingWriter.end(rec.ended!)]);
+  }
+  const tl = await Timeline.replay(wasm, parseRecording(file));
+  const x0 = now();
+  await exploreTimeline(tl);
+  const exploreMs = now() - x0;
+  const sym = tl.machine.symbols.lookup('rng_state');
+  if (!sym) throw new Error('bench.elf has no rng_state');
+  const range = { address: BigInt(sym.address), length: 8 };
+  const workers = historyWorkerCount();
+  console.log(`\nThe history of a value: every write to rng_state (8 bytes) in the bench recording (${tl.length.toLocaleString('en-US')} instructions, ${tl.snapshots.stats().count} snapshots)`);
+  console.log(`  first pass to make the snapshots (once per opened recording): ${(exploreMs / 1000).toFixed(3)} s`);
+  const spawn = nodeHistorySpawner(new URL(import.meta.url));
+  for (let run = 0; run < 2; run++) {
+    const h0 = now();
+    const h = await computeValueHistory(tl, range, { spawn, wasm, workers });
+    const ms = now() - h0;
+    console.log(`  ${workers} worker threads${run ? ' (again)' : ''}           ${(ms / 1000).toFixed(3)} s: ${h.writes.length.toLocaleString('en-US')} writes, ` +
+      `${h.segments} segments (${h.skipped} skipped: the page was not written), ${(Number(h.replayed) / 1e6).toFixed(0)} M instructions replayed`);
+  }
+  const s0 = now();
+  const serial = await computeValueHistory(tl, range);
+  console.log(`  in this thread alone       ${((now() - s0) / 1000).toFixed(3)} s: ${serial.writes.length.toLocaleString('en-US')} writes`);
 }
 
 /** Wall-clock ms until QEMU's console shows the xv6 shell prompt (then it is killed). */
@@ -266,4 +313,4 @@ async function osBenchmark(): Promise<void> {
   console.log(`  reverse-continue to the last write of ticks (watchpoint): ${fmtMs(now() - w0)}, ${hit.reason} at icount ${hit.icount} (${end.icount - hit.icount} back; ls typed at ${atLs})`);
 }
 
-main().catch((e: unknown) => { console.error(e); process.exit(1); });
+if (!serveIfHistoryWorker()) main().catch((e: unknown) => { console.error(e); process.exit(1); });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { proxy } from 'comlink';
 import type { ExampleInfo, OpenAnswer, ProgressEvent, StorageOverview, ViewRequest } from '../workers/engine-api';
+import { loadSnapshotBudgetSetting, saveSnapshotBudgetSetting } from './lib/snapshot-budget-setting';
 import { engine, onEngineFailure } from './engine';
 import { DebuggerController, DEFAULT_MEMORY_LENGTH } from './debugger/controller';
 import { parseRoute, pushRoute, replaceRoute, type Route } from './lib/route';
@@ -53,7 +54,8 @@ export function App() {
       (list) => { if (live) setExamples(list); },
       (e: unknown) => { if (live) setExamplesError(messageOf(e)); },
     );
-    engine.listRecordings().then(
+    // The snapshot budget kept in this browser first: the list shows it, and timelines use it.
+    engine.setSnapshotBudget(loadSnapshotBudgetSetting()).catch(() => undefined).then(() => engine.listRecordings()).then(
       (overview) => { if (live) setStorage(overview); },
       (e: unknown) => { if (live) setStorage({ recordings: [], problem: messageOf(e) }); },
     );
@@ -265,6 +267,10 @@ export function App() {
               onDelete={onDelete}
               onExport={(id) => void onExport(id)}
               onOpenFile={(files) => void openFile(files)}
+              onSetSnapshotBudget={(mib) => {
+                saveSnapshotBudgetSetting(mib);
+                void engine.setSnapshotBudget(mib).then(refreshRecordings, (e: unknown) => setError(messageOf(e)));
+              }}
             />
           )}
         </>

@@ -47,6 +47,8 @@ export interface StorageOverview {
   problem?: string;
   /** The browser's estimate for the whole site, when it gives one. */
   estimate?: { usage: number; quota: number };
+  /** The snapshot budget of this tab's timelines (workers/ui-host/snapshot-budget.ts). */
+  snapshotBudget?: { bytes: number; settingMiB: number | null; defaultBytes: number };
 }
 
 /** The program listing: the disassembly of the program's executable sections, objdump style. */
@@ -333,6 +335,69 @@ export interface EngineState {
   length: number;
 }
 
+/** A variable or expression of the Variables panel. */
+export interface VariableNode {
+  /** The name shown ("count", "[3]", ".min"). */
+  name: string;
+  /** The C expression that reads it again ("stats.min", "raw_samples[3]"): for children, history and watch. */
+  expression: string;
+  /** GDB's print text of the value, or an error. */
+  value: string;
+  type: string;
+  /** Structs, unions, arrays and pointers to them can be opened. */
+  expandable: boolean;
+  /** Stored in memory: its history can be computed. */
+  address?: number;
+  size?: number;
+  error?: boolean;
+}
+
+export interface VariablesView {
+  icount: number;
+  frame: number;
+  /** The frame's function, if known. */
+  function?: string;
+  args: VariableNode[];
+  locals: VariableNode[];
+  /** The expressions asked for, in order. */
+  expressions: VariableNode[];
+  /** Why there are no variables (no debug info, no frame). */
+  problem?: string;
+}
+
+/** One write of a value's history. */
+export interface HistoryWrite {
+  icount: number;
+  hart: number;
+  /** hex */
+  pc: string;
+  pcLabel: string;
+  function?: string;
+  source?: SourcePosition;
+  /** The value before and after, as print shows it. */
+  before: string;
+  after: string;
+  /** The value after as a number, when it is one (for the plot). */
+  number?: number;
+}
+
+export interface HistoryAnswer {
+  expression: string;
+  address: number;
+  size: number;
+  type: string;
+  initial: string;
+  initialNumber?: number;
+  writes: HistoryWrite[];
+  /** Timeline length, for the plot's axis. */
+  length: number;
+  seconds: number;
+  workers: number;
+  segments: number;
+  skipped: number;
+  cancelled: boolean;
+}
+
 export interface SnapshotImageAnswer {
   name: string;
   bytes: Uint8Array;
@@ -344,6 +409,11 @@ export interface EngineApi {
   listExamples(): Promise<ExampleInfo[]>;
   /** The recordings stored in this browser, newest first. */
   listRecordings(): Promise<StorageOverview>;
+  /**
+   * Sets the snapshot budget in MiB (null: the default, a fraction of the
+   * browser's quota); the open timeline thins its snapshots to it at once.
+   */
+  setSnapshotBudget(settingMiB: number | null): Promise<{ bytes: number; settingMiB: number | null; defaultBytes: number }>;
   renameRecording(id: string, name: string): Promise<void>;
   deleteRecording(id: string): Promise<void>;
   /** A stored recording as a .hsr file (with its sources in a SRCS chunk). */
@@ -413,6 +483,17 @@ export interface EngineApi {
   addSources(files: Record<string, string>): Promise<string[]>;
   /** addressesForLine for the source view's breakpoint gutter: lines of `file` that have code. */
   lineAddresses(file: string, line: number): Promise<number[]>;
+
+  // ---- variables ----
+  /** Locals and arguments of call-stack frame `frame` (0 = innermost), and the values of `expressions` there. */
+  variables(frame: number, expressions: string[]): Promise<VariablesView>;
+  /** The members or elements of an expandable value (arrays paged: `from`, at most 100). */
+  expandVariable(frame: number, expression: string, from?: number): Promise<VariableNode[]>;
+  /**
+   * Every write to the storage of `expression` (in frame `frame`) across the whole recording, computed
+   * in parallel by Web Workers from the snapshots; pause() cancels it.
+   */
+  valueHistory(expression: string, frame: number, listener: ProgressListener & ProxyMarked): Promise<HistoryAnswer>;
 
   // ---- export ----
   /** The open recording as a .hsr file. */

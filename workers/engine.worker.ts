@@ -6,14 +6,17 @@ import { expose, releaseProxy, type Local, type Remote } from 'comlink';
 import coreUrl from '../build/core.release.wasm?url';
 import type {
   EngineApi, EngineState, ExampleInfo, Motion, MotionAnswer, OpenAnswer, PositionView, ProgressEvent, ProgressListener,
-  SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, WatchAccess,
+  SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView,
 } from './engine-api';
+import type { FromWorker, HistoryChannel, ToWorker } from './replay/value-history';
 import { Timeline } from './replay/timeline';
 import { DEFAULT_RAM_MIB } from './engine/memory-map';
 import { RECORDING_MAGIC, parseRecording, type ParsedRecording } from './formats/recording';
 import { RecordingNotFoundError, RecordingStore } from './storage';
 import { Session, withSources, type Progress } from './ui-host/session';
 import { LiveInput } from './ui-host/live-input';
+import { interruptionOf } from './ui-host/saver';
+import { snapshotBudget, checkSettingMiB, type SnapshotBudget } from './ui-host/snapshot-budget';
 import { MAX_SOURCE_BYTES } from './ui-host/sources';
 
 const EXAMPLES_DIR = new URL(`${import.meta.env.BASE_URL}examples/`, self.location.origin);
@@ -74,11 +77,26 @@ function release(listener: Remote<ProgressListener> | undefined): void {
   }
 }
 
+/** A Web Worker replaying segments for a value's history (one per core). */
+function spawnHistoryWorker(): HistoryChannel {
+  const w = new Worker(new URL('./history.worker.ts', import.meta.url), { type: 'module', name: 'hindsight-history' });
+  let listener: ((m: FromWorker) => void) | undefined;
+  w.onmessage = (e: MessageEvent<FromWorker>) => listener?.(e.data);
+  w.onerror = (e) => listener?.({ type: 'error', message: e.message || 'the history worker failed to start' });
+  return {
+    post: (m: ToWorker) => w.postMessage(m),
+    onMessage: (l) => { listener = l; },
+    terminate: () => w.terminate(),
+  };
+}
+
 class Engine implements Local<EngineApi> {
   private modulePromise: Promise<WebAssembly.Module> | undefined;
   private storePromise: Promise<{ store: RecordingStore | null; problem: string | null }> | undefined;
   private examples: Promise<ExampleInfo[]> | undefined;
   private session: Session | undefined;
+  /** The snapshot budget setting in MiB, or null for the default. */
+  private snapshotBudgetMiB: number | null = null;
   /** Counts opens: a session whose open was overtaken by a newer one is closed, not adopted. */
   private generation = 0;
 
@@ -151,10 +169,25 @@ class Engine implements Local<EngineApi> {
           length: Number(r.length), ended: r.ended, bytes: r.sizes.total,
         })),
         ...(usage?.estimate ? { estimate: usage.estimate } : {}),
+        snapshotBudget: await this.snapshotBudget(),
       };
     } catch (e) {
       return { recordings: [], problem: `the stored recordings could not be listed: ${messageOf(e)}` };
     }
+  }
+
+  async setSnapshotBudget(settingMiB: number | null): Promise<SnapshotBudget> {
+    this.snapshotBudgetMiB = settingMiB === null ? null : checkSettingMiB(settingMiB);
+    const budget = await this.snapshotBudget();
+    this.session?.timeline.snapshots.setBudget(budget.bytes);
+    return budget;
+  }
+
+  /** The budget for new timelines: the setting, or a fraction of the quota the browser grants. */
+  private async snapshotBudget(): Promise<SnapshotBudget> {
+    const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<{ quota?: number }> } } }).navigator?.storage;
+    const quota = await storage?.estimate?.().then((e) => e.quota, () => undefined);
+    return snapshotBudget(this.snapshotBudgetMiB, quota);
   }
 
   private async requireStore(): Promise<RecordingStore> {
@@ -221,7 +254,8 @@ class Engine implements Local<EngineApi> {
     }
     try {
       timeline = await Timeline.record(module, bytes, fileName,
-        { ramMiB: DEFAULT_RAM_MIB, commandLine: fileName, ...(disk ? { disk: disk.bytes } : {}) }, input, 'browser');
+        { ramMiB: DEFAULT_RAM_MIB, commandLine: fileName, ...(disk ? { disk: disk.bytes } : {}) }, input, 'browser',
+        { budgetBytes: (await this.snapshotBudget()).bytes });
     } catch (e) {
       throw new Error(`Cannot load ${fileName}${disk ? ` with the disk ${baseName(disk.name)}` : ''}: ${messageOf(e)}`);
     }
@@ -295,6 +329,7 @@ class Engine implements Local<EngineApi> {
       const sources = (await store.getSources(id).catch(() => undefined)) ?? {};
       return await this.openParsed(parsed, {
         recordingId: id, name: info.name, sources, store, storageProblem: null, at, request, progress: progressOf(listener),
+        truncation: parsed.truncation ?? interruptionOf(info, parsed),
       }, generation);
     } finally {
       release(listener);
@@ -303,19 +338,19 @@ class Engine implements Local<EngineApi> {
 
   private async openParsed(parsed: ParsedRecording, o: {
     recordingId: string | null; name: string; sources: Record<string, string>; store: RecordingStore | null;
-    storageProblem: string | null; at: number; request: ViewRequest; progress: Progress | undefined;
+    storageProblem: string | null; at: number; request: ViewRequest; progress: Progress | undefined; truncation?: string;
   }, generation: number): Promise<OpenAnswer> {
     const module = await this.module();
     let timeline: Timeline;
     try {
-      timeline = await Timeline.replay(module, parsed);
+      timeline = await Timeline.replay(module, parsed, { budgetBytes: (await this.snapshotBudget()).bytes });
     } catch (e) {
       throw new Error(`Cannot open ${o.name}: ${messageOf(e)}`);
     }
     const session = await Session.open({
       timeline, name: o.name, programName: parsed.meta.name, sources: { ...(parsed.sources ?? {}), ...o.sources },
       store: o.store, storageProblem: o.storageProblem, recordingId: o.recordingId,
-      ...(parsed.truncation ? { truncation: parsed.truncation } : {}),
+      ...(o.truncation ?? parsed.truncation ? { truncation: o.truncation ?? parsed.truncation } : {}),
     });
     this.adopt(session, generation);
     try {
@@ -424,6 +459,27 @@ class Engine implements Local<EngineApi> {
 
   lineAddresses(file: string, line: number): number[] {
     return this.current().lineAddresses(file, line);
+  }
+
+  // ---- variables ----
+
+  variables(frame: number, expressions: string[]): VariablesView {
+    return this.current().variables(frame, expressions);
+  }
+
+  expandVariable(frame: number, expression: string, from?: number): VariableNode[] {
+    return this.current().expandVariable(frame, expression, from);
+  }
+
+  async valueHistory(expression: string, frame: number, listener: Remote<ProgressListener>): Promise<HistoryAnswer> {
+    try {
+      const wasm = await this.module();
+      return await this.current().valueHistory(expression, frame, {
+        spawn: spawnHistoryWorker, wasm, workers: Math.max(1, navigator.hardwareConcurrency || 2),
+      }, progressOf(listener));
+    } finally {
+      release(listener);
+    }
   }
 
   // ---- export ----

@@ -17,6 +17,7 @@ import { MemoryPanel } from './MemoryPanel';
 import { ConsolePanel } from './ConsolePanel';
 import { TrapsPanel } from './TrapsPanel';
 import { CallStackPanel } from './CallStackPanel';
+import { VariablesPanel } from './VariablesPanel';
 
 interface Props {
   controller: DebuggerController;
@@ -69,6 +70,9 @@ export function Debugger({ controller: c, onHome }: Props) {
   const onToggleLine = useCallback((file: string, line: number) => void c.toggleSourceBreakpoint(file, line), [c]);
   const onRunToLine = useCallback((file: string, line: number, direction: 'backward' | 'forward') => void c.runToLine(file, line, direction), [c]);
   const onSelectFrame = useCallback((i: number) => c.selectFrame(i), [c]);
+  const loadVariables = useCallback((f: number, x: string[]) => c.variables(f, x), [c]);
+  const expandVariable = useCallback((f: number, x: string) => c.expandVariable(f, x), [c]);
+  const valueHistory = useCallback((x: string, f: number) => c.valueHistory(x, f), [c]);
   const onAddFiles = useCallback(async (files: File[]) => {
     const texts: Record<string, string> = {};
     for (const f of files) texts[f.name] = new TextDecoder().decode(await readFile(f));
@@ -178,6 +182,17 @@ export function Debugger({ controller: c, onHome }: Props) {
           onRunToLine={onRunToLine}
         />
         <CallStackPanel frames={view.callStack} selected={frameIndex} onSelect={onSelectFrame} />
+        <VariablesPanel
+          icount={view.icount}
+          frame={frameIndex}
+          available={info.debugInfo === 'available'}
+          busy={busy !== null}
+          length={status.length}
+          load={loadVariables}
+          expand={expandVariable}
+          history={valueHistory}
+          onSeek={onScrub}
+        />
         <RegistersPanel view={view} previous={previous} />
         <ConsolePanel
           events={consoleEvents}

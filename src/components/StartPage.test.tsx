@@ -76,3 +76,18 @@ describe('StartPage', () => {
     expect(p.onOpenFile).toHaveBeenCalledWith([file]);
   });
 });
+
+describe('StartPage: the snapshot budget', () => {
+  it('shows the budget and sets it, or back to the default when emptied', async () => {
+    const onSetSnapshotBudget = vi.fn();
+    setup({ storage: { ...storage, snapshotBudget: { bytes: 100 * 1048576, settingMiB: null, defaultBytes: 100 * 1048576 } }, onSetSnapshotBudget });
+    expect(screen.getByText(/the default: a tenth of the storage the browser allows this site/)).toBeTruthy();
+    const input = screen.getByLabelText('Snapshot budget (MiB)');
+    await userEvent.type(input, '256');
+    await userEvent.click(screen.getByRole('button', { name: 'Set' }));
+    expect(onSetSnapshotBudget).toHaveBeenLastCalledWith(256);
+    await userEvent.clear(input);
+    await userEvent.click(screen.getByRole('button', { name: 'Set' }));
+    expect(onSetSnapshotBudget).toHaveBeenLastCalledWith(null);
+  });
+});

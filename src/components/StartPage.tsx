@@ -1,6 +1,7 @@
 import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
 import type { ExampleInfo, StorageOverview, StoredRecording } from '../../workers/engine-api';
 import { describeEnd, formatBytes, formatDate, formatLength } from '../format';
+import { SnapshotBudgetSetting } from './SnapshotBudgetSetting';
 
 interface Props {
   examples: ExampleInfo[] | null;
@@ -14,6 +15,8 @@ interface Props {
   onExport: (id: string) => void;
   /** One file (a program or a recording), or a program and a disk image. */
   onOpenFile: (files: File[]) => void;
+  /** Sets the snapshot budget (MiB, or null for the default). */
+  onSetSnapshotBudget?: (settingMiB: number | null) => void;
 }
 
 function RecordingRow({ r, onOpen, onRename, onDelete, onExport }: {
@@ -69,7 +72,7 @@ function RecordingRow({ r, onOpen, onRename, onDelete, onExport }: {
 }
 
 /** The bundled examples, the recordings stored in this browser, and opening a file. */
-export function StartPage({ examples, examplesError, storage, onOpenExample, onOpenRecording, onRename, onDelete, onExport, onOpenFile }: Props) {
+export function StartPage({ examples, examplesError, storage, onOpenExample, onOpenRecording, onRename, onDelete, onExport, onOpenFile, onSetSnapshotBudget }: Props) {
   const examplesId = useId();
   const recordingsId = useId();
   const fileId = useId();
@@ -157,6 +160,9 @@ export function StartPage({ examples, examplesError, storage, onOpenExample, onO
               <p className="muted small-text">
                 This site uses {formatBytes(storage.estimate.usage)} of the {formatBytes(storage.estimate.quota)} the browser allows it.
               </p>
+            )}
+            {storage?.snapshotBudget && onSetSnapshotBudget && (
+              <SnapshotBudgetSetting key={`${storage.snapshotBudget.settingMiB}`} budget={storage.snapshotBudget} onChange={onSetSnapshotBudget} />
             )}
           </section>
         </div>

@@ -7,7 +7,7 @@
 import { proxy } from 'comlink';
 import type {
   ConsoleEvent, EngineApi, ExecutedLines, Motion, MotionAnswer, MotionSummary, OpenAnswer, PositionView, ProgressEvent, SessionInfo,
-  SessionStatus, TrapInfo, ViewRequest, WatchAccess,
+  SessionStatus, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView,
 } from '../../workers/engine-api';
 import { LatestRunner } from '../lib/latest';
 import { Store } from '../lib/store';
@@ -397,6 +397,32 @@ export class DebuggerController {
     if (existing && !existing.enabled) await this.setTrapEnabled(existing.id, true);
     if (!existing && !(await this.addWatchpoint(address, length, 'write'))) return;
     await this.move('reverse-continue');
+  }
+
+  // ---- variables ----
+
+  /** Locals, arguments and watched expressions of a call-stack frame at the current position. */
+  variables(frame: number, expressions: string[]): Promise<VariablesView> {
+    return this.engine.variables(frame, expressions);
+  }
+
+  expandVariable(frame: number, expression: string, from = 0): Promise<VariableNode[]> {
+    return this.engine.expandVariable(frame, expression, from);
+  }
+
+  /** Every write to an expression's storage across the recording (busy meanwhile; Pause cancels). */
+  async valueHistory(expression: string, frame: number): Promise<HistoryAnswer | undefined> {
+    if (this.store.get().busy || this.operation) return undefined;
+    await this.scrubber.idle();
+    this.store.set({ busy: { kind: 'motion', activity: `computing the history of ${expression}` }, error: null });
+    try {
+      return await this.engine.valueHistory(expression, frame, proxy((event: ProgressEvent) => this.progress(event)));
+    } catch (e) {
+      this.fail(e);
+      return undefined;
+    } finally {
+      this.store.set({ busy: null });
+    }
   }
 
   /** Shows a symbol or address in the disassembly. */

@@ -25,7 +25,7 @@ describe('hindsight debug: variables', () => {
     expect(text).toContain(`$2 = ${n * 2 + 1}`);
     expect(text).toMatch(/^\$3 = \(int \*\) 0x[0-9a-f]+ <raw_samples\+4>$/m);
     expect(text).toMatch(/^\$4 = \d+$/m);
-    expect(text).toMatch(/^#1 .* in main at /m);
+    expect(text).toMatch(/^#1 {2}0x[0-9a-f]+ in main \(\) at /m);
     expect(text).toContain('No arguments.');
     expect(text).toMatch(/^\$5 = \d+$/m);
     await expect(s.execute('print no_such_thing')).rejects.toThrow('No symbol "no_such_thing" in current context.');

@@ -83,7 +83,7 @@ describe('hindsight debug', () => {
       'reverse-continue',
       'reverse-stepi',
       'stepi',
-      'x/2wx calibration_offset',
+      'x/2wx &calibration_offset',
       'info breakpoints',
       'delete',
       'break main',
@@ -169,7 +169,7 @@ describe('hindsight debug at source level', () => {
       expect(motions[0]).toMatch(/corruption\.c:167: jal .*<compute_stats> {2}-- breakpoint 1$/);
       expect(r.output).toMatch(/=> +167 +struct stats raw = compute_stats/);
       expect(motions[1]).toMatch(/<compute_stats> corruption\.c:\d+: /);
-      expect(r.output).toMatch(/#0 +0x[0-9a-f]+ in compute_stats at \.\/corruption\.c:\d+\n#1 +0x[0-9a-f]+ in main at \.\/corruption\.c:167/);
+      expect(r.output).toMatch(/#0 +(0x[0-9a-f]+ in )?compute_stats \(values=0x[0-9a-f]+ <raw_samples>, n=96\) at \.\/corruption\.c:\d+\n#1 +0x[0-9a-f]+ in main \(\) at \.\/corruption\.c:167/);
       expect(motions[3]).toMatch(/<main\+0x[0-9a-f]+> corruption\.c:168: /);
       expect(motions[4]).toMatch(/corruption\.c:167: jal/);
       expect(motions.length).toBe(7);

@@ -80,11 +80,14 @@ function withoutDocumentedDifferences(qemu: DtsNode): DtsNode {
   const chosen = node(qemu, '/chosen');
   expect(chosen.props.filter((p) => p.startsWith('rng-seed = <'))).toHaveLength(1);
   chosen.props = chosen.props.filter((p) => !p.startsWith('rng-seed = '));
-  // The ISA: QEMU's hart has H (the hypervisor extension), Hindsight's has not.
-  const cpu = node(qemu, '/cpus/cpu@0');
-  const isa = cpu.props.findIndex((p) => p.startsWith('riscv,isa = '));
-  expect(cpu.props[isa]).toBe('riscv,isa = "rv64imafdch_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";');
-  cpu.props[isa] = `riscv,isa = "${RISCV_ISA}";`;
+  // The ISA: QEMU's harts have H (the hypervisor extension), Hindsight's have not.
+  const cpus = node(qemu, '/cpus').children.filter((c) => c.name.startsWith('cpu@'));
+  expect(cpus.length).toBeGreaterThan(0);
+  for (const cpu of cpus) {
+    const isa = cpu.props.findIndex((p) => p.startsWith('riscv,isa = '));
+    expect(cpu.props[isa]).toBe('riscv,isa = "rv64imafdch_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";');
+    cpu.props[isa] = `riscv,isa = "${RISCV_ISA}";`;
+  }
   return qemu;
 }
 
@@ -96,22 +99,24 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function qemuDtb(ramMiB: number, extra: string[]): Uint8Array {
+function qemuDtb(ramMiB: number, extra: string[], harts = 1): Uint8Array {
   const file = join(dir, 'qemu.dtb');
-  const r = spawnSync(QEMU, ['-machine', `virt,dumpdtb=${file}`, '-bios', 'none', '-m', `${ramMiB}M`, '-smp', '1',
+  const r = spawnSync(QEMU, ['-machine', `virt,dumpdtb=${file}`, '-bios', 'none', '-m', `${ramMiB}M`, '-smp', String(harts),
     '-display', 'none', '-monitor', 'none', '-serial', 'none', ...extra], { timeout: 30_000 });
   if (r.error) throw new Error(`cannot run ${QEMU}: ${r.error.message}`);
   expect(r.status, r.stderr.toString()).toBe(0);
   return new Uint8Array(readFileSync(file));
 }
 
-async function hindsightDtb(ramMiB: number, config: { disk?: Uint8Array; bootargs?: string }): Promise<Uint8Array> {
-  const m = await Machine.create(wasm, new BufferedInput(new Uint8Array()), { ramMiB, ...config });
+async function hindsightDtb(ramMiB: number, config: { disk?: Uint8Array; bootargs?: string }, harts = 1): Promise<Uint8Array> {
+  const m = await Machine.create(wasm, new BufferedInput(new Uint8Array()), { ramMiB, ...config, harts: { count: harts, quantum: 10_000, seed: 0 } });
   return m.deviceTree() as Uint8Array;
 }
 
 describe("the device tree against QEMU 7.2's", () => {
-  const cases: { name: string; ramMiB: number; disk: boolean; bootargs?: string }[] = [
+  const cases: { name: string; ramMiB: number; disk: boolean; bootargs?: string; harts?: number }[] = [
+    { name: '3 harts (-smp 3), with a disk', ramMiB: 128, disk: true, harts: 3 },
+    { name: '8 harts (-smp 8)', ramMiB: 256, disk: false, harts: 8 },
     { name: '128 MiB, no disk', ramMiB: 128, disk: false },
     { name: '128 MiB with a disk on virtio-mmio-bus.0', ramMiB: 128, disk: true },
     { name: '16 MiB, with a kernel command line', ramMiB: 16, disk: false, bootargs: 'console=ttyS0 root=/dev/vda rw' },
@@ -137,8 +142,8 @@ describe("the device tree against QEMU 7.2's", () => {
         expect(gcc.status, gcc.stderr.toString()).toBe(0);
         extra.push('-kernel', elf, '-append', c.bootargs);
       }
-      const qemu = decompile(qemuDtb(c.ramMiB, extra));
-      const ours = decompile(await hindsightDtb(c.ramMiB, { ...(disk ? { disk } : {}), ...(c.bootargs !== undefined ? { bootargs: c.bootargs } : {}) }));
+      const qemu = decompile(qemuDtb(c.ramMiB, extra, c.harts));
+      const ours = decompile(await hindsightDtb(c.ramMiB, { ...(disk ? { disk } : {}), ...(c.bootargs !== undefined ? { bootargs: c.bootargs } : {}) }, c.harts));
       expect(parseDts(ours)).toEqual(withoutDocumentedDifferences(parseDts(qemu)));
       // The RAM size is the configured one (the comparison above covers it; this says where to look when it fails).
       expect(ours).toContain(`reg = <0x00 0x80000000 0x00 0x${(c.ramMiB * 1024 * 1024).toString(16)}>;`);

@@ -47,3 +47,16 @@ export function integerFlag(args: ParsedArgs, name: string, min: bigint, max: bi
   if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}`);
   return n;
 }
+
+/** The flags that configure several harts: --smp N, --quantum N, --schedule-seed N (run, record, gdbserver). */
+export const HART_FLAGS = { '--smp': { value: true }, '--quantum': { value: true }, '--schedule-seed': { value: true } } as const;
+
+/** The harts the flags ask for, or undefined for the one-hart machine. */
+export function hartsFlags(args: ParsedArgs): { count: number; quantum: number; seed: number } | undefined {
+  const count = integerFlag(args, '--smp', 1n, 8n);
+  const quantum = integerFlag(args, '--quantum', 1n, 1_000_000_000n);
+  const seed = integerFlag(args, '--schedule-seed', 0n, BigInt(Number.MAX_SAFE_INTEGER));
+  if (count === undefined && (quantum !== undefined || seed !== undefined)) throw new UsageError('--quantum and --schedule-seed need --smp N');
+  if (count === undefined || count === 1n) return undefined;
+  return { count: Number(count), quantum: Number(quantum ?? 10_000n), seed: Number(seed ?? 0n) };
+}

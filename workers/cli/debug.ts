@@ -17,6 +17,12 @@ import { loadCoreWasm } from './node-host';
 import { parseArgs, UsageError } from './args';
 import { loadRecording } from './record-replay';
 import { CliFailure, EXIT } from './output';
+import { evaluateExpression } from '../formats/dwarf/expr';
+import { sizeOf, typeName, type Type } from '../formats/dwarf/types';
+import type { Value } from '../formats/dwarf/value';
+import { computeValueHistory, exploreTimeline, HistoryError, type HistoryChannel, type HistoryRange } from '../replay/value-history';
+import { examineLines, frameArguments, historyLines, parseExamine, ptypeText } from './debug-data';
+import { historyWorkerCount, nodeHistorySpawner } from './history-workers';
 
 const HELP = `commands:
   stepi [N] (si)              step N instructions forward
@@ -24,9 +30,14 @@ const HELP = `commands:
   step (s) / next (n)         step one source line, into / over calls
   finish                      run until the current function returns
   reverse-step (rs) / reverse-next (rn) / reverse-finish   the same, backwards
-  bt                          the call stack
+  bt                          the call stack, with each frame's arguments
   frame [N] (f)               select frame N of the call stack (0 = innermost; reset by every motion)
+  up [N] / down [N]           select the frame N levels outwards / inwards
   print EXPR (p)              evaluate a C expression in the selected frame: variables, ., ->, [], *, &, casts, sizeof
+  ptype EXPR|TYPE             the type of an expression, or a type, spelled out
+  display EXPR                show EXPR after every stop ("undisplay [N]" stops it)
+  history EXPR | ADDR LEN     every write to the expression's storage (or the range) across the recording:
+                              icount, hart, pc, function and line, old and new value (replayed in parallel)
   info locals|args            the selected frame's local variables / arguments
   list [FILE:]LINE            show source lines (around the current line by default)
   nexti (ni)                  step one instruction, over calls
@@ -34,12 +45,12 @@ const HELP = `commands:
   continue (c)                run forward to a breakpoint, watchpoint, replay-break, exit or the end
   reverse-continue (rc)       run backward to the last breakpoint or watchpoint hit
   break ADDR|SYMBOL|FILE:LINE (b)   set a breakpoint
-  watch [-r|-a] ADDR|SYMBOL [LEN]   watch writes (-r reads, -a both)
+  watch [-r|-a] EXPR | ADDR [LEN]   watch writes to the expression's storage and size (-r reads, -a both)
   delete [N]                  delete breakpoint/watchpoint N, or all
   seek ICOUNT                 go to an instruction count
   replay-break ICOUNT         stop forward execution at ICOUNT ("replay-break none" removes it)
   info registers|float|replay|breakpoints|locals|args
-  x/N[bhwg]x ADDR|SYMBOL      examine memory
+  x/NFU ADDR|EXPR             examine memory: count N, format F (x d u o t a c f), unit U (b h w g), in any order
   quit (q)`;
 
 export async function cmdDebug(argv: string[]): Promise<number> {
@@ -55,7 +66,10 @@ export async function cmdDebug(argv: string[]): Promise<number> {
     process.stderr.write(`hindsight: ${path}: ignoring its snapshot image: ${e.message}\n`);
     timeline = await Timeline.replay(loadCoreWasm(), recording, { useSnapshotImage: false });
   }
-  const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'), sourcesFor(recording.sources, path));
+  const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'), sourcesFor(recording.sources, path), {
+    spawn: nodeHistorySpawner(new URL(import.meta.url)), wasm: loadCoreWasm(), workers: historyWorkerCount(),
+  });
+  for (const problem of session.debugProblems().slice(0, 5)) process.stderr.write(`hindsight: ${path}: debug information: ${problem}\n`);
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
   if (interactive) {
@@ -103,16 +117,27 @@ function sourcesFor(carried: Record<string, string> | undefined, recordingPath: 
 export class DebugSession {
   private readonly source: SourceDebugger | undefined;
   private readonly sourceFiles: Record<string, string>;
+  private readonly debugInfo: DebugInfo | undefined;
   private inspectorCache: Inspector | undefined;
   /** The frame `frame N` selected, and the icount it was selected at (a motion resets it to 0). */
   private selected = { frame: 0, icount: -1n };
   private history = 0;
+  private readonly displays: { id: number; expr: string }[] = [];
+  private nextDisplay = 1;
+  private lastExamine = { format: 'x', size: 4 };
 
-  constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void, sources: Record<string, string> = {}) {
+  constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void, sources: Record<string, string> = {},
+    private readonly historyOptions: { spawn?: () => HistoryChannel; wasm?: Uint8Array | WebAssembly.Module; workers?: number } = {}) {
     const image = timeline.machine.program;
     const debug = image ? DebugInfo.fromElf(image) : undefined;
+    this.debugInfo = debug;
     this.source = debug && debug.lineTable().length > 0 ? new SourceDebugger(timeline, debug) : undefined;
     this.sourceFiles = sources;
+  }
+
+  /** What is wrong with the program's debug information (empty when nothing is). */
+  debugProblems(): string[] {
+    return this.debugInfo?.problems.slice() ?? [];
   }
 
   /** The variables' reader, built the first time a command needs it. */
@@ -127,8 +152,102 @@ export class DebugSession {
     return this.selected.icount === this.timeline.icount ? this.selected.frame : 0;
   }
 
-  private frameLine(f: { pc: number; function?: string; file?: string; line?: number; inlined?: boolean }, i: number): string {
-    return `#${i}  0x${f.pc.toString(16).padStart(16, '0')} in ${f.function ?? '??'}${f.file ? ` at ${f.file}:${f.line}` : ''}${f.inlined ? ' (inlined)' : ''}`;
+  /** A frame as GDB's bt prints it: "#1  0x... in main () at ./corruption.c:167" (frame 0 at a line's start: no address). */
+  private frameLine(f: { pc: number; function?: string; file?: string; line?: number; inlined?: boolean }, i: number,
+    state?: ReturnType<SourceDebugger['frameStates']>['states'][number]): string {
+    let args = '';
+    if (state && this.timeline.machine.program) {
+      try {
+        const ins = this.inspector();
+        const mem = (a: bigint, n: number) => this.timeline.machine.readMemory(a, n);
+        args = frameArguments(ins.vars, state, ins.vars.formatEnv(mem), mem);
+      } catch {
+        args = '';
+      }
+    }
+    const range = i === 0 ? this.debugInfo?.lineRangeAt(f.pc) : undefined;
+    const showAddress = !f.inlined && (i > 0 || range?.start !== f.pc);
+    const name = f.function ?? this.timeline.machine.symbols.symbolize(f.pc)?.symbol.name ?? '??';
+    return `#${i}  ${showAddress ? `0x${f.pc.toString(16).padStart(16, '0')} in ` : ''}${name} (${args})${f.file ? ` at ${f.file}:${f.line}` : ''}`;
+  }
+
+  private frameLines(): { lines: string[]; count: number } {
+    const { frames, states } = this.needSource().frameStates();
+    return { lines: frames.map((f, i) => this.frameLine(f, i, states[i])), count: frames.length };
+  }
+
+  /** Evaluates an expression in the selected frame to a value (with its address, when it lives in memory). */
+  private evaluate(expr: string): Value {
+    if (!expr.trim()) throw new CommandError('Argument required (expression to compute).');
+    const ins = this.inspector();
+    const frame = this.source ? this.frameState() : undefined;
+    try {
+      return evaluateExpression(expr, { vars: ins.vars, frame, mem: (a, n) => this.timeline.machine.readMemory(a, n) });
+    } catch (e) {
+      if (e instanceof ExpressionError || (e instanceof Error && e.name !== 'ReplayDivergence' && !(e instanceof TimelineError))) throw new CommandError(e.message);
+      throw e;
+    }
+  }
+
+  /** The memory an expression occupies (an lvalue in memory), for watch and history. */
+  private storageOf(expr: string): { range: HistoryRange; type: Type } {
+    const v = this.evaluate(expr);
+    if (v.address === undefined) {
+      throw new CommandError(v.register !== undefined ? `"${expr}" is in a register here, not in memory: it has no address to watch` : `"${expr}" is not stored in memory`);
+    }
+    const length = sizeOf(v.type);
+    if (length < 1) throw new CommandError(`"${expr}" has no size`);
+    return { range: { address: v.address, length }, type: v.type };
+  }
+
+  /** GDB's ptype: a type name, or the type of an expression. */
+  private ptype(text: string): void {
+    if (!text.trim()) throw new CommandError('Argument required (one or more choice items).');
+    const ins = this.inspector();
+    const named = ins.vars.typeNamed(text.trim().replace(/\s+/g, ' '));
+    this.print(ptypeText(named ?? this.evaluate(text).type));
+  }
+
+  private showDisplays(): void {
+    for (const d of this.displays) {
+      try {
+        this.print(`${d.id}: ${d.expr} = ${this.inspector().print(d.expr, this.source ? this.frameState() : undefined)}`);
+      } catch (e) {
+        this.print(`${d.id}: ${d.expr} = <error: ${e instanceof Error ? e.message : String(e)}>`);
+      }
+    }
+  }
+
+  /** `history EXPR` or `history ADDR LEN`. */
+  private async valueHistory(text: string): Promise<void> {
+    const words = text.trim().split(/\s+/);
+    let range: HistoryRange;
+    let type: Type | undefined;
+    if (words.length === 2 && /^(0x[0-9a-f]+|\d+)$/i.test(words[0]) && /^\d+$/.test(words[1])) {
+      range = { address: BigInt(words[0]), length: Number(words[1]) };
+    } else {
+      ({ range, type } = this.storageOf(text));
+    }
+    const t = this.timeline;
+    const started = performance.now();
+    let h;
+    try {
+      await exploreTimeline(t);
+      h = await computeValueHistory(t, range, {
+        ...this.historyOptions,
+        locate: (pc) => {
+          const at = this.source?.where(pc);
+          const fn = this.source ? undefined : t.machine.symbols.symbolize(Number(pc))?.symbol.name;
+          return at ? { function: at.function, file: at.file, line: at.line } : { function: fn };
+        },
+      });
+    } catch (e) {
+      if (e instanceof HistoryError) throw new CommandError(e.message);
+      throw e;
+    }
+    const mem = (a: bigint, n: number) => t.machine.readMemory(a, n);
+    const env = t.machine.program ? this.inspector().vars.formatEnv(mem) : { mem, symbolize: () => undefined };
+    for (const l of historyLines(text.trim(), h, type, env, t.machine.symbols, (performance.now() - started) / 1000)) this.print(l);
   }
 
   /** The selected frame's state for variables. */
@@ -192,18 +311,54 @@ export class DebugSession {
         this.motion(await this.needSource().reverseFinish());
         return true;
       case 'bt': case 'backtrace': case 'where': {
-        const frames = this.needSource().callStack();
-        frames.forEach((f, i) => this.print(this.frameLine(f, i)));
+        for (const l of this.frameLines().lines) this.print(l);
         return true;
       }
-      case 'frame': case 'f': {
-        const frames = this.needSource().callStack();
-        const n = rest[0] === undefined ? this.selectedFrame() : Number(this.number(rest[0], 'frame needs a frame number'));
-        if (n >= frames.length) throw new CommandError('No frame at level ' + rest[0] + '.');
+      case 'frame': case 'f': case 'up': case 'down': {
+        const { lines, count } = this.frameLines();
+        let n: number;
+        if (cmd === 'up' || cmd === 'down') {
+          const by = rest[0] === undefined ? 1 : Number(this.number(rest[0], `${cmd} needs a number of frames`));
+          n = this.selectedFrame() + (cmd === 'up' ? by : -by);
+          if (n < 0) {
+            if (this.selectedFrame() === 0) throw new CommandError('Bottom (innermost) frame selected; you cannot go down.');
+            n = 0;
+          }
+          if (n >= count) {
+            if (this.selectedFrame() === count - 1) throw new CommandError('Initial frame selected; you cannot go up.');
+            n = count - 1;
+          }
+        } else {
+          n = rest[0] === undefined ? this.selectedFrame() : Number(this.number(rest[0], 'frame needs a frame number'));
+          if (n >= count) throw new CommandError('No frame at level ' + rest[0] + '.');
+        }
         this.selected = { frame: n, icount: t.icount };
-        this.print(this.frameLine(frames[n], n));
+        this.print(lines[n]);
         return true;
       }
+      case 'ptype': case 'whatis':
+        if (cmd === 'whatis') this.print(`type = ${typeName(this.evaluate(line.trim().replace(/^\S+\s*/, '')).type)}`);
+        else this.ptype(line.trim().replace(/^\S+\s*/, ''));
+        return true;
+      case 'display': {
+        const expr = line.trim().replace(/^\S+\s*/, '');
+        if (!expr) { this.showDisplays(); return true; }
+        this.evaluate(expr);
+        this.displays.push({ id: this.nextDisplay++, expr });
+        const d = this.displays[this.displays.length - 1];
+        this.print(`${d.id}: ${d.expr} = ${this.inspector().print(d.expr, this.source ? this.frameState() : undefined)}`);
+        return true;
+      }
+      case 'undisplay': {
+        if (rest[0] === undefined) { this.displays.length = 0; return true; }
+        const i = this.displays.findIndex((d) => String(d.id) === rest[0]);
+        if (i < 0) throw new CommandError(`No display number ${rest[0]}.`);
+        this.displays.splice(i, 1);
+        return true;
+      }
+      case 'history':
+        await this.valueHistory(line.trim().replace(/^\S+\s*/, ''));
+        return true;
       case 'print': case 'p':
         this.printExpression(line.trim().replace(/^\S+\s*/, ''));
         return true;
@@ -247,7 +402,19 @@ export class DebugSession {
         let access: 'write' | 'read' | 'access' = 'write';
         const a = [...rest];
         if (a[0] === '-r') { access = 'read'; a.shift(); } else if (a[0] === '-a') { access = 'access'; a.shift(); }
-        if (!a[0]) throw new CommandError('watch needs an address or a symbol');
+        if (!a[0]) throw new CommandError('watch needs an expression, an address or a symbol');
+        const numeric = /^(0x[0-9a-fA-F_]+|[0-9_]+)$/.test(a[0].replace(/^\*/, ''));
+        if (!numeric && t.machine.program && !(a.length === 2 && /^\d+$/.test(a[1]))) {
+          const text = line.trim().replace(/^\S+\s*/, '').replace(/^-[ra]\s+/, '');
+          let storage: { range: HistoryRange } | undefined;
+          try { storage = this.storageOf(text); } catch (e) { if (!(e instanceof CommandError) || !e.message.startsWith('No symbol') || t.machine.symbols.lookup(a[0]) === undefined) throw e; }
+          if (storage) {
+            const wp = t.addWatchpoint(storage.range.address, storage.range.length, access);
+            wp.label = text;
+            this.print(`watchpoint ${wp.id}: ${access} of ${storage.range.length} bytes at 0x${wp.address.toString(16)} <${text}>`);
+            return true;
+          }
+        }
         const where = this.location(a[0]);
         const sym = typeof where === 'string' ? t.machine.symbols.lookup(where) : undefined;
         const length = a[1] ? Number(this.number(a[1], 'watch length must be a number')) : sym && sym.size > 0 && sym.size <= 8 ? sym.size : 8;
@@ -264,7 +431,7 @@ export class DebugSession {
         this.info(rest.length ? rest.join(' ') : undefined);
         return true;
       default:
-        if (cmd.startsWith('x/') || cmd === 'x') { this.examine(cmd, rest[0]); return true; }
+        if (cmd.startsWith('x/') || cmd === 'x') { this.examine(cmd, line.trim().replace(/^\S+\s*/, '')); return true; }
         throw new CommandError(`unknown command "${cmd}" (try "help")`);
     }
   }
@@ -307,6 +474,7 @@ export class DebugSession {
     const at = this.source?.where(pc);
     const src = at ? ` ${at.file.replace(/^\.\//, '')}:${at.line}` : '';
     this.print(`[${r.icount}] 0x${pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(pc))}>${src}: ${text}  -- ${this.reason(r)}`);
+    this.showDisplays();
   }
 
   private reason(r: MotionResult): string {
@@ -423,26 +591,41 @@ export class DebugSession {
     return undefined;
   }
 
-  private examine(cmd: string, where: string | undefined): void {
-    const m = /^x(?:\/(\d*)([bhwg]?)x?)?$/.exec(cmd);
-    if (!m) throw new CommandError(`cannot read "${cmd}": use x/N[bhwg]x ADDR`);
-    const count = m[1] ? Number(m[1]) : 1;
-    const size = { b: 1, h: 2, w: 4, g: 8, '': 4 }[m[2] as 'b' | 'h' | 'w' | 'g' | ''];
-    if (count < 1 || count > 4096) throw new CommandError('x: the count must be 1..4096');
-    const addr = this.address(where);
-    const bytes = this.timeline.machine.readMemory(addr, count * size);
-    if (!bytes) throw new CommandError(`cannot read ${count * size} bytes at 0x${addr.toString(16)}: not RAM or ROM`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const perLine = Math.max(1, 16 / size);
-    for (let i = 0; i < count; i += perLine) {
-      const a = addr + BigInt(i * size);
-      const values: string[] = [];
-      for (let k = i; k < Math.min(count, i + perLine); k++) {
-        const o = k * size;
-        const v = size === 1 ? view.getUint8(o) : size === 2 ? view.getUint16(o, true) : size === 4 ? view.getUint32(o, true) : view.getBigUint64(o, true);
-        values.push(`0x${v.toString(16).padStart(size * 2, '0')}`);
-      }
-      this.print(`0x${a.toString(16)} <${this.timeline.machine.symbols.format(Number(a))}>:\t${values.join('\t')}`);
+  private examine(cmd: string, where: string): void {
+    let spec;
+    try {
+      spec = parseExamine(cmd, this.lastExamine);
+    } catch (e) {
+      throw new CommandError((e as Error).message);
     }
+    if (spec.count < 1 || spec.count > 4096) throw new CommandError('x: the count must be 1..4096');
+    this.lastExamine = { format: spec.format, size: spec.size };
+    let addr: bigint;
+    const word = where.trim();
+    if (/^\*?(0x[0-9a-fA-F_]+|[0-9_]+)$/.test(word) || !this.timeline.machine.program) addr = this.address(word || undefined);
+    else {
+      // An expression: a pointer or integer gives the address; an lvalue (an array, a struct) its own address.
+      let v: Value | undefined;
+      try { v = this.evaluate(word); } catch (e) { if (this.timeline.machine.symbols.lookup(word) === undefined) throw e; }
+      if (!v) addr = this.address(word);
+      else {
+        const k = (v.type.kind === 'typedef' || v.type.kind === 'qualified') ? (ptrKind(v.type)) : v.type.kind;
+        if ((k === 'pointer' || k === 'base' || k === 'enum') && v.bytes.length > 0) {
+          let x = 0n;
+          for (let i = v.bytes.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(v.bytes[i]);
+          addr = x;
+        } else if (v.address !== undefined) addr = v.address;
+        else throw new CommandError(`cannot examine "${word}": it has no address`);
+      }
+    }
+    const bytes = this.timeline.machine.readMemory(addr, spec.count * spec.size);
+    if (!bytes) throw new CommandError(`Cannot access memory at address 0x${addr.toString(16)}`);
+    for (const l of examineLines(spec, addr, bytes, this.timeline.machine.symbols)) this.print(l);
   }
+}
+
+function ptrKind(t: Type): Type['kind'] {
+  let x = t;
+  for (let i = 0; i < 64 && (x.kind === 'typedef' || x.kind === 'qualified'); i++) x = x.target;
+  return x.kind;
 }

@@ -8,11 +8,12 @@ import { basename } from 'node:path';
 import { Timeline } from '../replay/timeline';
 import { BufferedInput, type HostInput } from '../engine/host-input';
 import { ElfError } from '../formats/elf';
+import { MachineError } from '../engine/machine';
 import { RECORDING_MAGIC } from '../formats/recording';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
 import { GdbSession } from '../gdb/session';
-import { loadCoreWasm, StdinInput } from './node-host';
-import { parseArgs, integerFlag, UsageError } from './args';
+import { loadCoreWasm, StdinInput, CLI_SNAPSHOT_BUDGET } from './node-host';
+import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags } from './args';
 import { loadRecording } from './record-replay';
 import { writeAll, CliFailure, EXIT } from './output';
 
@@ -20,7 +21,7 @@ const DEFAULT_PORT = 1234;
 
 export async function cmdGdbserver(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    '--port': { value: true }, '--host': { value: true }, '--stdin': { value: true }, '--ram': { value: true },
+    '--port': { value: true }, '--host': { value: true }, '--stdin': { value: true }, '--ram': { value: true }, ...HART_FLAGS,
   });
   if (args.positional.length !== 1) throw new UsageError('gdbserver needs one recording or program: hindsight gdbserver <file.hsr|prog.elf> [--port N] [--host ADDR]');
   const port = Number(integerFlag(args, '--port', 0n, 65535n) ?? BigInt(DEFAULT_PORT));
@@ -35,6 +36,7 @@ export async function cmdGdbserver(argv: string[]): Promise<number> {
   let timeline: Timeline;
   if (isElf) {
     const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
+    const harts = hartsFlags(args);
     const stdinPath = args.flags.get('--stdin');
     let live: HostInput;
     if (typeof stdinPath === 'string') {
@@ -43,15 +45,18 @@ export async function cmdGdbserver(argv: string[]): Promise<number> {
       live = new StdinInput();
     }
     try {
-      timeline = await Timeline.record(loadCoreWasm(), bytes, path, { ramMiB, commandLine: path }, live, 'cli');
+      timeline = await Timeline.record(loadCoreWasm(), bytes, path, { ramMiB, commandLine: path, ...(harts ? { harts } : {}) }, live, 'cli', { budgetBytes: CLI_SNAPSHOT_BUDGET });
     } catch (e) {
       if (e instanceof ElfError) throw new CliFailure(EXIT.load, `${path}: ${e.message}`);
+      if (e instanceof MachineError) throw new CliFailure(EXIT.load, e.message);
       throw e;
     }
   } else {
     if (!RECORDING_MAGIC.every((b, i) => bytes[i] === b)) throw new CliFailure(EXIT.load, `${path} is neither an ELF program nor a Hindsight recording`);
-    if (args.flags.has('--ram') || args.flags.has('--stdin')) throw new UsageError('--ram and --stdin apply to a program; a recording keeps its own');
-    timeline = await Timeline.replay(loadCoreWasm(), loadRecording(path));
+    if (['--ram', '--stdin', '--smp', '--quantum', '--schedule-seed'].some((f) => args.flags.has(f))) {
+      throw new UsageError('--ram, --stdin, --smp, --quantum and --schedule-seed apply to a program; a recording keeps its own');
+    }
+    timeline = await Timeline.replay(loadCoreWasm(), loadRecording(path), { budgetBytes: CLI_SNAPSHOT_BUDGET });
   }
   timeline.onOutput((out, stream) => writeAll(stream === 'stderr' ? 2 : 1, out));
 

@@ -14,14 +14,15 @@ import { traceRun, formatTraceStep } from '../engine/trace';
 import { ElfError } from '../formats/elf';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
 import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag } from './node-host';
-import { parseArgs, integerFlag, UsageError } from './args';
+import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags } from './args';
+import { serveIfHistoryWorker } from './history-workers';
 
 const HELP = `hindsight: a time-travel debugger for RISC-V programs
 
 Usage:
   hindsight run <prog.elf> [options]          run a RISC-V ELF on the emulated virt board
   hindsight record <prog.elf> -o <file.hsr>   run it and record everything it received [--stdin FILE] [--ram MiB] [--max-insns N] [--stats]
-                                              [--disk IMG] [--console uart]; Ctrl-C stops recording and keeps the file
+                                              [--disk IMG] [--console uart] [--smp N]; Ctrl-C stops recording and keeps the file
   hindsight replay <file.hsr> [--stats]       replay a recording: same output, same exit status, checked as it goes
   hindsight info <file.hsr> [--json]          what a recording holds
   hindsight verify <file.hsr>                 check a recording from someone else: its chunks, its machine, its
@@ -31,7 +32,7 @@ Usage:
                                               write the recording's snapshots as a qcow2 image (qemu-img reads it);
                                               --embed stores the image in the recording, so opening it needs no replay
   hindsight debug <file.hsr>                  travel through a recording at a prompt (reads commands from stdin)
-  hindsight gdbserver <file.hsr|prog.elf>     serve GDB's remote protocol with reverse execution [--port N] [--host ADDR]
+  hindsight gdbserver <file.hsr|prog.elf>     serve GDB's remote protocol with reverse execution [--port N] [--host ADDR] [--smp N]
 
 Options for run:
   --ram MiB          guest RAM size (default ${DEFAULT_RAM_MIB}, up to ${MAX_RAM_MIB})
@@ -39,6 +40,10 @@ Options for run:
                      -drive file=IMG,format=raw -device virtio-blk-device; changes stay in memory
   --console uart     console input goes to the UART (an OS console) rather than to semihosting reads:
                      stdin is passed on a line at a time as the guest's driver takes it
+  --smp N            N harts (1..8), as QEMU's -smp N: they run in turn, in quanta of instructions
+  --quantum N        instructions per turn (default 10000)
+  --schedule-seed N  turn lengths drawn around the quantum from seed N (0: fixed), to shake out races;
+                     the schedule is part of the recording, so each seed's run replays exactly
   --max-insns N      stop with an error after N instructions
   --stdin FILE       console input for the guest (default: this process's stdin)
   --stats            print instructions retired, seconds and MIPS to stderr
@@ -68,10 +73,11 @@ function fail(status: number, message: string): never {
 async function cmdRun(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     '--ram': { value: true }, '--max-insns': { value: true }, '--stdin': { value: true },
-    '--stats': { value: false }, '--trace': { value: true }, '--disk': { value: true }, '--console': { value: true },
+    '--stats': { value: false }, '--trace': { value: true }, '--disk': { value: true }, '--console': { value: true }, ...HART_FLAGS,
   });
   if (args.positional.length !== 1) throw new UsageError('run needs exactly one program: hindsight run <prog.elf>');
   const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
+  const harts = hartsFlags(args);
   const maxInsns = integerFlag(args, '--max-insns', 1n, (1n << 62n));
   const stdinPath = args.flags.get('--stdin');
   const tracePath = args.flags.get('--trace');
@@ -93,7 +99,7 @@ async function cmdRun(argv: string[]): Promise<number> {
 
   let machine: Machine;
   try {
-    machine = await Machine.create(loadCoreWasm(), input, { ramMiB, commandLine: path, ...(disk ? { disk } : {}) });
+    machine = await Machine.create(loadCoreWasm(), input, { ramMiB, commandLine: path, ...(disk ? { disk } : {}), ...(harts ? { harts } : {}) });
   } catch (e) {
     if (e instanceof MachineError) fail(EXIT_LOAD, e.message);
     throw e;
@@ -214,7 +220,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (status) => { process.exitCode = status; },
-  (e: unknown) => { fail(EXIT_GUEST_FATAL, e instanceof Error ? e.message : String(e)); },
-);
+if (!serveIfHistoryWorker()) {
+  main(process.argv.slice(2)).then(
+    (status) => { process.exitCode = status; },
+    (e: unknown) => { fail(EXIT_GUEST_FATAL, e instanceof Error ? e.message : String(e)); },
+  );
+}

@@ -76,3 +76,11 @@ export function consoleFlag(value: string | boolean | undefined): 'semihosting' 
   if (value === 'uart' || value === 'semihosting') return value;
   throw new UsageError(`--console must be "semihosting" or "uart", not "${String(value)}"`);
 }
+
+/**
+ * Snapshot memory for the command's timelines: with it, a guest of R MiB
+ * costs the host about R MiB plus this plus Node's own ~60 MiB
+ * (docs/time-travel.md). Snapshots that do not fit are not taken; seeks
+ * then replay further.
+ */
+export const CLI_SNAPSHOT_BUDGET = 64 * 1024 * 1024;

@@ -1,7 +1,10 @@
 // `hindsight record`, `hindsight replay` and `hindsight info`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, mkdtempSync, rmSync, openSync, writeSync, readSync, fstatSync, fsyncSync, closeSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RecordingWriter, countEvents, type ParsedRecording } from '../formats/recording';
-import { exportSnapshotImage, SnapshotImageError } from '../replay/snapshot-image';
+import { writeSnapshotImage, SnapshotImageError } from '../replay/snapshot-image';
+import { FileImageStore } from './file-image-store';
 import { basename } from 'node:path';
 import { Timeline, ReplayDivergence, STOPPED, type MotionResult, type TimelineOptions } from '../replay/timeline';
 import { MachineError } from '../engine/machine';
@@ -9,8 +12,8 @@ import { UartFeeder } from '../engine/uart-feeder';
 import { BufferedInput, type HostInput } from '../engine/host-input';
 import { ElfError } from '../formats/elf';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
-import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag } from './node-host';
-import { parseArgs, integerFlag, UsageError } from './args';
+import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag, CLI_SNAPSHOT_BUDGET } from './node-host';
+import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags } from './args';
 import { RecordingFileWriter, readRecordingFile } from './recording-file';
 import { writeAll, CliFailure, EXIT, terminalSafe, jsonTerminalSafe } from './output';
 import { recordingMachineProblem } from './recording-check';
@@ -18,7 +21,7 @@ import { recordingMachineProblem } from './recording-check';
 export async function cmdRecord(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     '-o': { value: true }, '--output': { value: true }, '--stdin': { value: true }, '--ram': { value: true },
-    '--max-insns': { value: true }, '--stats': { value: false }, '--disk': { value: true }, '--console': { value: true },
+    '--max-insns': { value: true }, '--stats': { value: false }, '--disk': { value: true }, '--console': { value: true }, ...HART_FLAGS,
   });
   if (args.positional.length !== 1) throw new UsageError('record needs one program: hindsight record <prog.elf> -o <file.hsr>');
   const consoleMode = consoleFlag(args.flags.get('--console'));
@@ -27,6 +30,7 @@ export async function cmdRecord(argv: string[]): Promise<number> {
   const out = (args.flags.get('-o') ?? args.flags.get('--output')) as string | undefined;
   if (typeof out !== 'string') throw new UsageError('record needs an output file: -o <file.hsr>');
   const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
+  const harts = hartsFlags(args);
   const maxInsns = integerFlag(args, '--max-insns', 1n, 1n << 62n);
   const path = args.positional[0];
   const program = readInput(path);
@@ -37,7 +41,8 @@ export async function cmdRecord(argv: string[]): Promise<number> {
 
   let timeline: Timeline;
   try {
-    timeline = await Timeline.record(loadCoreWasm(), program, path, { ramMiB, commandLine: path, ...(disk ? { disk } : {}) }, live, 'cli');
+    timeline = await Timeline.record(loadCoreWasm(), program, path, { ramMiB, commandLine: path, ...(disk ? { disk } : {}), ...(harts ? { harts } : {}) }, live, 'cli',
+      { budgetBytes: CLI_SNAPSHOT_BUDGET });
   } catch (e) {
     if (e instanceof ElfError) throw new CliFailure(EXIT.load, `${path}: ${e.message}`);
     if (e instanceof MachineError) throw new CliFailure(EXIT.load, e.message);
@@ -206,7 +211,8 @@ export function warn(message: string): void {
  * a damaged or foreign embedded snapshot image is a warning, and the replay
  * goes on without it; a machine that cannot be built is status 1.
  */
-export async function openReplay(path: string, recording: ParsedRecording, options: TimelineOptions = {}): Promise<Timeline> {
+export async function openReplay(path: string, recording: ParsedRecording, given: TimelineOptions = {}): Promise<Timeline> {
+  const options: TimelineOptions = { budgetBytes: CLI_SNAPSHOT_BUDGET, ...given };
   try {
     try {
       return await Timeline.replay(loadCoreWasm(), recording, options);
@@ -254,6 +260,8 @@ function statusFor(result: MotionResult, timeline: Timeline, limitFlag: string):
  * `hindsight snapshots <file.hsr> -o <image.qcow2> [--embed]`: replays the
  * recording once, then writes its snapshots as a qcow2 image, and/or embeds
  * the image in the recording (a SNAP chunk) so opening it need not replay.
+ * The image goes to its file cluster by cluster, and is embedded by copying
+ * that file in blocks: neither is ever held in memory whole.
  */
 export async function cmdSnapshots(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { '-o': { value: true }, '--output': { value: true }, '--embed': { value: false } });
@@ -270,19 +278,69 @@ export async function cmdSnapshots(argv: string[]): Promise<number> {
     if (e instanceof ReplayDivergence) throw new CliFailure(EXIT.divergence, `${path}: ${e.message}`);
     throw e;
   }
-  const image = exportSnapshotImage(timeline);
-  if (typeof out === 'string') writeFileSync(out, image);
-  if (embed) {
-    const bytes = readFileSync(path);
-    const pieces: Uint8Array[] = [RecordingWriter.start(recording.meta, recording.program, recording.disk, recording.version), RecordingWriter.events(recording.events)];
-    if (recording.sources) pieces.push(RecordingWriter.sources(recording.sources));
-    pieces.push(RecordingWriter.snapshot(image));
-    if (recording.end) pieces.push(RecordingWriter.end(recording.end, countEvents(recording.events)));
-    const whole = Buffer.concat(pieces);
-    writeFileSync(path, whole);
-    process.stderr.write(terminalSafe(`hindsight: embedded a ${image.length}-byte snapshot image in ${path} (${bytes.length} -> ${whole.length} bytes)`) + '\n');
+  const scratch = typeof out === 'string' ? undefined : mkdtempSync(join(tmpdir(), 'hindsight-snapshots-'));
+  const imagePath = typeof out === 'string' ? out : join(scratch as string, 'image.qcow2');
+  try {
+    const store = new FileImageStore(imagePath);
+    let count: number;
+    try {
+      count = writeSnapshotImage(timeline, store);
+    } finally {
+      store.close();
+    }
+    const imageBytes = statSync(imagePath).size;
+    if (embed) {
+      const before = statSync(path).size;
+      const after = embedImageFile(path, recording, imagePath);
+      process.stderr.write(terminalSafe(`hindsight: embedded a ${imageBytes}-byte snapshot image in ${path} (${before} -> ${after} bytes)`) + '\n');
+    }
+    process.stdout.write(terminalSafe(`${count} snapshots, ${imageBytes} bytes${typeof out === 'string' ? ` written to ${out}` : ''}`) + '\n');
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
-  const count = timeline.snapshots.list().filter((s) => s.icount === 0n || timeline.hasDigestAt(s.icount)).length;
-  process.stdout.write(terminalSafe(`${count} snapshots, ${image.length} bytes${typeof out === 'string' ? ` written to ${out}` : ''}`) + '\n');
   return 0;
+}
+
+/**
+ * Rewrites the recording at `path` with the image file as its SNAP chunk
+ * (before END), into a new file renamed over the old one when complete.
+ * Returns the new file's size.
+ */
+function embedImageFile(path: string, recording: ParsedRecording, imagePath: string): number {
+  const temp = `${path}.${process.pid}.tmp`;
+  const file = openSync(temp, 'w');
+  let size = 0;
+  const put = (bytes: Uint8Array) => {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(file, bytes, off, bytes.length - off);
+    size += bytes.length;
+  };
+  try {
+    put(RecordingWriter.start(recording.meta, recording.program, recording.disk, recording.version));
+    put(RecordingWriter.events(recording.events));
+    if (recording.sources) put(RecordingWriter.sources(recording.sources));
+    const image = openSync(imagePath, 'r');
+    try {
+      const snap = RecordingWriter.snapshotStream(fstatSync(image).size);
+      put(snap.header);
+      const block = new Uint8Array(1 << 20);
+      for (let n; (n = readSync(image, block, 0, block.length, null)) > 0;) {
+        const piece = block.subarray(0, n);
+        snap.update(piece);
+        put(piece);
+      }
+      put(snap.finish());
+    } finally {
+      closeSync(image);
+    }
+    if (recording.end) put(RecordingWriter.end(recording.end, countEvents(recording.events)));
+    fsyncSync(file);
+  } catch (e) {
+    closeSync(file);
+    rmSync(temp, { force: true });
+    throw e;
+  }
+  closeSync(file);
+  renameSync(temp, path);
+  return size;
 }

@@ -12,7 +12,7 @@ import { SnapshotImageError } from '../replay/snapshot-image';
 import { MachineError } from '../engine/machine';
 import { ElfError } from '../formats/elf';
 import { parseArgs, UsageError } from './args';
-import { loadCoreWasm } from './node-host';
+import { loadCoreWasm, CLI_SNAPSHOT_BUDGET } from './node-host';
 import { recordingMachineProblem } from './recording-check';
 import { EXIT, terminalSafe } from './output';
 
@@ -64,7 +64,7 @@ export async function cmdVerify(argv: string[]): Promise<number> {
 
   const open = async (): Promise<Timeline | undefined> => {
     try {
-      return await Timeline.replay(loadCoreWasm(), r, { useSnapshotImage: false });
+      return await Timeline.replay(loadCoreWasm(), r, { useSnapshotImage: false, budgetBytes: CLI_SNAPSHOT_BUDGET });
     } catch (e) {
       if (e instanceof ReplayDivergence) problem('diverged', e.message);
       else if (e instanceof MachineError || e instanceof ElfError) problem('malformed', e.message);

@@ -7,7 +7,7 @@ import { REGS, RAM, RAM_BASE, COMPRESSED_TABLE, DIRTY_PAGES, BREAKPOINTS, BREAKP
 import {
   pc, icount, idleSkip, priv, mstatus, mip, mie, halted, timerDeadline, sliceEnd, stopReason, faulted,
   fetchLimit, dataLimit, breakpointCount, execMap, ramSize, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
-  PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
+  hartCount, PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
   IRQ_STI, CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers,
 } from './state';
@@ -15,6 +15,7 @@ import { fetchSlow, loadSlow, storeSlow, probeStore, triggerFires } from './bus'
 import { execTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
 import { fetchOffset, loadOffset, storeOffset, tlbFlush } from './mmu';
 import { stimerDeadline, stimerFire } from './sstc';
+import { idleOrSwitch, hartBusy, quantumEnd, scheduleLogFull } from './harts';
 import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, activePmpEntries, illegalInstruction, refusedInstruction } from './trap';
 import { bitmanip, bitmanipMatched } from './bitmanip';
 import { executeFp } from './fpu';
@@ -705,7 +706,12 @@ export function run(budget: u64, flags: u32): i32 {
   // Range stepping runs one instruction per slice: the range is checked at every boundary, in wasm.
   const inRange = (flags & RUN_IN_RANGE) != 0;
   while (true) {
-    // Instruction boundary: timers, interrupts, idle.
+    // Instruction boundary: the schedule, timers, interrupts, idle.
+    if (hartCount > 1) {
+      if (icount >= quantumEnd) { hartBusy(); idleOrSwitch(); }
+      // The engine drains the log and calls again (a single attempt always finds it drained).
+      if (scheduleLogFull() && !singleAttempt) return STOP_BUDGET;
+    }
     if (timerDeadline != NEVER && icount + idleSkip >= timerDeadline) {
       mip |= IRQ_MTI;
       timerDeadline = NEVER;
@@ -720,6 +726,10 @@ export function run(budget: u64, flags: u32): i32 {
     if (halted) {
       if ((mip & mie) != 0) {
         halted = false; // woken by an interrupt that is pending but globally disabled
+      } else if (hartCount > 1) {
+        // This hart waits: the next one runs; when every hart waits, time skips to the earliest deadline.
+        if (!idleOrSwitch()) return STOP_IDLE;
+        continue;
       } else if (wakeDeadline() != NEVER) {
         idleSkip = wakeDeadline() - icount; // skip idle time to the deadline
         continue;
@@ -727,9 +737,11 @@ export function run(budget: u64, flags: u32): i32 {
         return STOP_IDLE;
       }
     }
+    if (hartCount > 1) hartBusy();
     if (inRange && (pc < stepRangeLo || pc >= stepRangeHi)) return STOP_LEFT_RANGE;
     if (icount >= end) return STOP_BUDGET;
     let limit = end;
+    if (hartCount > 1 && quantumEnd < limit) limit = quantumEnd;
     if (timerDeadline != NEVER) {
       const due = timerDeadline - idleSkip;
       if (due < limit) limit = due;

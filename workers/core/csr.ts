@@ -5,8 +5,9 @@ import {
   pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP,
   MSTATUS_MPP, MSTATUS_FS, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, MSTATUS_TW, MSTATUS_TSR,
   MSTATUS_UXL_SXL, MSTATUS_SD, MSTATUS_XS, MSTATUS_VS, S_INTERRUPTS, ALL_INTERRUPTS, IRQ_SSI, IRQ_STI, IRQ_SEI,
-  sliceEnd, icount, idleSkip, fflags, frm, boardRevision,
+  sliceEnd, icount, idleSkip, fflags, frm, boardRevision, hartCount, currentHart,
 } from './state';
+import { retiredByCurrentHart } from './harts';
 import { updateFastPath } from './trap';
 import { satpModeSupported, tlbFlush } from './mmu';
 import { mtimeNow } from './clint';
@@ -29,6 +30,12 @@ const DELEGABLE_EXCEPTIONS: u64 = 0xbbff;
 export let csrIllegal: bool = false;
 
 @inline function counterValue(offset: u64): u64 { return icount + idleSkip + 1 + offset; }
+/**
+ * minstret's base. One hart: virtual time, as QEMU's icount mode counts it.
+ * Several: the instructions this hart retired (the icount is the sum over harts).
+ */
+@inline function instretBase(): u64 { return hartCount > 1 ? retiredByCurrentHart() : icount + idleSkip; }
+@inline function instretValue(): u64 { return instretBase() + 1 + minstretOffset; }
 
 function withSd(s: u64): u64 {
   const dirty = (s & MSTATUS_FS) == MSTATUS_FS || (s & MSTATUS_XS) == MSTATUS_XS || (s & MSTATUS_VS) == MSTATUS_VS;
@@ -62,7 +69,7 @@ export function csrRead(csr: u32): u64 {
     // user counters
     case 0xc00: if (!counterAccessible(0)) break; return counterValue(mcycleOffset);
     case 0xc01: if (!counterAccessible(1)) break; return mtimeNow();
-    case 0xc02: if (!counterAccessible(2)) break; return counterValue(minstretOffset);
+    case 0xc02: if (!counterAccessible(2)) break; return instretValue();
     // supervisor
     case 0x100: return withSd(mstatus) & SSTATUS_VISIBLE;
     case 0x104: return mie & mideleg;
@@ -76,7 +83,8 @@ export function csrRead(csr: u32): u64 {
     case 0x144: return mip & mideleg;
     case 0x180: return satp;
     // machine information
-    case 0xf11: case 0xf12: case 0xf13: case 0xf14: case 0xf15: return 0;
+    case 0xf14: return <u64>currentHart;
+    case 0xf11: case 0xf12: case 0xf13: case 0xf15: return 0;
     // machine trap setup and handling
     case 0x300: return withSd(mstatus);
     case 0x301: return MISA;
@@ -94,7 +102,7 @@ export function csrRead(csr: u32): u64 {
     case 0x343: return mtval;
     case 0x344: return mip;
     case 0xb00: return counterValue(mcycleOffset);
-    case 0xb02: return counterValue(minstretOffset);
+    case 0xb02: return instretValue();
     // debug triggers (board revision 2): tselect, tdata1..3, tinfo
     case 0x7a0: if (!triggersPresent()) break; return tselectRead();
     case 0x7a1: case 0x7a2: case 0x7a3: if (!triggersPresent()) break; return tdataRead(csr - 0x7a0);
@@ -173,7 +181,7 @@ export function csrWrite(csr: u32, v: u64): void {
       return;
     }
     case 0xb00: mcycleOffset = v - (icount + idleSkip + 1); return;
-    case 0xb02: minstretOffset = v - (icount + idleSkip + 1); return;
+    case 0xb02: minstretOffset = v - (instretBase() + 1); return;
     case 0x7a0: if (!triggersPresent()) break; tselectWrite(v); return;
     case 0x7a1: case 0x7a2: case 0x7a3: if (!triggersPresent()) break; tdataWrite(csr - 0x7a0, v); updateFastPath(); return;
     case 0x7a4: if (!triggersPresent()) break; return; // tinfo: writes ignored (QEMU 7.2)

@@ -7,11 +7,12 @@ import { run as runLoop, completeHostCall as retireHostCall, fetchFaulted, attem
 import { csrRead, csrWrite, csrIllegal } from './csr';
 import { updateFastPath, setSlowPathOnly as setSlow, resetTlb } from './trap';
 import { uartReceive as pushRx, uartStatusReads as statusReads } from './uart';
+import * as H from './harts';
 
 export {
   REGS, FREGS, REGISTER_FILE_BYTES, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
   WATCHPOINTS, WATCHPOINT_SLOTS, WATCHPOINT_SIZE, MROM, MROM_SIZE, DIRTY_PAGES, DIRTY_CAPACITY, SCRATCH,
-  SCRATCH_SIZE, RAM,
+  SCRATCH_SIZE, RAM, SCHEDULE_LOG,
 } from './layout';
 
 /** Called by the runtime on an internal assertion failure: a core bug, never guest behaviour. */
@@ -107,9 +108,30 @@ export function reset(): void {
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpCfg(i, 0); S.setPmpAddr(i, 0); }
   S.stopReason = S.STOP_NONE;
   S.faulted = false;
+  memory.fill(L.PLIC_EXTRA, 0, L.PLIC_EXTRA_SIZE);
   resetTlb();
   updateFastPath();
+  H.resetHarts();
 }
+
+/**
+ * The number of harts (1..8, board revision 2 for more than one) and their
+ * schedule: quanta of `quantum` instructions, or lengths drawn around it from
+ * `seed` (0: fixed). Takes effect at the next reset(). False if not supported.
+ */
+export function configureHarts(count: u32, quantum: u64, seed: u64): bool {
+  if (count > 1 && S.boardRevision < 2) return false;
+  return H.configureHarts(count, quantum, seed);
+}
+export function getHartCount(): u32 { return S.hartCount; }
+/** The hart whose state the accessors below show (the running one unless viewHart chose another). */
+export function getCurrentHart(): u32 { return S.currentHart; }
+/** The hart the scheduler runs next. */
+export function getScheduledHart(): u32 { return H.getScheduledHart(); }
+/** Shows hart h's state through every accessor (registers, pc, CSRs) without scheduling effects; viewHart(getScheduledHart()) before run(). */
+export function viewHart(h: u32): bool { return H.viewHart(h); }
+/** Entries {icount: u64, hart: u64} at SCHEDULE_LOG since the last call: from each icount on, that hart retires instructions. */
+export function takeScheduleLog(): u32 { return H.takeScheduleLog(); }
 
 /** flags: 1 = ignore a breakpoint at the current pc (resuming from it), 2 = stop after one instruction attempt, 4 = stop when pc leaves the step range. */
 export function run(budget: u64, flags: u32): i32 { return runLoop(budget, flags); }
@@ -263,6 +285,11 @@ export function saveState(): u32 {
   memory.copy(p, L.RX_BUFFER, L.RX_CAPACITY); p += L.RX_CAPACITY;
   // Board revision 1's state ends here, so its recordings' digests still match.
   if (S.boardRevision >= 2) { memory.copy(p, L.DEVICE_STATE, L.DEVICE_STATE_SIZE); p += L.DEVICE_STATE_SIZE; }
+  // Several harts: the schedule, every hart's slot and the PLIC's further contexts (a lone hart's state ends above).
+  if (S.hartCount > 1) {
+    memory.copy(p, L.PLIC_EXTRA, L.PLIC_EXTRA_SIZE); p += L.PLIC_EXTRA_SIZE;
+    p = H.saveHartsState(p);
+  }
   return <u32>(p - L.STATE);
 }
 
@@ -295,6 +322,10 @@ export function loadState(): void {
   for (let i = 0; i < S.PMP_ENTRIES; i++) { S.setPmpAddr(i, load<u64>(p)); p += 8; }
   memory.copy(L.RX_BUFFER, p, L.RX_CAPACITY); p += L.RX_CAPACITY;
   if (S.boardRevision >= 2) { memory.copy(L.DEVICE_STATE, p, L.DEVICE_STATE_SIZE); p += L.DEVICE_STATE_SIZE; }
+  if (S.hartCount > 1) {
+    memory.copy(L.PLIC_EXTRA, p, L.PLIC_EXTRA_SIZE); p += L.PLIC_EXTRA_SIZE;
+    p = H.loadHartsState(p); // after the PLIC: it recomputes the current hart's interrupt lines
+  }
   S.faulted = false;
   S.stopReason = S.STOP_NONE;
   resetTlb();

@@ -47,7 +47,17 @@ export const TLB: usize = 0xec000;
 export const TLB_ENTRIES: u32 = 256;
 /** Machine state serialised by saveState()/loadState() (registers excluded). */
 export const STATE: usize = 0xf0000;
-export const STATE_CAPACITY: u32 = 0xf000;
+export const STATE_CAPACITY: u32 = 0x8000;
+/** Every hart's state while another runs (harts.ts): MAX_HARTS slots of HART_CONTEXT_SIZE bytes. */
+export const HART_CONTEXTS: usize = 0xf8000;
+export const HART_CONTEXT_SIZE: u32 = 0x400;
+export const MAX_HARTS: u32 = 8;
+/** The scheduler's switches since the engine last drained them: {icount: u64, hart: u64} (harts.ts). */
+export const SCHEDULE_LOG: usize = 0xfa000;
+export const SCHEDULE_LOG_ENTRIES: u32 = 0x400;
+/** The PLIC's enable words and thresholds of contexts 2 and up (harts 1..7; plic.ts). */
+export const PLIC_EXTRA: usize = 0xfe000;
+export const PLIC_EXTRA_SIZE: u32 = 0x100;
 /**
  * 0xff000..0x100000 holds the compiler's own static data (asconfig.json
  * memoryBase). The core allocates nothing at run time: everything it keeps

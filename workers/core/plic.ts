@@ -1,6 +1,6 @@
-// The platform-level interrupt controller of QEMU's virt board (SiFive PLIC,
-// one hart): 95 sources, priorities 0..7, two contexts (0: hart 0 M-mode,
-// drives mip.MEIP; 1: hart 0 S-mode, drives mip.SEIP).
+// The platform-level interrupt controller of QEMU's virt board (SiFive PLIC):
+// 95 sources, priorities 0..7, two contexts per hart (2h: hart h's M-mode,
+// drives its mip.MEIP; 2h + 1: its S-mode, drives mip.SEIP).
 //
 // As QEMU 7.2's sifive_plic: each time a device updates its line while it is
 // high, the source becomes pending (a claimed one is served after its completion); a claim clears the
@@ -10,12 +10,13 @@
 // completion: a line left high by a driver that never clears its cause (xv6
 // leaves the UART's THR-empty interrupt pending) does not interrupt forever.
 // Register layout as QEMU 7.2's sifive_plic with the virt board's parameters.
-import { DEVICE_STATE } from './layout';
-import { mip, IRQ_MEI, IRQ_SEI, sliceEnd } from './state';
+import { DEVICE_STATE, PLIC_EXTRA } from './layout';
+import { mip, IRQ_MEI, IRQ_SEI, sliceEnd, hartCount, currentHart } from './state';
 
 export const PLIC_SOURCES: u32 = 96; // source 0 does not exist
 const PRIORITY_MASK: u32 = 7;
-const CONTEXTS: u32 = 2;
+/** Two contexts per hart: 2h is hart h's M-mode (mip.MEIP), 2h + 1 its S-mode (mip.SEIP), as on QEMU's virt board. */
+@inline function contexts(): u32 { return hartCount * 2; }
 const WORDS: u32 = 3; // 96 bits of pending/enable/claimed/level
 
 // Offsets in DEVICE_STATE.
@@ -25,9 +26,20 @@ const CLAIMED: usize = DEVICE_STATE + 0x18c;     // u32 × 3
 const LEVEL: usize = DEVICE_STATE + 0x198;       // u32 × 3: each source's line
 const ENABLE: usize = DEVICE_STATE + 0x1a4;      // u32 × 3 per context
 const THRESHOLD: usize = DEVICE_STATE + 0x1bc;   // u32 per context
-/** mip.SEIP as software last wrote it (mip reads it ORed with the PLIC's S-mode output). */
+/** mip.SEIP as software last wrote it (mip reads it ORed with the PLIC's S-mode output): the running hart's (harts.ts swaps it). */
 const SOFTWARE_SEIP: usize = DEVICE_STATE + 0x1c4;
 export const PLIC_STATE_END: usize = DEVICE_STATE + 0x1c8;
+// Contexts 2 and up (harts 1..7) keep their enable words and thresholds in PLIC_EXTRA,
+// so that a one-hart machine's state is laid out as before.
+const EXTRA_ENABLE: usize = PLIC_EXTRA;               // u32 × 3 per context from 2
+const EXTRA_THRESHOLD: usize = PLIC_EXTRA + 14 * 12;  // u32 per context from 2
+
+@inline function enableOf(context: u32): usize {
+  return context < 2 ? ENABLE + <usize>context * WORDS * 4 : EXTRA_ENABLE + <usize>(context - 2) * WORDS * 4;
+}
+@inline function thresholdOf(context: u32): usize {
+  return context < 2 ? THRESHOLD + (<usize>context << 2) : EXTRA_THRESHOLD + (<usize>(context - 2) << 2);
+}
 
 @inline function bitSet(base: usize, source: u32): bool {
   return (load<u32>(base + ((source >> 5) << 2)) & (1 << (source & 31))) != 0;
@@ -48,8 +60,8 @@ export function plicSetLevel(source: u32, high: bool): void {
 
 /** The highest-priority pending, enabled, unclaimed source above the context's threshold, or 0. */
 function best(context: u32): u32 {
-  const threshold = load<u32>(THRESHOLD + (<usize>context << 2));
-  const enable = ENABLE + <usize>context * WORDS * 4;
+  const threshold = load<u32>(thresholdOf(context));
+  const enable = enableOf(context);
   let bestSource: u32 = 0;
   let bestPriority: u32 = 0;
   for (let w: u32 = 0; w < WORDS; w++) {
@@ -67,12 +79,16 @@ function best(context: u32): u32 {
   return bestSource;
 }
 
-/** Recomputes mip.MEIP and mip.SEIP from the PLIC's two outputs (and software's SEIP). */
+/**
+ * Recomputes the running hart's mip.MEIP and mip.SEIP from its two PLIC
+ * contexts (and software's SEIP). The other harts' lines are recomputed when
+ * they are switched in (harts.ts), before they could act on them.
+ */
 export function plicUpdate(): void {
   const old = mip;
   let v = mip & ~(IRQ_MEI | IRQ_SEI);
-  if (best(0) != 0) v |= IRQ_MEI;
-  if (best(1) != 0 || load<u32>(SOFTWARE_SEIP) != 0) v |= IRQ_SEI;
+  if (best(currentHart * 2) != 0) v |= IRQ_MEI;
+  if (best(currentHart * 2 + 1) != 0 || load<u32>(SOFTWARE_SEIP) != 0) v |= IRQ_SEI;
   mip = v;
   if (v != old) sliceEnd = 0; // the run loop looks at interrupts again
 }
@@ -112,14 +128,14 @@ export function plicRead(off: u64): u32 {
   if (off >= 0x2000 && off < 0x200000) {
     const context = <u32>((off - 0x2000) >> 7);
     const w = <u32>(((off - 0x2000) & 0x7f) >> 2);
-    if (context < CONTEXTS && w < WORDS) return load<u32>(ENABLE + (<usize>(context * WORDS + w) << 2));
+    if (context < contexts() && w < WORDS) return load<u32>(enableOf(context) + (<usize>w << 2));
     return 0;
   }
   if (off >= 0x200000) {
     const context = <u32>((off - 0x200000) >> 12);
-    if (context >= CONTEXTS) return 0;
+    if (context >= contexts()) return 0;
     const reg = (off - 0x200000) & 0xfff;
-    if (reg == 0) return load<u32>(THRESHOLD + (<usize>context << 2));
+    if (reg == 0) return load<u32>(thresholdOf(context));
     if (reg == 4) return claim(context);
   }
   return 0;
@@ -137,20 +153,20 @@ export function plicWrite(off: u64, value: u32): void {
   if (off >= 0x2000 && off < 0x200000) {
     const context = <u32>((off - 0x2000) >> 7);
     const w = <u32>(((off - 0x2000) & 0x7f) >> 2);
-    if (context < CONTEXTS && w < WORDS) {
+    if (context < contexts() && w < WORDS) {
       // Source 0 does not exist, and neither do sources past 95: their enable bits read 0.
       let v = value;
       if (w == 0) v &= ~1;
-      store<u32>(ENABLE + (<usize>(context * WORDS + w) << 2), v);
+      store<u32>(enableOf(context) + (<usize>w << 2), v);
       plicUpdate();
     }
     return;
   }
   if (off >= 0x200000) {
     const context = <u32>((off - 0x200000) >> 12);
-    if (context >= CONTEXTS) return;
+    if (context >= contexts()) return;
     const reg = (off - 0x200000) & 0xfff;
-    if (reg == 0) { store<u32>(THRESHOLD + (<usize>context << 2), value & PRIORITY_MASK); plicUpdate(); }
+    if (reg == 0) { store<u32>(thresholdOf(context), value & PRIORITY_MASK); plicUpdate(); }
     else if (reg == 4) complete(value);
   }
 }

@@ -65,6 +65,10 @@ export const CAUSE_ECALL_S: u64 = 9;
 export const CAUSE_ECALL_M: u64 = 11;
 
 // --- hart ---
+/** How many harts the machine has (harts.ts keeps those that are not running). */
+export let hartCount: u32 = 1;
+/** The hart whose state is in these globals (the one that runs, except while the debugger views another). */
+export let currentHart: u32 = 0;
 export let pc: u64 = 0;
 /** Instructions retired since reset (QEMU's icount: see docs/machine.md). */
 export let icount: u64 = 0;

@@ -26,8 +26,22 @@ export const DEVICE_TREE_REGION_BYTES = 0x10_0000;
 /** Interrupt numbers of the hart-local interrupt controller (mip bits). */
 const IRQ_M_SOFT = 3, IRQ_M_TIMER = 7, IRQ_S_EXT = 9, IRQ_M_EXT = 11;
 
-/** Phandles of the nodes others refer to, as QEMU numbers them (cpu, its interrupt controller, PLIC, test). */
-interface Phandles { cpu: number; intc: number; plic: number; test: number }
+/**
+ * Phandles of the nodes others refer to, as QEMU numbers them: the harts are
+ * made last to first, so hart h of N has cpu 2(N-1-h)+1 and its interrupt
+ * controller the next number; then the PLIC and the test device.
+ */
+interface Phandles { cpu: number[]; intc: number[]; plic: number; test: number }
+
+function phandlesFor(harts: number): Phandles {
+  const cpu: number[] = [];
+  const intc: number[] = [];
+  for (let h = 0; h < harts; h++) { cpu.push(2 * (harts - 1 - h) + 1); intc.push(2 * (harts - 1 - h) + 2); }
+  return { cpu, intc, plic: 2 * harts + 1, test: 2 * harts + 2 };
+}
+
+/** `interrupts-extended` cells: for each hart in order, its interrupt controller with each of `irqs`. */
+const perHart = (ph: Phandles, ...irqs: number[]): number[] => ph.intc.flatMap((intc) => irqs.flatMap((irq) => [intc, irq]));
 
 export interface BoardDevice {
   /** Short identifier (stable: tests and the UI key on it). */
@@ -81,11 +95,11 @@ export const BOARD: readonly BoardDevice[] = [
   },
   {
     id: 'clint', name: 'CLINT', base: 0x200_0000, size: 0x1_0000, irqs: [], since: 1, ui: true,
-    notes: 'msip +0x0, mtimecmp +0x4000, mtime +0xbff8',
+    notes: 'msip +4h, mtimecmp +0x4000+8h (hart h), mtime +0xbff8',
     dt: {
       node: 'clint', order: 0,
       props: (n, d, ph) => {
-        n.u32('interrupts-extended', ph.intc, IRQ_M_SOFT, ph.intc, IRQ_M_TIMER);
+        n.u32('interrupts-extended', ...perHart(ph, IRQ_M_SOFT, IRQ_M_TIMER));
         reg(n, d);
         n.strings('compatible', ['sifive,clint0', 'riscv,clint0']);
       },
@@ -93,7 +107,7 @@ export const BOARD: readonly BoardDevice[] = [
   },
   {
     id: 'plic', name: 'PLIC', base: 0xc00_0000, size: 0x60_0000, irqs: [], since: 2, ui: true,
-    notes: `sources 1..${PLIC_NUM_SOURCES - 1}, priorities 0..${PLIC_NUM_PRIORITIES}; context 0 = hart 0 M, 1 = hart 0 S (board revision 2)`,
+    notes: `sources 1..${PLIC_NUM_SOURCES - 1}, priorities 0..${PLIC_NUM_PRIORITIES}; context 2h = hart h M, 2h+1 = hart h S (board revision 2)`,
     dt: {
       node: 'plic', order: 1,
       props: (n, d, ph) => {
@@ -101,7 +115,7 @@ export const BOARD: readonly BoardDevice[] = [
         // QEMU 7.2 writes VIRT_IRQCHIP_NUM_SOURCES (96) here, though the highest source is 95.
         n.u32('riscv,ndev', PLIC_NUM_SOURCES);
         reg(n, d);
-        n.u32('interrupts-extended', ph.intc, IRQ_M_EXT, ph.intc, IRQ_S_EXT);
+        n.u32('interrupts-extended', ...perHart(ph, IRQ_M_EXT, IRQ_S_EXT));
         n.empty('interrupt-controller');
         n.strings('compatible', ['sifive,plic-1.0.0', 'riscv,plic0']);
         n.u32('#address-cells', 0);
@@ -144,6 +158,8 @@ export interface DeviceTreeConfig {
   ramBytes: number;
   /** /chosen bootargs (QEMU's -append); none if absent. */
   bootargs?: string;
+  /** Harts (QEMU's -smp), 1 if absent. */
+  harts?: number;
 }
 
 /** The ISA string of hart 0: what Hindsight implements, spelled as QEMU 7.2 spells its own. */
@@ -151,13 +167,14 @@ export const RISCV_ISA = 'rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_
 
 /**
  * The device tree of the machine (board revision 2), as QEMU 7.2's
- * `-machine virt -bios none -smp 1` builds it, less what Hindsight does not
+ * `-machine virt -bios none -smp N` builds it, less what Hindsight does not
  * model (see docs/machine.md, "Device tree"). Nodes, properties, their order
  * and the phandle numbers are QEMU's.
  */
 export function buildDeviceTree(config: DeviceTreeConfig): DeviceTree {
   const tree = new DeviceTree();
-  const ph: Phandles = { cpu: 1, intc: 2, plic: 3, test: 4 };
+  const harts = config.harts ?? 1;
+  const ph = phandlesFor(harts);
   const root = tree.root
     .u32('#address-cells', 2)
     .u32('#size-cells', 2)
@@ -174,11 +191,14 @@ export function buildDeviceTree(config: DeviceTreeConfig): DeviceTree {
   root.child(`memory@${RAM_BASE.toString(16)}`).string('device_type', 'memory').u64('reg', RAM_BASE, config.ramBytes);
 
   const cpus = root.child('cpus').u32('#address-cells', 1).u32('#size-cells', 0).u32('timebase-frequency', TIMEBASE_FREQUENCY);
-  const cpu = cpus.child('cpu@0').phandle(ph.cpu).string('device_type', 'cpu').u32('reg', 0).string('status', 'okay')
-    .string('compatible', 'riscv').string('riscv,isa', RISCV_ISA).string('mmu-type', 'riscv,sv48');
-  cpu.child('interrupt-controller').u32('#interrupt-cells', 1).empty('interrupt-controller')
-    .string('compatible', 'riscv,cpu-intc').phandle(ph.intc);
-  cpus.child('cpu-map').child('cluster0').child('core0').u32('cpu', ph.cpu);
+  for (let h = 0; h < harts; h++) {
+    const cpu = cpus.child(`cpu@${h}`).phandle(ph.cpu[h]).string('device_type', 'cpu').u32('reg', h).string('status', 'okay')
+      .string('compatible', 'riscv').string('riscv,isa', RISCV_ISA).string('mmu-type', 'riscv,sv48');
+    cpu.child('interrupt-controller').u32('#interrupt-cells', 1).empty('interrupt-controller')
+      .string('compatible', 'riscv,cpu-intc').phandle(ph.intc[h]);
+  }
+  const cluster = cpus.child('cpu-map').child('cluster0');
+  for (let h = 0; h < harts; h++) cluster.child(`core${h}`).u32('cpu', ph.cpu[h]);
 
   const soc = root.child('soc').u32('#address-cells', 2).u32('#size-cells', 2).string('compatible', 'simple-bus').empty('ranges');
   const nodes = BOARD.filter((d) => d.dt).sort((a, b) => (b.dt?.order ?? 0) - (a.dt?.order ?? 0));

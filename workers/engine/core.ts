@@ -54,7 +54,14 @@ interface RawExports {
   saveState(): number;
   hashBytes(ptr: number, length: number, seed: bigint): bigint;
   loadState(): void;
+  configureHarts(count: number, quantum: bigint, seed: bigint): number;
+  getHartCount(): number;
+  getCurrentHart(): number;
+  getScheduledHart(): number;
+  viewHart(hart: number): number;
+  takeScheduleLog(): number;
   REGS: WebAssembly.Global;
+  SCHEDULE_LOG: WebAssembly.Global;
   FREGS: WebAssembly.Global;
   REGISTER_FILE_BYTES: WebAssembly.Global;
   STATE: WebAssembly.Global;
@@ -85,6 +92,8 @@ export interface CoreLayout {
   dirtyPages: number;
   ram: number;
   scratch: number;
+  /** The scheduler's switches, {icount: u64, hart: u64} each (core harts.ts). */
+  scheduleLog: number;
 }
 
 /** One instance of the CPU core with its linear memory. */
@@ -99,7 +108,7 @@ export class Core {
     this.layout = {
       regs: g(r.REGS), fregs: g(r.FREGS), registerFileBytes: g(r.REGISTER_FILE_BYTES), state: g(r.STATE), stateCapacity: g(r.STATE_CAPACITY), watchHit: g(r.WATCH_HIT),
       txBuffer: g(r.TX_BUFFER), watchpointSlots: g(r.WATCHPOINT_SLOTS), mrom: g(r.MROM), mromSize: g(r.MROM_SIZE),
-      dirtyPages: g(r.DIRTY_PAGES), ram: g(r.RAM), scratch: g(r.SCRATCH),
+      dirtyPages: g(r.DIRTY_PAGES), ram: g(r.RAM), scratch: g(r.SCRATCH), scheduleLog: g(r.SCHEDULE_LOG),
     };
   }
 

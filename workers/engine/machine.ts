@@ -9,6 +9,13 @@ import { parseElf, checkLoadable, SymbolTable, ElfError, type ElfImage } from '.
 import { trapLoopMessage } from './trap-loop';
 import { buildDeviceTree, DEVICE_TREE_REGION_BYTES } from './board';
 import { debugTranslate, translationActive } from './debug-translate';
+import { ScheduleLog } from './schedule';
+import type { HartsConfig } from '../formats/recording';
+
+export type { HartsConfig } from '../formats/recording';
+/** The schedule when none is given: turns of 10000 instructions, in hart order. */
+export const DEFAULT_QUANTUM = 10_000;
+export const MAX_HARTS = 8;
 
 export interface MachineConfig {
   /** Guest RAM in MiB (1..2048). */
@@ -28,9 +35,16 @@ export interface MachineConfig {
    * -append); no bootargs property if absent. Not the semihosting command line.
    */
   bootargs?: string;
+  /** Several harts and their schedule (board revision 2); one hart if absent. */
+  harts?: HartsConfig;
 }
 
 export const CURRENT_BOARD_REVISION = 2;
+
+/** The machine's harts (one, unless configured). */
+export function hartsOf(config: MachineConfig): HartsConfig {
+  return config.harts ?? { count: 1, quantum: DEFAULT_QUANTUM, seed: 0 };
+}
 
 export const DEFAULT_CONFIG: MachineConfig = { ramMiB: DEFAULT_RAM_MIB };
 
@@ -58,6 +72,9 @@ export interface WatchHit {
 export interface Stop {
   reason: StopReason;
   icount: bigint;
+  /** The hart that stopped (that hit the breakpoint or watchpoint, or runs next); 0 if absent (a stop read from an older file). */
+  hart?: number;
+  /** That hart's pc. */
   pc: bigint;
   exitCode?: number;
   watch?: WatchHit;
@@ -110,6 +127,8 @@ export class Machine {
   private semihosting: Semihosting;
   private outputListeners: ((bytes: Uint8Array, stream: ConsoleStream) => void)[] = [];
   private exited: Stop | undefined;
+  /** Which hart retired each instruction (several harts). */
+  readonly schedule = new ScheduleLog();
   /** Set after a breakpoint stop, so the next run steps over it. */
   private resumeOverBreakpoint = false;
 
@@ -132,9 +151,21 @@ export class Machine {
     if (config.ramMiB * 1024 * 1024 + diskBytes > MAX_RAM_MIB * 1024 * 1024) {
       throw new MachineError(`RAM (${config.ramMiB} MiB) and disk (${(diskBytes / 1048576).toFixed(1)} MiB) together must not exceed ${MAX_RAM_MIB} MiB`);
     }
+    const harts = hartsOf(config);
+    if (!Number.isInteger(harts.count) || harts.count < 1 || harts.count > MAX_HARTS) {
+      throw new MachineError(`the number of harts must be from 1 to ${MAX_HARTS}, not ${harts.count}`);
+    }
+    if (!Number.isSafeInteger(harts.quantum) || harts.quantum < 1 || harts.quantum > 1e9) {
+      throw new MachineError(`the quantum must be a whole number of instructions from 1 to 1000000000, not ${harts.quantum}`);
+    }
+    if (!Number.isSafeInteger(harts.seed) || harts.seed < 0) throw new MachineError(`the schedule seed must be a whole number of 0 or more, not ${harts.seed}`);
+    if (harts.count > 1 && board < 2) throw new MachineError('board revision 1 has one hart');
     const core = await Core.instantiate(wasm);
     if (!core.raw.init(BigInt(config.ramMiB) << 20n, BigInt(diskBytes), board)) {
       throw new MachineError(`cannot allocate ${config.ramMiB} MiB of guest RAM and a ${diskBytes}-byte disk`);
+    }
+    if (!core.raw.configureHarts(harts.count, BigInt(harts.quantum), BigInt(harts.seed))) {
+      throw new MachineError(`cannot configure ${harts.count} harts`);
     }
     core.raw.reset();
     return new Machine(core, config, input);
@@ -162,6 +193,8 @@ export class Machine {
     const dtbAddress = this.deviceTreeAddress();
     if (dtbAddress !== undefined) checkDeviceTreeOverlap(image, dtbAddress);
     this.core.raw.reset();
+    this.schedule.clear();
+    this.drainSchedule();
     const mem = this.core.bytes();
     for (const seg of image.segments) {
       // GNU ld sometimes emits empty PT_LOAD segments (at vaddr 0 with some link scripts): nothing to load.
@@ -189,6 +222,38 @@ export class Machine {
   get pc(): bigint { return u64(this.core.raw.getPc()); }
   get icount(): bigint { return u64(this.core.raw.getIcount()); }
   get privilege(): number { return this.core.raw.getPrivilege(); }
+  get hartCount(): number { return this.core.raw.getHartCount(); }
+  /** The hart that runs next (the one in the core's globals between runs). */
+  get currentHart(): number { return this.core.raw.getScheduledHart(); }
+
+  /**
+   * Runs `read` with hart `hart`'s state in view (registers, pc, CSRs,
+   * translation), then puts the running hart back, with no effect on the
+   * schedule. The current hart's view costs nothing.
+   */
+  withHart<T>(hart: number | undefined, read: () => T): T {
+    const running = this.core.raw.getScheduledHart();
+    if (hart === undefined || hart === running) return read();
+    if (!Number.isInteger(hart) || hart < 0 || hart >= this.hartCount) throw new MachineError(`there is no hart ${hart} (the machine has ${this.hartCount})`);
+    this.core.raw.viewHart(hart);
+    try {
+      return read();
+    } finally {
+      this.core.raw.viewHart(running);
+    }
+  }
+
+  /** hart's pc (the running hart's if undefined). */
+  pcOf(hart?: number): bigint { return this.withHart(hart, () => this.pc); }
+  privilegeOf(hart?: number): number { return this.withHart(hart, () => this.privilege); }
+
+  private drainSchedule(): void {
+    const n = this.core.raw.takeScheduleLog();
+    if (n === 0) return;
+    const v = this.core.view();
+    const base = this.core.layout.scheduleLog;
+    for (let i = 0; i < n; i++) this.schedule.note(v.getBigUint64(base + i * 16, true), Number(v.getBigUint64(base + i * 16 + 8, true)));
+  }
 
   /**
    * Runs until `budget` more instructions have retired or the machine stops
@@ -205,6 +270,7 @@ export class Machine {
       const flags = (this.resumeOverBreakpoint ? 1 : 0) | (range ? 4 : 0);
       this.resumeOverBreakpoint = false;
       const code = this.core.raw.run(slice, flags);
+      this.drainSchedule();
       this.drainUart();
       const stop = this.handleStop(code);
       if (stop) return stop;
@@ -216,6 +282,7 @@ export class Machine {
     if (this.exited) return { ...this.exited, reason: 'exit' };
     const code = this.core.raw.run(1n, 2 | (this.resumeOverBreakpoint ? 1 : 0));
     this.resumeOverBreakpoint = false;
+    this.drainSchedule();
     this.drainUart();
     return this.handleStop(code) ?? undefined;
   }
@@ -281,7 +348,7 @@ export class Machine {
   }
 
   private stop(reason: StopReason, message?: string): Stop {
-    return { reason, icount: this.icount, pc: this.pc, ...(message ? { message } : {}) };
+    return { reason, icount: this.icount, hart: this.currentHart, pc: this.pc, ...(message ? { message } : {}) };
   }
 
   private emit(bytes: Uint8Array, stream: ConsoleStream): void {
@@ -411,7 +478,7 @@ export class Machine {
    */
   deviceTree(): Uint8Array | undefined {
     if ((this.config.boardRevision ?? CURRENT_BOARD_REVISION) < 2) return undefined;
-    return buildDeviceTree({ ramBytes: this.ramBytes, bootargs: this.config.bootargs }).toDtb();
+    return buildDeviceTree({ ramBytes: this.ramBytes, bootargs: this.config.bootargs, harts: hartsOf(this.config).count }).toDtb();
   }
 
   /**
@@ -449,13 +516,16 @@ export class Machine {
 
   // ---- debugging aids ----
 
-  registers(): bigint[] { return this.core.registers(); }
+  /** x0..x31 of `hart` (the running hart if undefined). */
+  registers(hart?: number): bigint[] { return this.withHart(hart, () => this.core.registers()); }
   /** f0..f31 as raw bits. */
-  fpRegisters(): bigint[] { return this.core.fpRegisters(); }
+  fpRegisters(hart?: number): bigint[] { return this.withHart(hart, () => this.core.fpRegisters()); }
 
-  readCsr(csr: number): bigint | undefined {
-    const v = this.core.raw.readCsr(csr);
-    return this.core.raw.csrFailed() ? undefined : u64(v);
+  readCsr(csr: number, hart?: number): bigint | undefined {
+    return this.withHart(hart, () => {
+      const v = this.core.raw.readCsr(csr);
+      return this.core.raw.csrFailed() ? undefined : u64(v);
+    });
   }
 
   /** Breakpoints replace the whole set: the core keeps a hash set of addresses. */
@@ -521,6 +591,7 @@ export class Machine {
     bytes.set(s.core, this.core.layout.state);
     bytes.set(s.registers, this.core.layout.regs);
     this.core.raw.loadState();
+    this.core.raw.takeScheduleLog(); // loading starts the log afresh: the switches before it are known
     this.semihosting.loadState(s.semihosting);
     this.exited = s.exited;
     this.resumeOverBreakpoint = false;

@@ -79,5 +79,5 @@ export function traceRun(machine: Machine, limit: bigint, onStep: (s: TraceStep)
     fcsrBefore = fcsrAfter;
     if (stop && stop.reason !== 'budget') return stop;
   }
-  return { reason: 'budget', icount: machine.icount, pc: machine.pc };
+  return { reason: 'budget', icount: machine.icount, hart: machine.currentHart, pc: machine.pc };
 }

@@ -202,7 +202,9 @@ const AFTER_PROG = START.length;
 describe('round trip', () => {
   it('writes the header and the META and PROG chunks as specified', () => {
     expect(Array.from(RECORDING_MAGIC)).toEqual([0x48, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a, 0x1a]);
-    expect(RECORDING_VERSION).toBe(3);
+    expect(RECORDING_VERSION).toBe(4);
+    // A one-hart machine is still written as version 3, which readers before harts replay.
+    expect(new DataView(START.buffer, START.byteOffset).getUint32(8, true)).toBe(3);
     expect(START).toEqual(startWith(META_JSON));
     expect(PROG_OFFSET + 8 + PROGRAM.length + 4).toBe(AFTER_PROG);
   });
@@ -467,7 +469,7 @@ describe('corruption', () => {
     for (let i = 8; i < 12; i++) {
       const damaged = Uint8Array.from(file);
       damaged[i] ^= 0x40;
-      expectRejected(damaged, 8, /recording format version \d+ is newer than this Hindsight understands \(3\)/);
+      expectRejected(damaged, 8, /recording format version \d+ is newer than this Hindsight understands \(4\)/);
     }
     for (let i = 12; i < 16; i++) {
       const damaged = Uint8Array.from(file);
@@ -493,8 +495,8 @@ describe('rejection', () => {
   });
 
   it('rejects a newer or invalid format version, and unknown header flags', () => {
-    const error = expectRejected(concat(header(7), START.subarray(16)), 8, 'recording format version 7 is newer than this Hindsight understands (3)');
-    expect(error.message).toBe('recording format version 7 is newer than this Hindsight understands (3), at offset 0x8');
+    const error = expectRejected(concat(header(7), START.subarray(16)), 8, 'recording format version 7 is newer than this Hindsight understands (4)');
+    expect(error.message).toBe('recording format version 7 is newer than this Hindsight understands (4), at offset 0x8');
     expectRejected(concat(header(0), START.subarray(16)), 8, 'corrupt recording at offset 0x8: format version 0 is not valid');
     expectRejected(concat(header(1), START.subarray(16)), 8, /format version 1 was made by an earlier Hindsight \(an RV64IMAC machine/);
     expectRejected(concat(header(2, 1), START.subarray(16)), 12, 'recording header flags 0x00000001 are not understood');
@@ -651,6 +653,23 @@ describe('rejection', () => {
 // ---------------------------------------------------------------------------
 
 describe('RecordingWriter', () => {
+  it('snapshotStream writes, piece by piece, exactly the SNAP chunk snapshot() makes', () => {
+    const image = new Uint8Array(70_001).map((_, i) => (i * 31 + (i >> 9)) & 0xff);
+    const s = RecordingWriter.snapshotStream(image.length);
+    const parts = [s.header];
+    for (let at = 0; at < image.length; at += 4096) {
+      const piece = image.subarray(at, at + 4096);
+      s.update(piece);
+      parts.push(piece);
+    }
+    parts.push(s.finish());
+    expect(Buffer.concat(parts).equals(Buffer.from(RecordingWriter.snapshot(image)))).toBe(true);
+    const short = RecordingWriter.snapshotStream(10);
+    short.update(new Uint8Array(9));
+    expect(() => short.finish()).toThrow(RangeError);
+    expect(() => RecordingWriter.snapshotStream(-1)).toThrow(RangeError);
+  });
+
   it('refuses to write what a reader would reject', () => {
     expect(() => RecordingWriter.start(metaFor(PROGRAM, { programSha256: '00'.repeat(32) }), PROGRAM)).toThrow(
       /RecordingWriter.start: meta.programSha256 is 0{64} but the program's SHA-256 is [0-9a-f]{64}/,

@@ -31,14 +31,23 @@ export { sha256Hex } from './sha256';
 export const RECORDING_MAGIC: Uint8Array = new Uint8Array([0x48, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a, 0x1a]);
 
 /**
- * The format version this code writes, and the newest it reads. Version 3: the
+ * The format version this code writes, and the newest it reads. Version 4:
+ * a machine of several harts (META harts); a one-hart recording is still
+ * written as version 3, which older readers replay. Version 3: the
  * board has the PLIC, UART interrupts and virtio-mmio (board revision 2), and
  * a recording may carry the machine's disk image (a DISK chunk). Version 2:
  * the board before them (revision 1), replayed on that board. Version 1
  * recordings (RV64IMAC, digests over x0..x31 only) are refused with a message
  * that says so.
  */
-export const RECORDING_VERSION = 3;
+export const RECORDING_VERSION = 4;
+/** The version a recording of this machine is written in: 4 only when it needs it (several harts). */
+export function recordingVersionFor(meta: { harts?: HartsConfig }): number {
+  return meta.harts !== undefined && meta.harts.count > 1 ? 4 : 3;
+}
+/** Up to 8 harts, scheduled in turn in quanta (workers/core/harts.ts). */
+export const MAX_HARTS = 8;
+export const MAX_QUANTUM = 1_000_000_000;
 
 /** The board revision (workers/core/state.ts) a recording of this format version was made on. */
 export function boardRevisionOf(version: number): 1 | 2 {
@@ -73,6 +82,18 @@ export interface RecordingMeta {
   programSha256: string;
   /** SHA-256 of the DISK chunk's bytes, if the machine has a disk (format version 3). */
   diskSha256?: string;
+  /** Several harts and their schedule (format version 4); absent: one hart. */
+  harts?: HartsConfig;
+}
+
+/** The harts of a machine and the schedule that interleaves them: part of what makes a run replay. */
+export interface HartsConfig {
+  /** 1..8. */
+  count: number;
+  /** Mean instructions per turn (1..10^9). */
+  quantum: number;
+  /** 0: every turn is `quantum` long; otherwise the seed of the turn lengths (a whole number below 2^53). */
+  seed: number;
 }
 
 export interface RecordingEnd {
@@ -222,6 +243,16 @@ function metaProblem(meta: Record<string, unknown>): string | undefined {
   if (meta.diskSha256 !== undefined && (typeof meta.diskSha256 !== 'string' || !SHA256_HEX.test(meta.diskSha256))) {
     return `field diskSha256 must be 64 lowercase hex digits if present, found ${describe(meta.diskSha256)}`;
   }
+  if (meta.harts !== undefined) return hartsProblem(meta.harts);
+  return undefined;
+}
+
+function hartsProblem(harts: unknown): string | undefined {
+  if (!isRecord(harts)) return `field harts must be an object if present, found ${describe(harts)}`;
+  const whole = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= lo && v <= hi;
+  if (!whole(harts.count, 1, MAX_HARTS)) return `field harts.count must be a whole number from 1 to ${MAX_HARTS}, found ${describe(harts.count)}`;
+  if (!whole(harts.quantum, 1, MAX_QUANTUM)) return `field harts.quantum must be a whole number from 1 to ${MAX_QUANTUM}, found ${describe(harts.quantum)}`;
+  if (!whole(harts.seed, 0, Number.MAX_SAFE_INTEGER)) return `field harts.seed must be a whole number of 0 or more, found ${describe(harts.seed)}`;
   return undefined;
 }
 
@@ -267,9 +298,12 @@ export class RecordingWriter {
    * DISK chunk. `version` is for rewriting an older recording in its own
    * format (its board revision depends on it).
    */
-  static start(meta: RecordingMeta, program: Uint8Array, disk?: Uint8Array, version: number = RECORDING_VERSION): Uint8Array {
+  static start(meta: RecordingMeta, program: Uint8Array, disk?: Uint8Array, version: number = recordingVersionFor(meta)): Uint8Array {
     if (version < 2 || version > RECORDING_VERSION) throw writerError('start', `cannot write format version ${version}`);
     if (disk !== undefined && version < 3) throw writerError('start', `format version ${version} has no disk`);
+    if (isRecord(meta) && isRecord(meta.harts) && typeof meta.harts.count === 'number' && meta.harts.count > 1 && version < 4) {
+      throw writerError('start', `format version ${version} has one hart`);
+    }
     if (!isRecord(meta)) throw writerError('start', 'meta must be an object');
     const problem = metaProblem(meta as unknown as Record<string, unknown>);
     if (problem) throw writerError('start', `META ${problem}`);
@@ -294,6 +328,7 @@ export class RecordingWriter {
       host: meta.host,
       programSha256: meta.programSha256,
       ...(meta.diskSha256 !== undefined ? { diskSha256: meta.diskSha256 } : {}),
+      ...(meta.harts !== undefined ? { harts: { count: meta.harts.count, quantum: meta.harts.quantum, seed: meta.harts.seed } } : {}),
     });
     const header = new Uint8Array(HEADER_SIZE);
     header.set(RECORDING_MAGIC, 0);
@@ -367,6 +402,31 @@ export class RecordingWriter {
   static snapshot(image: Uint8Array): Uint8Array {
     if (!(image instanceof Uint8Array)) throw writerError('snapshot', 'image must be a Uint8Array');
     return chunk(CHUNK_SNAP, image);
+  }
+
+  /**
+   * The SNAP chunk written in pieces, for an image too large to hold in
+   * memory: `header` goes first, then the image's bytes, each piece passed
+   * to `update` in order, then `finish()`'s CRC. The result is byte for byte
+   * what `snapshot(image)` makes.
+   */
+  static snapshotStream(length: number): { header: Uint8Array; update(piece: Uint8Array): void; finish(): Uint8Array } {
+    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_U32) throw writerError('snapshot', `a SNAP chunk holds 0 to ${MAX_U32} bytes, not ${length}`);
+    const header = new Uint8Array(CHUNK_HEADER_SIZE);
+    for (let i = 0; i < 4; i++) header[i] = CHUNK_SNAP.charCodeAt(i);
+    new DataView(header.buffer).setUint32(4, length, true);
+    let crc = crc32(header);
+    let seen = 0;
+    return {
+      header,
+      update(piece: Uint8Array): void { crc = crc32(piece, crc); seen += piece.length; },
+      finish(): Uint8Array {
+        if (seen !== length) throw writerError('snapshot', `the image was announced as ${length} bytes but ${seen} were written`);
+        const out = new Uint8Array(CHUNK_CRC_SIZE);
+        new DataView(out.buffer).setUint32(0, crc, true);
+        return out;
+      },
+    };
   }
 
   /**
@@ -519,6 +579,7 @@ function parseMeta(payload: Uint8Array, offset: number): RecordingMeta {
     host: json.host as RecordingMeta['host'],
     programSha256: json.programSha256 as string,
     ...(json.diskSha256 !== undefined ? { diskSha256: json.diskSha256 as string } : {}),
+    ...(isRecord(json.harts) ? { harts: { count: json.harts.count as number, quantum: json.harts.quantum as number, seed: json.harts.seed as number } } : {}),
   };
 }
 
@@ -739,6 +800,9 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
       if (type !== CHUNK_META) throw corrupt(pos, `the first chunk must be META, not ${type}`);
       meta = parseMeta(payload, pos);
       if (meta.diskSha256 !== undefined && version < 3) throw corrupt(pos, `META names a disk, which a format version ${version} recording cannot have`);
+      if (meta.harts !== undefined && meta.harts.count > 1 && version < 4) {
+        throw corrupt(pos, `META names ${meta.harts.count} harts, which a format version ${version} recording cannot have`);
+      }
     } else if (program === undefined) {
       if (type !== CHUNK_PROG) throw corrupt(pos, `the second chunk must be PROG, not ${type}`);
       if (sha256Hex(payload) !== meta.programSha256) {

@@ -2,7 +2,7 @@
 // snapshot an internal snapshot named after its icount, carrying the machine
 // state as its VM state. Exported for qemu-img and for sharing; loaded back so
 // that opening a recording does not need to replay it from the start.
-import { Qcow2Writer, Qcow2Image, MemoryImageStore, Qcow2Error } from '../formats/qcow2';
+import { Qcow2Writer, Qcow2Image, MemoryImageStore, Qcow2Error, type ImageStore } from '../formats/qcow2';
 import { encodeVmState, decodeVmState, VmStateError } from '../formats/vmstate';
 import type { MachineState } from '../engine/machine';
 import type { Snapshot } from './snapshots';
@@ -28,13 +28,17 @@ function vmStateOf(snap: Snapshot): Uint8Array {
   });
 }
 
-/** The timeline's snapshots (in icount order) as one qcow2 image. */
-export function exportSnapshotImage(timeline: Timeline): Uint8Array {
-  const store = new MemoryImageStore();
+/**
+ * Writes the timeline's snapshots (in icount order) as a qcow2 image into an
+ * empty `store`, cluster by cluster: with a store backed by a file, the image
+ * is never held in memory. Returns how many snapshots it holds.
+ */
+export function writeSnapshotImage(timeline: Timeline, store: ImageStore): number {
   const writer = Qcow2Writer.create(store, { diskSize: timeline.machine.pagedBytes, clusterBits: 12 });
   const createdAt = Math.floor(Date.parse(timeline.meta.createdAt) / 1000) || 0;
   // Only snapshots the log can vouch for (a digest at their icount): a reader checks each against it.
-  for (const snap of timeline.snapshots.list().filter((x) => x.icount === 0n || timeline.hasDigestAt(x.icount))) {
+  const snaps = timeline.snapshots.list().filter((x) => x.icount === 0n || timeline.hasDigestAt(x.icount));
+  for (const snap of snaps) {
     writer.addSnapshot({
       icount: snap.icount,
       name: snapshotName(snap.icount),
@@ -43,6 +47,13 @@ export function exportSnapshotImage(timeline: Timeline): Uint8Array {
       changedClusters: snap.pages,
     });
   }
+  return snaps.length;
+}
+
+/** The timeline's snapshots as one qcow2 image in memory (the browser's export). */
+export function exportSnapshotImage(timeline: Timeline): Uint8Array {
+  const store = new MemoryImageStore();
+  writeSnapshotImage(timeline, store);
   return store.bytes().slice();
 }
 

@@ -445,6 +445,7 @@ export class SourceDebugger {
   }
 
   private result(reason: MotionResult['reason']): MotionResult {
-    return { reason, icount: this.timeline.icount, pc: this.timeline.pc };
+    const icount = this.timeline.icount;
+    return { reason, icount, hart: this.timeline.hartAt(icount), pc: this.timeline.pc };
   }
 }

@@ -37,6 +37,9 @@ export type MotionReason =
 export interface MotionResult {
   reason: MotionReason;
   icount: bigint;
+  /** The hart that retires the instruction at icount (that hit the breakpoint or watchpoint). */
+  hart: number;
+  /** The pc of the machine's running hart (with several harts, `hart`'s: see Machine.pcOf). */
   pc: bigint;
   breakpointId?: number;
   watchpointId?: number;
@@ -166,6 +169,7 @@ export class Timeline {
       name, ramMiB: config.ramMiB, commandLine: config.commandLine ?? name, createdAt: new Date().toISOString(),
       recorder: 'hindsight 0.1.0', host, programSha256: sha256Hex(program),
       ...(config.disk ? { diskSha256: sha256Hex(config.disk) } : {}),
+      ...(config.harts && config.harts.count > 1 ? { harts: { ...config.harts } } : {}),
     };
     const t = await Timeline.boot(wasm, 'record', meta, program, { disk: config.disk, boardRevision: CURRENT_BOARD_REVISION }, live, options);
     t.checkpoint(); // digest at icount 0
@@ -197,6 +201,7 @@ export class Timeline {
     };
     const machine = await Machine.create(wasm, input, {
       ramMiB: meta.ramMiB, commandLine: meta.commandLine, boardRevision: board.boardRevision,
+      ...(meta.harts ? { harts: { ...meta.harts } } : {}),
       // A copy: the recording's bytes may be a view into a file buffer the caller reuses.
       ...(board.disk ? { disk: board.disk.slice() } : {}),
     });
@@ -530,6 +535,7 @@ export class Timeline {
     let segEnd = now;
     while (segEnd > 0n) {
       const snap = this.snapshots.atOrBefore(segEnd - 1n);
+      this.learnSegment(snap, segEnd, options.signal);
       if (this.canSkipSegment(snap, segEnd)) {
         segEnd = snap.icount;
         options.onProgress?.(Number(now - segEnd) / Number(now));
@@ -564,7 +570,7 @@ export class Timeline {
     if (next && next.icount === segEnd) {
       if (!next.execKnown) return false;
       execBlocks = next.execBlocks;
-      writtenPages = next.pages.keys();
+      writtenPages = next.written ?? next.pages.keys();
     } else if (this.snapshots.baseSnapshot === snap && this.icount === segEnd) {
       execBlocks = this.snapshots.executedBlocks();
       writtenPages = this.snapshots.dirtyPages();
@@ -590,11 +596,28 @@ export class Timeline {
     return true;
   }
 
+  /**
+   * A stretch that ends at a snapshot from an image has no record of the code
+   * that ran in it or the pages it wrote, so reverse-continue would have to
+   * scan it with the traps armed. Replaying it once unarmed (as the first pass
+   * does without an image) learns both, and most stretches are then skipped.
+   */
+  private learnSegment(snap: ReturnType<SnapshotStore['atOrBefore']>, segEnd: bigint, signal?: AbortSignal): void {
+    const next = this.snapshots.next(snap);
+    if (!next || next.icount !== segEnd || next.execKnown) return;
+    this.travelTo(snap.icount);
+    if (this.advance(segEnd, { armed: false, shouldStop: () => signal?.aborted === true }) || this.icount !== segEnd) return;
+    // Relative to the base, which is `snap` or an earlier snapshot: at worst a superset, which only skips less.
+    next.execBlocks = this.snapshots.executedBlocks();
+    next.written = new Set(this.snapshots.dirtyPages());
+    next.execKnown = true;
+  }
+
   /** Runs from the current position to segEnd with traps armed; returns the last hit before `before`. */
   private scanForLastHit(segEnd: bigint, before: bigint, signal?: AbortSignal): MotionResult | undefined | 'cancelled' {
     let last: MotionResult | undefined;
     if (this.replayBreakAt !== undefined && this.replayBreakAt >= this.icount && this.replayBreakAt < before && this.replayBreakAt < segEnd) {
-      last = { reason: 'replay-break', icount: this.replayBreakAt, pc: 0n };
+      last = { reason: 'replay-break', icount: this.replayBreakAt, hart: this.hartAt(this.replayBreakAt), pc: 0n };
     }
     while (this.icount < segEnd) {
       const stop = this.advance(segEnd, { armed: true, shouldStop: () => signal?.aborted === true });
@@ -773,7 +796,49 @@ export class Timeline {
   }
 
   private result(reason: MotionReason): MotionResult {
-    return { reason, icount: this.icount, pc: this.pc };
+    const hart = this.hartAt(this.icount);
+    return { reason, icount: this.icount, hart, pc: this.machine.pcOf(hart) };
+  }
+
+  /**
+   * The hart that retires the instruction at `icount`: known from the
+   * schedule behind the frontier; at the frontier, the hart that runs next.
+   */
+  hartAt(icount: bigint): number {
+    if (this.machine.hartCount === 1) return 0;
+    return icount < this.frontier ? this.machine.schedule.hartAt(icount) : this.machine.currentHart;
+  }
+
+  /** The turns of each hart between two icounts (behind the frontier), for the timeline's lanes. */
+  hartTurns(from: bigint, to: bigint): { start: bigint; end: bigint; hart: number }[] {
+    const end = to < this.frontier ? to : this.frontier;
+    return from < end ? this.machine.schedule.turns(from, end) : [];
+  }
+
+  /** Back to the previous instruction `hart` retired (reverse-stepi on that hart); 'start' if it retired none before. */
+  reverseStepiOnHart(hart: number): MotionResult {
+    this.checkHart(hart);
+    const target = this.machine.hartCount === 1 ? this.icount - 1n : this.machine.schedule.previousOn(hart, this.icount < this.frontier ? this.icount : this.frontier);
+    if (target === undefined || target < 0n) return this.result('start');
+    this.travelTo(target);
+    return this.result('step');
+  }
+
+  /** Forward until `hart` has retired one instruction (stepi on that hart), with the other harts running in their turns. */
+  stepiOnHart(hart: number): MotionResult {
+    this.checkHart(hart);
+    for (;;) {
+      if (this.hartAt(this.icount) === hart) return this.stepi(1n);
+      const before = this.icount;
+      const r = this.stepi(1n);
+      if (r.reason !== 'step' || this.icount === before) return r;
+    }
+  }
+
+  private checkHart(hart: number): void {
+    if (!Number.isInteger(hart) || hart < 0 || hart >= this.machine.hartCount) {
+      throw new TimelineError(`there is no hart ${hart}: the machine has ${this.machine.hartCount}`);
+    }
   }
 
   /** Periodic snapshot + digest at the frontier: recorded while recording, checked while replaying. */

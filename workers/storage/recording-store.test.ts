@@ -465,13 +465,34 @@ describe('importFile', () => {
     });
     const stored = (await allKeys()).logChunks.filter((k) => idOf(k) === id);
     expect(stored.length).toBe(rec.pieces.length);
-    const named = await store.importFile(file, 'from a teammate');
+    const named = await store.importFile(concatBytes(testRecording(45, 2, true).pieces), 'from a teammate');
     expect((await store.get(named))?.name).toBe('from a teammate');
     // Appending continues after the imported pieces.
     const unended = concatBytes(testRecording(41, 2).pieces);
     const open = await store.importFile(unended);
     await store.appendLog(open, RecordingWriter.events([]));
     expect(parseRecording(await store.exportFile(open)).events.length).toBe(parseRecording(unended).events.length);
+  });
+
+  it('recognises a file imported before by its content (SHA-256) and stores it once', async () => {
+    const file = concatBytes(testRecording(46, 4, true).pieces);
+    const first = await store.importFileOnce(file, 'first');
+    expect(first.existing).toBe(false);
+    expect((await store.get(first.id))?.fileSha256).toBe(sha256Hex(file));
+    const keysBefore = await allKeys();
+    const again = await store.importFileOnce(file.slice(), 'second');
+    expect(again).toEqual({ id: first.id, existing: true });
+    expect(await allKeys()).toEqual(keysBefore);
+    expect((await store.get(first.id))?.name).toBe('first');
+    // At the same time: still one.
+    const other = concatBytes(testRecording(47, 4, true).pieces);
+    const both = await Promise.all([store.importFile(other), store.importFile(other.slice())]);
+    expect(both[0]).toBe(both[1]);
+    expect((await store.list()).filter((r) => r.fileSha256 === sha256Hex(other)).length).toBe(1);
+    expect((await store.findByFileSha256(sha256Hex(other)))?.id).toBe(both[0]);
+    // Another file (the same program, one more batch of events) is a new recording.
+    const changed = concatBytes(testRecording(46, 5, true).pieces);
+    expect(await store.importFile(changed)).not.toBe(first.id);
   });
 
   it('stores a cut-off file up to its last complete chunk', async () => {

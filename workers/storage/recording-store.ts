@@ -15,6 +15,7 @@
 import { concatBytes } from '../formats/bytes';
 import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
+import { sha256Hex } from '../formats/sha256';
 import { RecordingNotFoundError, StorageError, StorageFullError, describeError, isQuotaError } from './errors';
 import { applyPatch, assembleImage, chunkCount, chunkSize, planImageWrite, IMAGE_CHUNK_SIZE, type ImageRange } from './image';
 import { chunkSpans, pieceProblem, splitIntoPieces } from './log';
@@ -203,7 +204,7 @@ export class RecordingStore {
         `create: programSha256 is ${fields.programSha256} but the first piece's META says ${parsed.meta.programSha256}`,
       );
     }
-    return this.insert(fields, [firstPiece], progressOf(parsed), 'the recording could not be started; nothing was stored');
+    return (await this.insert(fields, [firstPiece], progressOf(parsed), 'the recording could not be started; nothing was stored')).id;
   }
 
   /**
@@ -349,6 +350,20 @@ export class RecordingStore {
     });
   }
 
+  /**
+   * Notes why the stored recording stops short of the run (saving failed:
+   * the storage is full, the browser refused). Only the metadata is
+   * written, so it may succeed where a piece did not; if it fails too, the
+   * recording reads as interrupted without a reason (a closed tab).
+   */
+  async setInterruption(id: string, reason: string): Promise<void> {
+    checkId(id, 'setInterruption');
+    if (typeof reason !== 'string' || reason.length === 0) throw new RangeError('setInterruption: the reason must be a non-empty string');
+    await this.update(id, failureOf('the reason the recording stopped was not saved'), (info) => {
+      info.interruption = reason;
+    });
+  }
+
   /** Deletes the recording and all its rows, in one transaction. Returns whether it existed. */
   async delete(id: string): Promise<boolean> {
     checkId(id, 'delete');
@@ -400,20 +415,34 @@ export class RecordingStore {
    * (bad checksum, newer version, program hash mismatch, ...) is refused
    * with its RecordingError, unchanged, and nothing is stored. A cut-off
    * file is stored up to its last complete chunk, as the codec reads it.
-   * Returns the new recording's id.
+   * Returns the new recording's id; a file already imported (the same bytes,
+   * by SHA-256) is not stored again: the stored recording's id is returned
+   * (`importFileOnce` says which happened).
    */
   async importFile(bytes: Uint8Array, name?: string): Promise<string> {
+    return (await this.importFileOnce(bytes, name)).id;
+  }
+
+  /** `importFile`, saying whether the file was already stored (`existing`: nothing was written). */
+  async importFileOnce(bytes: Uint8Array, name?: string): Promise<{ id: string; existing: boolean }> {
     if (!(bytes instanceof Uint8Array)) throw new RangeError('importFile: bytes must be a Uint8Array');
     const displayName = name === undefined ? undefined : checkName(name, 'importFile');
     const parsed = parseRecording(bytes);
+    const fileSha256 = sha256Hex(bytes);
     const fields = {
       name: displayName ?? (parsed.meta.name || 'recording'),
       programName: parsed.meta.name,
       programSha256: parsed.meta.programSha256,
       createdAt: isoOrAsIs(parsed.meta.createdAt),
+      fileSha256,
     };
     const pieces = splitIntoPieces(bytes, parsed.validLength);
     return this.insert(fields, pieces, progressOf(parsed), 'the recording was not imported; nothing was stored');
+  }
+
+  /** The stored recording imported from a file with this SHA-256, if any. */
+  async findByFileSha256(fileSha256: string): Promise<RecordingInfo | undefined> {
+    return (await this.list()).find((info) => info.fileSha256 === fileSha256);
   }
 
   // -------------------------------------------------------------------------
@@ -459,11 +488,11 @@ export class RecordingStore {
   }
 
   private async insert(
-    fields: Pick<RecordingInfo, 'name' | 'programName' | 'programSha256' | 'createdAt'>,
+    fields: Pick<RecordingInfo, 'name' | 'programName' | 'programSha256' | 'createdAt' | 'fileSha256'>,
     pieces: Uint8Array[],
     progress: Required<NormalizedProgress>,
     whenFailed: string,
-  ): Promise<string> {
+  ): Promise<{ id: string; existing: boolean }> {
     const id = newId();
     const log = pieces.reduce((n, p) => n + p.length, 0);
     const info: RecordingInfo = {
@@ -476,13 +505,20 @@ export class RecordingStore {
       imageLength: null,
       sizes: { log, image: 0, sources: 0, total: 0 },
     };
-    await this.run(['recordings', 'logChunks'], 'readwrite', failureOf(whenFailed), async (tx, pending) => {
-      pending.add(tx.objectStore('recordings').add(this.touch(info)));
+    return this.run(['recordings', 'logChunks'], 'readwrite', failureOf(whenFailed), async (tx, pending) => {
+      const recordings = tx.objectStore('recordings');
+      if (fields.fileSha256 !== undefined) {
+        // In the same transaction as the write: two imports of one file at once still store it once.
+        for (const row of await recordings.getAll()) {
+          if (row.fileSha256 === fields.fileSha256) return { id: row.id, existing: true };
+        }
+      }
+      pending.add(recordings.add(this.touch(info)));
       const logChunks = tx.objectStore('logChunks');
       pieces.forEach((piece, seq) => pending.add(logChunks.put({ recordingId: id, seq, bytes: tight(piece) })));
       await pending.all();
+      return { id, existing: false };
     });
-    return id;
   }
 
   /** Read-modify-write of one recording's metadata. */

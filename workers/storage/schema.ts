@@ -55,6 +55,14 @@ export interface RecordingInfo {
   /** Length in bytes of the snapshot image, or null if none was written. */
   imageLength: number | null;
   sizes: RecordingSizes;
+  /**
+   * An imported recording: SHA-256 of the file as it was given, 64 lowercase
+   * hex digits, so that the same file imported again is recognised. Absent
+   * for recordings made in the browser (and for rows stored before it existed).
+   */
+  fileSha256?: string;
+  /** Why saving stopped before the run ended (storage full, ...), when that could be noted (`setInterruption`). */
+  interruption?: string;
 }
 
 /** One row of `logChunks`: one appended piece of the recording file, byte for byte. */

@@ -4,8 +4,8 @@
 // over. A failed write (the disk is full) stops the saving for good, so that
 // the stored recording stays a valid prefix of the run; the recording itself
 // stays in memory and can still be explored and exported.
-import { RecordingWriter, type RecordingEvent } from '../formats/recording';
-import type { RecordingStore } from '../storage';
+import { RecordingWriter, type RecordingEvent, type ParsedRecording } from '../formats/recording';
+import type { RecordingStore, RecordingInfo } from '../storage';
 import { StorageFullError } from '../storage';
 import { encodeDigest } from '../replay/digest';
 import type { Timeline } from '../replay/timeline';
@@ -127,7 +127,26 @@ export class RecordingSaver {
           ? e.message
           : `the recording is no longer being saved in this browser: ${messageOf(e)}`;
         this.onFailure(this.problem);
+        // Best effort: the stored recording says why it is shorter when it is opened again.
+        try {
+          if (this.id) await this.store.setInterruption(this.id, this.problem);
+        } catch {
+          // Opened again, it reads as interrupted without a reason.
+        }
       }
     });
   }
+}
+
+/**
+ * Why a stored recording ends without its END chunk, for the note shown
+ * when it is opened again: the reason its saver noted (storage full, ...),
+ * else a tab closed or a browser stopped while it was recording. Undefined
+ * for a recording that ended.
+ */
+export function interruptionOf(info: Pick<RecordingInfo, 'ended' | 'interruption'>, parsed: Pick<ParsedRecording, 'end' | 'events'>): string | undefined {
+  if (parsed.end || info.ended) return undefined;
+  const reach = parsed.events.at(-1)?.icount ?? 0n;
+  const why = info.interruption ?? 'the tab was closed or the browser stopped while it was recording';
+  return `${why} (it holds everything saved up to icount ${reach})`;
 }

@@ -25,6 +25,8 @@ import { LiveInput } from './live-input';
 import { loadDwarf, loadSnapshotImageExporter, type DebugInfoLike } from './optional';
 import { RecordingSaver } from './saver';
 import { SourceSet } from './sources';
+import { SessionVariables, type HistoryHost } from './variables';
+import type { HistoryAnswer, VariableNode, VariablesView } from '../engine-api';
 
 /** Instructions per slice of a long operation: a few milliseconds, so pause() gets through quickly. */
 export const SLICE = 4_000_000n;
@@ -105,6 +107,7 @@ export class Session {
   private readonly sourceLines = new Map<number, string>();
   private readonly symbolize;
   private snapshotImage = false;
+  private variablesCache: SessionVariables | undefined;
 
   private constructor(setup: SessionSetup) {
     this.timeline = setup.timeline;
@@ -742,7 +745,7 @@ export class Session {
       } else if (r.reason !== 'cancelled' && r.reason !== 'input') {
         tl.seek(start);
         const where = direction === 'backward' ? 'before' : 'after';
-        r = { reason: 'not-found' as MotionResult['reason'], icount: tl.icount, pc: tl.pc, message: `${name} did not run ${where} icount ${start}` };
+        r = { reason: 'not-found' as MotionResult['reason'], icount: tl.icount, hart: tl.hartAt(tl.icount), pc: tl.pc, message: `${name} did not run ${where} icount ${start}` };
       }
       return this.answer(r, request, start);
     });
@@ -849,6 +852,38 @@ export class Session {
       }
     }
     return this.sources.names();
+  }
+
+  // ---- variables ----
+
+  private data(): SessionVariables {
+    const debug = this.lineInfo();
+    const image = this.timeline.machine.program;
+    if (!debug || !image) throw new Error('This program has no debug information: no variables to show.');
+    this.variablesCache ??= new SessionVariables(this.timeline, debug, image, (pc) => this.sourcePosition(pc));
+    return this.variablesCache;
+  }
+
+  variables(frame: number, expressions: string[]): VariablesView {
+    if (!this.lineInfo()) return { icount: Number(this.timeline.icount), frame, args: [], locals: [], expressions: [], problem: 'This program has no debug information.' };
+    return this.data().variables(frame, expressions);
+  }
+
+  expandVariable(frame: number, expression: string, from = 0): VariableNode[] {
+    this.guardIdle();
+    return this.data().expand(frame, expression, from);
+  }
+
+  /** Every write to an expression's storage across the recording (see SessionVariables.history). */
+  valueHistory(expression: string, frame: number, host: HistoryHost, progress: Progress | undefined): Promise<HistoryAnswer> {
+    const data = this.data();
+    const activity = `computing the history of ${expression}`;
+    return this.exclusive(activity, async (signal) => {
+      let fraction = 0;
+      const tick = this.reporter(progress, activity, () => fraction);
+      tick(true);
+      return data.history(expression, frame, host, signal, (f) => { fraction = f; tick(); });
+    });
   }
 
   // ---- export ----

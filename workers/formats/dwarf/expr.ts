@@ -8,7 +8,7 @@
  */
 import { TAG, type Die } from './die';
 import {
-  ATE, CHAR, DOUBLE, FLOAT, INT, LONG, UINT, ULONG, VOID, isFloat, isInteger, isSigned, sizeOf, strip, type Type,
+  ATE, CHAR, DOUBLE, FLOAT, INT, LONG, UINT, ULONG, VOID, isFloat, isInteger, isSigned, sizeOf, strip, valueSize, type Type,
 } from './types';
 import { readLocation, toBigInt, toFloat, subValue, bitFieldValue, allKnown, REG_NAMES, type Value } from './value';
 import type { FrameState, ReadMemory, Variables } from './variables';
@@ -90,7 +90,7 @@ export interface EvalScope {
 }
 
 function intValue(v: bigint, type: Type): Value {
-  const size = sizeOf(type);
+  const size = valueSize(type);
   const bytes = new Uint8Array(size);
   let x = BigInt.asUintN(Math.max(8, size * 8), v);
   for (let i = 0; i < size; i++) { bytes[i] = Number(x & 0xffn); x >>= 8n; }
@@ -98,7 +98,7 @@ function intValue(v: bigint, type: Type): Value {
 }
 
 function floatValue(x: number, type: Type): Value {
-  const size = sizeOf(type);
+  const size = valueSize(type);
   const bytes = new Uint8Array(size);
   const dv = new DataView(bytes.buffer);
   if (size === 4) dv.setFloat32(0, x, true);

@@ -6,6 +6,7 @@ import { evaluateExpression, ExpressionError } from './expr';
 import { formatValue } from './value';
 import type { FrameState, ReadMemory, Variable, Variables } from './variables';
 import { VariableError } from './variables';
+import { ValueSizeError } from './types';
 
 export { ExpressionError } from './expr';
 
@@ -17,7 +18,7 @@ export class Inspector {
     try {
       text = formatValue(this.vars.value(v.die, frame, this.mem), this.vars.formatEnv(this.mem));
     } catch (e) {
-      if (!(e instanceof VariableError || e instanceof ExpressionError)) throw e;
+      if (!(e instanceof VariableError || e instanceof ExpressionError || e instanceof ValueSizeError)) throw e;
       text = `<error: ${e.message}>`;
     }
     return `${v.name} = ${text}`;
@@ -45,7 +46,7 @@ export class Inspector {
       const v = evaluateExpression(expr, { vars: this.vars, frame, mem: this.mem });
       return formatValue(v, this.vars.formatEnv(this.mem), { topLevel: true });
     } catch (e) {
-      if (e instanceof VariableError) throw new ExpressionError(e.message);
+      if (e instanceof VariableError || e instanceof ValueSizeError) throw new ExpressionError(e.message);
       throw e;
     }
   }

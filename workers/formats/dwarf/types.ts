@@ -40,6 +40,22 @@ export const CHAR: Type = { kind: 'base', name: 'char', size: 1, encoding: ATE.u
 export const DOUBLE: Type = { kind: 'base', name: 'double', size: 8, encoding: ATE.float };
 export const FLOAT: Type = { kind: 'base', name: 'float', size: 4, encoding: ATE.float };
 
+/** GDB's max-value-size: a value larger than this is not read (absurd array bounds in bad debug info). */
+export const MAX_VALUE_SIZE = 65536;
+
+export class ValueSizeError extends Error {
+  override name = 'ValueSizeError';
+}
+
+/** sizeOf(t), refusing sizes no value can have: GDB's "value requires N bytes, which is more than max-value-size". */
+export function valueSize(t: Type): number {
+  const n = sizeOf(t);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_VALUE_SIZE) {
+    throw new ValueSizeError(`value requires ${Number.isSafeInteger(n) ? n : BigInt(Math.floor(n)).toString()} bytes, which is more than max-value-size`);
+  }
+  return n;
+}
+
 /** The type without typedefs and qualifiers. */
 export function strip(t: Type): Type {
   for (let i = 0; i < 64 && (t.kind === 'typedef' || t.kind === 'qualified'); i++) t = t.target;
@@ -94,7 +110,9 @@ function baseName(t: Type): string {
   }
 }
 
-function declare(t: Type, inner: string): string {
+function declare(t: Type, inner: string, depth = 0): string {
+  if (depth > 64) return `? ${inner}`.trim(); // a cycle of pointers or arrays in bad debug info
+  const declare2 = (x: Type, i: string): string => declare(x, i, depth + 1);
   const join = (head: string): string => (inner === '' ? head : inner.startsWith('[') || inner.startsWith('(') ? `${head} ${inner}` : `${head} ${inner}`);
   switch (t.kind) {
     case 'pointer': case 'reference': {
@@ -103,20 +121,20 @@ function declare(t: Type, inner: string): string {
       const ts = strip(target);
       // A pointer to an array or a function needs parentheses: int (*)[4], void (*)(int).
       const needParens = (target.kind === 'array' || target.kind === 'function') || (ts.kind === 'array' && target.kind !== 'typedef');
-      return declare(target, needParens ? `(${star}${inner})` : `${star}${inner}`);
+      return declare2(target, needParens ? `(${star}${inner})` : `${star}${inner}`);
     }
-    case 'array': return declare(t.element, `${inner}[${t.count ?? ''}]`);
+    case 'array': return declare2(t.element, `${inner}[${t.count ?? ''}]`);
     case 'function': {
       const params = t.params.map(typeName);
       if (t.varargs) params.push('...');
       const list = params.length === 0 ? (t.prototyped ? 'void' : '') : params.join(', ');
-      return declare(t.ret, `${inner}(${list})`);
+      return declare2(t.ret, `${inner}(${list})`);
     }
     case 'qualified': {
       const target = t.target;
-      if (target.kind === 'pointer' || target.kind === 'reference') return declare(target, `${t.qual}${inner === '' ? '' : ' ' + inner}`).replace(/\* (const|volatile|restrict)$/, '* $1');
-      if (target.kind === 'array' || target.kind === 'function') return declare(target, inner);
-      return `${t.qual} ${declare(target, inner)}`;
+      if (target.kind === 'pointer' || target.kind === 'reference') return declare2(target, `${t.qual}${inner === '' ? '' : ' ' + inner}`).replace(/\* (const|volatile|restrict)$/, '* $1');
+      if (target.kind === 'array' || target.kind === 'function') return declare2(target, inner);
+      return `${t.qual} ${declare2(target, inner)}`;
     }
     default:
       return join(baseName(t));
@@ -126,12 +144,47 @@ function declare(t: Type, inner: string): string {
 /** Builds types from type DIEs (cached by DIE offset; recursive structs resolve through the cache). */
 export class TypeBuilder {
   private readonly cache = new Map<number, Type>();
+  /** DIEs whose types are being built: reaching one again is a cycle (bad debug info) that no C type has. */
+  private readonly building = new Set<number>();
+  /** Problems found in type DIEs. */
+  readonly problems: string[] = [];
   constructor(private readonly tree: DieTree) {}
 
   of(die: Die | undefined): Type {
     if (!die) return VOID;
     const known = this.cache.get(die.offset);
     if (known) return known;
+    if (this.building.has(die.offset) || this.building.size > 512) {
+      if (this.problems.length < 100) this.problems.push(`.debug_info: the type at DIE 0x${die.offset.toString(16)} refers to itself (a cycle of type references)`);
+      return VOID;
+    }
+    this.building.add(die.offset);
+    try {
+      return this.build(die);
+    } finally {
+      this.building.delete(die.offset);
+    }
+  }
+
+  /**
+   * Whether a typedef or qualifier reaches itself again through typedefs, qualifiers and array
+   * elements (a cycle only bad debug info has: C types close cycles through pointers or struct members).
+   */
+  private cyclic(start: Type): boolean {
+    let t: Type = (start as { target: Type }).target;
+    for (let i = 0; i < 256; i++) {
+      if (t === start) {
+        if (this.problems.length < 100) this.problems.push('.debug_info: a typedef or qualified type refers to itself (a cycle of type references)');
+        return true;
+      }
+      if (t.kind === 'typedef' || t.kind === 'qualified') t = t.target;
+      else if (t.kind === 'array') t = t.element;
+      else return false;
+    }
+    return true;
+  }
+
+  private build(die: Die): Type {
     const tree = this.tree;
     const num = (at: number): number | undefined => tree.attr(die, at)?.v;
     const target = (): Type => this.of(tree.typeOf(die));
@@ -153,6 +206,7 @@ export class TypeBuilder {
         const td: Type & { kind: 'typedef' } = { kind: 'typedef', name: name ?? '?', target: VOID };
         this.cache.set(die.offset, td);
         td.target = target();
+        if (this.cyclic(td)) td.target = VOID;
         return td;
       }
       case TAG.const_type: case TAG.volatile_type: case TAG.restrict_type: case TAG.atomic_type: {
@@ -160,6 +214,7 @@ export class TypeBuilder {
         const q: Type & { kind: 'qualified' } = { kind: 'qualified', qual, target: VOID };
         this.cache.set(die.offset, q);
         q.target = target();
+        if (this.cyclic(q)) q.target = VOID;
         return q;
       }
       case TAG.structure_type: case TAG.union_type: {
@@ -258,4 +313,9 @@ function leb(b: Uint8Array, at: number): number {
     if ((b[i] & 0x80) === 0) break;
   }
   return v;
+}
+
+/** A declaration of `name` with type `t` as C writes it: "int values[4]", "void (*fn)(int)", "struct node *next". */
+export function declaration(t: Type, name: string): string {
+  return declare(t, name);
 }

@@ -5,7 +5,7 @@
  * `(void (*)(int)) 0x80000100 <handler>`, `<optimized out>`.
  */
 import type { Location } from './location';
-import { ATE, isCharType, sizeOf, strip, typeName, type Member, type Type } from './types';
+import { ATE, isCharType, sizeOf, strip, valueSize, typeName, type Member, type Type } from './types';
 
 export interface Value {
   type: Type;
@@ -57,7 +57,7 @@ function leBytes(v: bigint, size: number): Uint8Array {
 
 /** The value of `type` at a location. Memory that cannot be read becomes `error`. */
 export function readLocation(loc: Location, type: Type, rd: LocationReader): Value {
-  const size = sizeOf(type);
+  const size = valueSize(type);
   const bytes = new Uint8Array(size);
   const v: Value = { type, bytes };
   switch (loc.kind) {

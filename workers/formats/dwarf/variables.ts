@@ -11,7 +11,7 @@ import { DwarfError, StringSection } from './reader';
 import { parseLineProgram } from './line';
 import { AT, DieTree, TAG, type Die, type DieUnit } from './die';
 import { evaluateLocation, locationListAt, Unavailable, type EvalContext, type Location } from './location';
-import { INT as INT_TYPE, TypeBuilder, sizeOf, type Type } from './types';
+import { INT as INT_TYPE, TypeBuilder, valueSize, type Type } from './types';
 import { readLocation, type FormatEnv, type Value } from './value';
 
 /** A frame as the variables see it. */
@@ -432,7 +432,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function constValue(cv: { cls: string; v: number; big?: bigint; bytes?: Uint8Array }, type: Type): Value {
-  const size = sizeOf(type);
+  const size = valueSize(type);
   const bytes = new Uint8Array(size);
   if (cv.bytes) bytes.set(cv.bytes.subarray(0, size));
   else {
