@@ -61,9 +61,9 @@ export function buildXv6(source = XV6_SOURCE): Xv6Build {
 }
 
 /** The arguments that boot this build on QEMU as the xv6 Makefile's QEMUOPTS do (one hart). */
-export function qemuXv6Args(b: Xv6Build): string[] {
+export function qemuXv6Args(b: Xv6Build, harts = 1): string[] {
   return [
-    '-machine', 'virt', '-bios', 'none', '-kernel', b.kernelPath, '-m', '128M', '-smp', '1', '-nographic',
+    '-machine', 'virt', '-bios', 'none', '-kernel', b.kernelPath, '-m', '128M', '-smp', String(harts), '-nographic',
     '-global', 'virtio-mmio.force-legacy=false',
     '-drive', `file=${b.fsImagePath},if=none,format=raw,id=x0`,
     '-device', 'virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0',
