@@ -12,8 +12,11 @@
 //     snapshot image (bench/memory.ts).
 //  6. The history of a value: every write to one 8-byte variable (rng_state) of the bench recording,
 //     from its snapshots, by worker threads (one per core), and in this thread alone.
-// `npm run bench -- os|memory|debug|history` runs one section alone.
+//  7. Several harts: a CPU-bound parallel program with --smp 4 and one hart, and on QEMU -smp 4
+//     with one TCG thread, with -icount, and with MTTCG (bench/smp.ts).
+// `npm run bench -- os|memory|debug|history|smp` runs one section alone.
 import { concatBytes } from '../workers/formats/bytes';
+import { smpBenchmark } from './smp';
 import { spawnSync, spawn } from 'node:child_process';
 import { buildXv6, qemuXv6Args } from '../tests/support/xv6';
 import { readFileSync } from 'node:fs';
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('memory')) { memoryBenchmark(); return; }
   if (process.argv.includes('debug')) { debugImageBenchmark(); return; }
   if (process.argv.includes('history')) { await historyBenchmark(); return; }
+  if (process.argv.includes('smp')) { await smpBenchmark(wasm); return; }
   const best = await cpuBenchmark('bench.elf', 'sorting, hashing, matrix multiplication, pointer chasing');
   console.log('');
   await cpuBenchmark('fpbench.elf', 'floating point: n-body, fused multiply-add matrix product, Mandelbrot, single-precision filter');
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
   await historyBenchmark(file);
   debugImageBenchmark();
   await osBenchmark();
+  await smpBenchmark(wasm);
   memoryBenchmark();
 }
 

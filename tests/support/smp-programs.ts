@@ -123,3 +123,30 @@ export function buildSmpProgram(name: string, source: string): string {
   renameSync(tmp, elf);
   return elf;
 }
+
+/**
+ * CPU-bound parallel work for `npm run bench`: `total` iterations of an
+ * integer hash split evenly among `harts` harts, summed with an atomic add;
+ * hart 0 prints the sum and powers off.
+ */
+export function parallelWorkSource(harts: number, total: number): string {
+  return `${RUNTIME}
+volatile unsigned long sum;
+volatile unsigned int finished;
+void main(unsigned long hart) {
+  if (hart >= ${harts}) park();
+  unsigned long lo = ${total}ul / ${harts} * hart, hi = ${total}ul / ${harts} * (hart + 1), acc = 0;
+  for (unsigned long i = lo; i < hi; i++) {
+    unsigned long x = i * 0x9e3779b97f4a7c15ul;
+    x ^= x >> 29; x *= 0xbf58476d1ce4e5b9ul; x ^= x >> 32;
+    acc += x & 0xffff;
+  }
+  __atomic_fetch_add(&sum, acc, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&finished, 1, __ATOMIC_SEQ_CST);
+  if (hart != 0) park();
+  while (finished < ${harts}) ;
+  puts_("sum "); putu(sum); puts_("\\n");
+  power_off();
+}
+`;
+}
