@@ -31,7 +31,7 @@ import { SourceDebugger } from '../workers/replay/source';
 import { DebugInfo } from '../workers/formats/dwarf';
 import { parseElf } from '../workers/formats/elf';
 import { memoryBenchmark, debugImageBenchmark } from './memory';
-import { computeValueHistory, exploreTimeline } from '../workers/replay/value-history';
+import { computeValueHistory, exploreTimeline, pooledSpawner } from '../workers/replay/value-history';
 import { historyWorkerCount, nodeHistorySpawner, serveIfHistoryWorker } from '../workers/cli/history-workers';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -224,14 +224,16 @@ async function historyBenchmark(recording?: Uint8Array): Promise<void> {
   const workers = historyWorkerCount();
   console.log(`\nThe history of a value: every write to rng_state (8 bytes) in the bench recording (${tl.length.toLocaleString('en-US')} instructions, ${tl.snapshots.stats().count} snapshots)`);
   console.log(`  first pass to make the snapshots (once per opened recording): ${(exploreMs / 1000).toFixed(3)} s`);
-  const spawn = nodeHistorySpawner(new URL(import.meta.url));
+  const pool = pooledSpawner(nodeHistorySpawner(new URL(import.meta.url)));
+  const spawn = pool.spawn;
   for (let run = 0; run < 2; run++) {
     const h0 = now();
     const h = await computeValueHistory(tl, range, { spawn, wasm, workers });
     const ms = now() - h0;
-    console.log(`  ${workers} worker threads${run ? ' (again)' : ''}           ${(ms / 1000).toFixed(3)} s: ${h.writes.length.toLocaleString('en-US')} writes, ` +
+    console.log(`  ${workers} worker threads${run ? ', started' : ', starting them'}`.padEnd(31) + `${(ms / 1000).toFixed(3)} s: ${h.writes.length.toLocaleString('en-US')} writes, ` +
       `${h.segments} segments (${h.skipped} skipped: the page was not written), ${(Number(h.replayed) / 1e6).toFixed(0)} M instructions replayed`);
   }
+  pool.close();
   const s0 = now();
   const serial = await computeValueHistory(tl, range);
   console.log(`  in this thread alone       ${((now() - s0) / 1000).toFixed(3)} s: ${serial.writes.length.toLocaleString('en-US')} writes`);

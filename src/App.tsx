@@ -29,6 +29,8 @@ export function App() {
   const [examples, setExamples] = useState<ExampleInfo[] | null>(null);
   const [examplesError, setExamplesError] = useState<string | null>(null);
   const [storage, setStorage] = useState<StorageOverview | null>(null);
+  /** Harts for the programs opened from the start page (the engine keeps the same number). */
+  const [harts, setHarts] = useState(1);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const openId = useRef(0);
@@ -267,6 +269,8 @@ export function App() {
               onDelete={onDelete}
               onExport={(id) => void onExport(id)}
               onOpenFile={(files) => void openFile(files)}
+              harts={harts}
+              onSetHarts={(n) => { setHarts(n); void engine.setHarts(n).catch((e: unknown) => setError(messageOf(e))); }}
               onSetSnapshotBudget={(mib) => {
                 saveSnapshotBudgetSetting(mib);
                 void engine.setSnapshotBudget(mib).then(refreshRecordings, (e: unknown) => setError(messageOf(e)));

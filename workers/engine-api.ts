@@ -194,6 +194,11 @@ export interface SourcePosition {
 /** The machine at the current position: what the panels show. */
 export interface PositionView {
   icount: number;
+  /** The hart shown, and how many the machine has. */
+  hart: number;
+  hartCount: number;
+  /** The hart that retires the instruction at icount (the one that hit a breakpoint). */
+  runningHart: number;
   /** hex */
   pc: string;
   /** "main+0x1c" */
@@ -239,6 +244,8 @@ export interface ExecutedLines {
 export interface ViewRequest {
   /** Memory to read: an address (hex or decimal) or a symbol, and a byte count (at most 4096). */
   memory?: { at: string; length: number };
+  /** The hart whose registers, memory translation, source and call stack to show; by default the one that retires the instruction here. */
+  hart?: number;
 }
 
 export type MotionReason =
@@ -414,6 +421,10 @@ export interface EngineApi {
    * browser's quota); the open timeline thins its snapshots to it at once.
    */
   setSnapshotBudget(settingMiB: number | null): Promise<{ bytes: number; settingMiB: number | null; defaultBytes: number }>;
+  /** How many harts (1..8, as QEMU's -smp) the programs opened from now on get; a recording keeps its own. */
+  setHarts(count: number): Promise<void>;
+  /** Per hart, the share of each of `buckets` equal stretches of the timeline it ran (behind the frontier): the timeline's hart lanes. */
+  hartLanes(buckets: number): Promise<number[][]>;
   renameRecording(id: string, name: string): Promise<void>;
   deleteRecording(id: string): Promise<void>;
   /** A stored recording as a .hsr file (with its sources in a SRCS chunk). */

@@ -2,13 +2,14 @@
 // The engine worker: owns the Timeline of the open recording, the recordings
 // stored in this browser (IndexedDB) and the examples, and exposes `EngineApi`
 // to the page with comlink. Nothing else in the browser touches the engine.
+import { MAX_HARTS, DEFAULT_QUANTUM } from './engine/machine';
 import { expose, releaseProxy, type Local, type Remote } from 'comlink';
 import coreUrl from '../build/core.release.wasm?url';
 import type {
   EngineApi, EngineState, ExampleInfo, Motion, MotionAnswer, OpenAnswer, PositionView, ProgressEvent, ProgressListener,
   SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView,
 } from './engine-api';
-import type { FromWorker, HistoryChannel, ToWorker } from './replay/value-history';
+import { pooledSpawner, type FromWorker, type HistoryChannel, type ToWorker } from './replay/value-history';
 import { Timeline } from './replay/timeline';
 import { DEFAULT_RAM_MIB } from './engine/memory-map';
 import { RECORDING_MAGIC, parseRecording, type ParsedRecording } from './formats/recording';
@@ -90,6 +91,9 @@ function spawnHistoryWorker(): HistoryChannel {
   };
 }
 
+/** History workers stay alive between histories. */
+const historyWorkers = pooledSpawner(spawnHistoryWorker);
+
 class Engine implements Local<EngineApi> {
   private modulePromise: Promise<WebAssembly.Module> | undefined;
   private storePromise: Promise<{ store: RecordingStore | null; problem: string | null }> | undefined;
@@ -97,6 +101,8 @@ class Engine implements Local<EngineApi> {
   private session: Session | undefined;
   /** The snapshot budget setting in MiB, or null for the default. */
   private snapshotBudgetMiB: number | null = null;
+  /** Harts for the programs opened from now on (setHarts). */
+  private harts = 1;
   /** Counts opens: a session whose open was overtaken by a newer one is closed, not adopted. */
   private generation = 0;
 
@@ -174,6 +180,15 @@ class Engine implements Local<EngineApi> {
     } catch (e) {
       return { recordings: [], problem: `the stored recordings could not be listed: ${messageOf(e)}` };
     }
+  }
+
+  async setHarts(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_HARTS) throw new Error(`The number of harts must be from 1 to ${MAX_HARTS}, not ${count}.`);
+    this.harts = count;
+  }
+
+  async hartLanes(buckets: number): Promise<number[][]> {
+    return this.session ? this.session.hartLanes(buckets) : [];
   }
 
   async setSnapshotBudget(settingMiB: number | null): Promise<SnapshotBudget> {
@@ -254,7 +269,8 @@ class Engine implements Local<EngineApi> {
     }
     try {
       timeline = await Timeline.record(module, bytes, fileName,
-        { ramMiB: DEFAULT_RAM_MIB, commandLine: fileName, ...(disk ? { disk: disk.bytes } : {}) }, input, 'browser',
+        { ramMiB: DEFAULT_RAM_MIB, commandLine: fileName, ...(disk ? { disk: disk.bytes } : {}),
+          ...(this.harts > 1 ? { harts: { count: this.harts, quantum: DEFAULT_QUANTUM, seed: 0 } } : {}) }, input, 'browser',
         { budgetBytes: (await this.snapshotBudget()).bytes });
     } catch (e) {
       throw new Error(`Cannot load ${fileName}${disk ? ` with the disk ${baseName(disk.name)}` : ''}: ${messageOf(e)}`);
@@ -475,7 +491,7 @@ class Engine implements Local<EngineApi> {
     try {
       const wasm = await this.module();
       return await this.current().valueHistory(expression, frame, {
-        spawn: spawnHistoryWorker, wasm, workers: Math.max(1, navigator.hardwareConcurrency || 2),
+        spawn: historyWorkers.spawn, wasm, workers: Math.max(1, navigator.hardwareConcurrency || 2),
       }, progressOf(listener));
     } finally {
       release(listener);

@@ -32,6 +32,8 @@ export function Debugger({ controller: c, onHome }: Props) {
   const view = useStore(store, (s) => s.view);
   const previous = useStore(store, (s) => s.previous);
   const position = useStore(store, (s) => s.position);
+  const selectedHart = useStore(store, (s) => s.hart);
+  const hartLanes = useStore(store, (s) => s.hartLanes);
   const seeking = useStore(store, (s) => s.seeking);
   const busy = useStore(store, (s) => s.busy);
   const lastStop = useStore(store, (s) => s.lastStop);
@@ -60,6 +62,7 @@ export function Debugger({ controller: c, onHome }: Props) {
   const onToggleBreakpoint = useCallback((a: number) => void c.toggleBreakpoint(a), [c]);
   const onGoTo = useCallback((w: string) => void c.goTo(w), [c]);
   const onShowMemory = useCallback((at: string) => void c.showMemory(at), [c]);
+  const onSelectHart = useCallback((h: number | null) => void c.selectHart(h), [c]);
   const onWatch = useCallback((a: number, n: number, access: WatchAccess) => void c.addWatchpoint(a, n, access), [c]);
   const onWhoWrote = useCallback((a: number, n: number) => void c.whoWrote(a, n), [c]);
   const onAddTrap = useCallback((w: string) => void c.addBreakpoint(w), [c]);
@@ -154,7 +157,7 @@ export function Debugger({ controller: c, onHome }: Props) {
         onJump={onScrub}
         jumpRef={jumpRef}
       />
-      <TimelineBar length={status.length} position={position} markers={markers} disabled={busy !== null} onScrub={onScrub} />
+      <TimelineBar length={status.length} position={position} markers={markers} disabled={busy !== null} onScrub={onScrub} lanes={hartLanes} />
       <StatusLine view={view} status={status} busy={busy} lastStop={lastStop} traps={traps} position={position} seeking={seeking} />
       <div className="workspace">
         <DisassemblyPanel
@@ -193,7 +196,7 @@ export function Debugger({ controller: c, onHome }: Props) {
           history={valueHistory}
           onSeek={onScrub}
         />
-        <RegistersPanel view={view} previous={previous} />
+        <RegistersPanel view={view} previous={previous} onSelectHart={onSelectHart} selectedHart={selectedHart} />
         <ConsolePanel
           events={consoleEvents}
           position={position}

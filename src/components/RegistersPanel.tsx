@@ -16,6 +16,25 @@ interface Props {
   view: PositionView;
   /** The view before the last motion: registers that differ are highlighted. */
   previous: PositionView | null;
+  /** With several harts: show another hart (null: the one that runs here). */
+  onSelectHart?: (hart: number | null) => void;
+  /** The hart chosen (null: following the one that runs). */
+  selectedHart?: number | null;
+}
+
+/** With several harts, which one the panels show: one that runs here, or a chosen one. */
+function HartSelector({ view, selected, onSelect }: { view: PositionView; selected: number | null; onSelect: (hart: number | null) => void }) {
+  const id = useId();
+  return (
+    <span className="hart-select">
+      <label htmlFor={id}>Hart</label>{' '}
+      <select id={id} value={selected === null ? 'running' : String(selected)}
+        onChange={(e) => onSelect(e.target.value === 'running' ? null : Number(e.target.value))}>
+        <option value="running">running here ({view.runningHart})</option>
+        {Array.from({ length: view.hartCount }, (_, h) => <option key={h} value={String(h)}>hart {h}{h === view.runningHart ? ' (runs here)' : ''}</option>)}
+      </select>
+    </span>
+  );
 }
 
 type Radix = 'hex' | 'decimal';
@@ -85,7 +104,7 @@ function FpRegisters({ fpu, previous }: { fpu: FpuView; previous: FpuView | null
 }
 
 /** x0–x31 with ABI names, pc, privilege mode, f0–f31 and fcsr, and the main CSRs, as of the current position. */
-export const RegistersPanel = memo(function RegistersPanel({ view, previous }: Props) {
+export const RegistersPanel = memo(function RegistersPanel({ view, previous, onSelectHart, selectedHart = null }: Props) {
   const headingId = useId();
   const [radix, setRadix] = useState<Radix>('hex');
   const changed = (i: number) => previous !== null && previous.registers[i] !== view.registers[i];
@@ -99,7 +118,8 @@ export const RegistersPanel = memo(function RegistersPanel({ view, previous }: P
   return (
     <section className="panel registers" aria-labelledby={headingId}>
       <div className="panel-head">
-        <h2 id={headingId}>Registers</h2>
+        <h2 id={headingId}>Registers{view.hartCount > 1 ? ` of hart ${view.hart}` : ''}</h2>
+        {view.hartCount > 1 && onSelectHart && <HartSelector view={view} selected={selectedHart} onSelect={onSelectHart} />}
         <span className="privilege" title={`privilege mode: ${PRIVILEGE_LONG_NAMES[view.privilege] ?? view.privilege}`}>
           {view.privilege} mode
         </span>

@@ -17,6 +17,23 @@ interface Props {
   onOpenFile: (files: File[]) => void;
   /** Sets the snapshot budget (MiB, or null for the default). */
   onSetSnapshotBudget?: (settingMiB: number | null) => void;
+  /** How many harts programs opened from here get (QEMU's -smp), and setting it. */
+  harts?: number;
+  onSetHarts?: (count: number) => void;
+}
+
+/** The number of harts the machine of a program opened from here has. */
+function HartsSetting({ harts, onChange }: { harts: number; onChange: (count: number) => void }) {
+  const id = useId();
+  return (
+    <p className="harts-setting small-text">
+      <label htmlFor={id}>Harts</label>{' '}
+      <select id={id} value={String(harts)} onChange={(e) => onChange(Number(e.target.value))}>
+        {[1, 2, 3, 4, 5, 6, 7, 8].map((n) => <option key={n} value={String(n)}>{n}</option>)}
+      </select>{' '}
+      <span className="muted">as QEMU&apos;s <code>-smp</code>: they run in turn, in quanta of 10000 instructions, so a run replays exactly.</span>
+    </p>
+  );
 }
 
 function RecordingRow({ r, onOpen, onRename, onDelete, onExport }: {
@@ -72,7 +89,7 @@ function RecordingRow({ r, onOpen, onRename, onDelete, onExport }: {
 }
 
 /** The bundled examples, the recordings stored in this browser, and opening a file. */
-export function StartPage({ examples, examplesError, storage, onOpenExample, onOpenRecording, onRename, onDelete, onExport, onOpenFile, onSetSnapshotBudget }: Props) {
+export function StartPage({ examples, examplesError, storage, onOpenExample, onOpenRecording, onRename, onDelete, onExport, onOpenFile, onSetSnapshotBudget, harts, onSetHarts }: Props) {
   const examplesId = useId();
   const recordingsId = useId();
   const fileId = useId();
@@ -123,6 +140,7 @@ export function StartPage({ examples, examplesError, storage, onOpenExample, onO
               Open a program or recording…
               <input id={fileId} type="file" multiple className="visually-hidden" onChange={pick} />
             </label>
+            {onSetHarts && <HartsSetting harts={harts ?? 1} onChange={onSetHarts} />}
           </section>
           <section className="panel recordings" aria-labelledby={recordingsId}>
             <h2 id={recordingsId}>Recordings in this browser</h2>

@@ -11,6 +11,26 @@ interface Props {
   /** No scrubbing (a motion or recording runs). */
   disabled: boolean;
   onScrub: (icount: number) => void;
+  /** Several harts: per hart, the share of each equal stretch of the whole recording it ran. */
+  lanes?: number[][];
+}
+
+const HART_COLORS = ['#4ec9b0', '#c586c0', '#dcdcaa', '#569cd6', '#ce9178', '#9cdcfe', '#d16969', '#b5cea8'];
+
+/** One row per hart: how much of each stretch of the whole recording it ran. */
+function HartLanes({ lanes }: { lanes: number[][] }) {
+  return (
+    <div className="timeline-lanes" role="img" aria-label={`when each of the ${lanes.length} harts ran`}>
+      {lanes.map((lane, h) => (
+        <div key={h} className="timeline-lane" title={`hart ${h}`}>
+          <span className="timeline-lane-name">hart {h}</span>
+          <span className="timeline-lane-cells">
+            {lane.map((share, i) => <i key={i} style={{ background: HART_COLORS[h % HART_COLORS.length], opacity: share }} />)}
+          </span>
+        </div>
+      ))}
+    </div>
+  );
 }
 
 interface Window {
@@ -47,7 +67,7 @@ function clampWindow(start: number, span: number, length: number): Window | null
  * The scrubber: a slider over the whole recording (icount 0 to its length),
  * draggable, with zoom and pan for long recordings and marks for events.
  */
-export const TimelineBar = memo(function TimelineBar({ length, position, markers, disabled, onScrub }: Props) {
+export const TimelineBar = memo(function TimelineBar({ length, position, markers, disabled, onScrub, lanes }: Props) {
   const [zoom, setZoom] = useState<Window | null>(null);
   const [dragging, setDragging] = useState<'thumb' | 'overview' | null>(null);
   const [seen, setSeen] = useState(position);
@@ -196,6 +216,7 @@ export const TimelineBar = memo(function TimelineBar({ length, position, markers
           <button type="button" className="icon" title="Show the whole recording" aria-label="Show all" onClick={() => setZoom(null)} disabled={!zoom}>⤢</button>
         </div>
       </div>
+      {lanes && lanes.length > 1 && !zoom && <HartLanes lanes={lanes} />}
       <div className="timeline-scale" aria-hidden="true">
         <span>{formatCount(win.start)}</span>
         <span className="timeline-legend">

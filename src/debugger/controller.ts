@@ -54,6 +54,10 @@ export interface DebuggerState {
   executed: ExecutedLines[];
   /** The call-stack frame the source view shows (0: the pc's). */
   frame: number;
+  /** The hart the panels show; null: whichever retires the instruction at the position (several harts). */
+  hart: number | null;
+  /** Several harts: the timeline's lanes (Engine hartLanes), refreshed with the view. */
+  hartLanes: number[][];
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -97,6 +101,8 @@ export class DebuggerController {
       hits: [],
       traps: session.traps,
       memory: { at: memoryAt, length: DEFAULT_MEMORY_LENGTH },
+      hart: null,
+      hartLanes: [],
       sources: session.sources,
       error: null,
       reveal: null,
@@ -132,7 +138,8 @@ export class DebuggerController {
   }
 
   private request(): ViewRequest {
-    return { memory: this.store.get().memory };
+    const { memory, hart } = this.store.get();
+    return hart === null ? { memory } : { memory, hart };
   }
 
   dispose(): void {
@@ -169,6 +176,8 @@ export class DebuggerController {
     }
     this.store.set(patch);
     this.scheduleRoute();
+    // The frontier may have moved: the lanes grow with a recording.
+    if (o.motion && answer.view.hartCount > 1) void this.refreshHartLanes().catch(() => undefined);
   }
 
   private fail(e: unknown): void {
@@ -315,6 +324,21 @@ export class DebuggerController {
 
   endInput(): void {
     this.engine.endInput().catch((e: unknown) => this.fail(e));
+  }
+
+  // ---- harts ----
+
+  /** Fetches the timeline's hart lanes again (several harts only). */
+  private async refreshHartLanes(): Promise<void> {
+    if (this.store.get().view.hartCount < 2) return;
+    const lanes = await this.engine.hartLanes(200);
+    if (!this.disposed) this.store.set({ hartLanes: lanes });
+  }
+
+  /** Shows hart `hart`'s registers, source and call stack (null: follow the hart that runs). */
+  async selectHart(hart: number | null): Promise<void> {
+    this.store.set({ hart });
+    await this.refreshView();
   }
 
   // ---- memory ----

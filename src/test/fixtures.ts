@@ -6,6 +6,9 @@ export const hex = (n: number | bigint) => '0x' + BigInt.asUintN(64, BigInt(n)).
 export function view(icount: number, overrides: Partial<PositionView> = {}): PositionView {
   return {
     icount,
+    hart: 0,
+    hartCount: 1,
+    runningHart: 0,
     pc: hex(0x80000000 + icount * 4),
     pcLabel: `main+0x${(icount * 4).toString(16)}`,
     instruction: 'add a0,a0,1',

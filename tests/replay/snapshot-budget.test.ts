@@ -6,7 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Timeline } from '../../workers/replay/timeline';
 import { BufferedInput } from '../../workers/engine/host-input';
-import { wasm, RAM_MIB, stateFingerprint, referenceAt } from './support';
+import { wasm, RAM_MIB, stateFingerprint, referenceAt, recordExample, openReplay, example, concat } from './support';
+import { exportSnapshotImage } from '../../workers/replay/snapshot-image';
+import { parseRecording, RecordingWriter } from '../../workers/formats/recording';
 import { fillRamElf } from '../support/fill-ram';
 
 const BUDGET = 4 * 1024 * 1024;
@@ -56,5 +58,25 @@ describe('the snapshot budget', () => {
     t.seek(0n);
     t.seek(3n);
     expect(t.machine.pagedView()[4096 * far + 77]).toBe(1);
+  });
+
+  it('an embedded image loads only the snapshots that fit; seeks past them replay further, exactly', async () => {
+    const interval = { checkpointInterval: 1n << 12n };
+    const rec = await recordExample('timer', '', interval);
+    const first = await openReplay(rec.file, interval);
+    await first.continue();
+    const parsed = parseRecording(rec.file);
+    const file = concat([RecordingWriter.start(parsed.meta, parsed.program), RecordingWriter.events(parsed.events),
+      RecordingWriter.snapshot(exportSnapshotImage(first)), RecordingWriter.end(parsed.end!)]);
+    const all = await openReplay(file, interval);
+    const budget = Math.floor(all.snapshots.stats().bytes / 2);
+    const some = await openReplay(file, { ...interval, budgetBytes: budget });
+    expect(some.snapshots.stats().count).toBeGreaterThan(1);
+    expect(some.snapshots.stats().count).toBeLessThan(all.snapshots.stats().count);
+    expect(some.snapshots.stats().bytes).toBeLessThanOrEqual(budget);
+    for (const pos of [some.length - 1n, some.length / 2n]) {
+      some.seek(pos);
+      expect(stateFingerprint(some.machine)).toBe(stateFingerprint(await referenceAt(example('timer'), 'timer.elf', pos)));
+    }
   });
 });

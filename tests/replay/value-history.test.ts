@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Timeline } from '../../workers/replay/timeline';
 import { parseRecording } from '../../workers/formats/recording';
-import { computeValueHistory, planSegments, writeBehind, bytesValue, type HistoryRange } from '../../workers/replay/value-history';
+import { computeValueHistory, planSegments, pooledSpawner, writeBehind, bytesValue, type HistoryRange } from '../../workers/replay/value-history';
 import { nodeHistorySpawner } from '../../workers/cli/history-workers';
 import { recordExample, WASM } from '../gdb/support';
 import { tempDir } from '../support/qemu';
@@ -83,6 +83,21 @@ describe('value history', () => {
     }
     expect(parallel.writes.some((w) => w.function?.startsWith('collect_samples'))).toBe(true);
   }, 60_000);
+
+  it('pooled workers serve one history after another, each from the snapshots they kept', async () => {
+    const t = await open(2048n);
+    const pool = pooledSpawner(spawnWorker);
+    try {
+      for (const name of ['raw_samples', 'calibration_offset', 'smoothed', 'calibration_offset']) {
+        const range = symbol(t, name);
+        const h = await computeValueHistory(t, range, { spawn: pool.spawn, wasm: WASM, workers: 2 });
+        const expected = await oracle(range);
+        expect(h.writes.map((w) => [w.icount, w.pc, bytesValue(w.after)]), name).toEqual(expected.map((e) => [e.icount, e.pc, e.value]));
+      }
+    } finally {
+      pool.close();
+    }
+  }, 90_000);
 
   it('keeps the position, breakpoints and replay-break, and can be cancelled', async () => {
     const t = await open(2048n);

@@ -2,8 +2,7 @@
 // Reads commands from stdin (scriptable when stdin is not a terminal) and
 // prints one line after every motion: icount, pc and symbol, instruction, why it stopped.
 import { createInterface } from 'node:readline';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { HELP, sourcesFor } from './debug-help';
 import { Timeline, ReplayDivergence, TimelineError, type MotionResult } from '../replay/timeline';
 import { SnapshotImageError } from '../replay/snapshot-image';
 import { SourceDebugger } from '../replay/source';
@@ -20,38 +19,10 @@ import { CliFailure, EXIT } from './output';
 import { evaluateExpression } from '../formats/dwarf/expr';
 import { sizeOf, typeName, type Type } from '../formats/dwarf/types';
 import type { Value } from '../formats/dwarf/value';
-import { computeValueHistory, exploreTimeline, HistoryError, type HistoryChannel, type HistoryRange } from '../replay/value-history';
+import { computeValueHistory, exploreTimeline, HistoryError, pooledSpawner, type HistoryChannel, type HistoryRange } from '../replay/value-history';
 import { examineLines, frameArguments, historyLines, parseExamine, ptypeText } from './debug-data';
 import { historyWorkerCount, nodeHistorySpawner } from './history-workers';
 
-const HELP = `commands:
-  stepi [N] (si)              step N instructions forward
-  reverse-stepi [N] (rsi)     step N instructions backward
-  step (s) / next (n)         step one source line, into / over calls
-  finish                      run until the current function returns
-  reverse-step (rs) / reverse-next (rn) / reverse-finish   the same, backwards
-  bt                          the call stack, with each frame's arguments
-  frame [N] (f)               select frame N of the call stack (0 = innermost; reset by every motion)
-  up [N] / down [N]           select the frame N levels outwards / inwards
-  print EXPR (p)              evaluate a C expression in the selected frame: variables, ., ->, [], *, &, casts, sizeof
-  ptype EXPR|TYPE             the type of an expression, or a type, spelled out
-  display EXPR                show EXPR after every stop ("undisplay [N]" stops it)
-  history EXPR | ADDR LEN     every write to the expression's storage (or the range) across the recording:
-                              icount, hart, pc, function and line, old and new value (replayed in parallel)
-  info locals|args            the selected frame's local variables / arguments
-  list [FILE:]LINE            show source lines (around the current line by default)
-  nexti (ni)                  step one instruction, over calls
-  reverse-nexti (rni)         step one instruction back, over calls
-  continue (c)                run forward to a breakpoint, watchpoint, replay-break, exit or the end
-  reverse-continue (rc)       run backward to the last breakpoint or watchpoint hit
-  break ADDR|SYMBOL|FILE:LINE (b)   set a breakpoint
-  watch [-r|-a] EXPR | ADDR [LEN]   watch writes to the expression's storage and size (-r reads, -a both)
-  delete [N]                  delete breakpoint/watchpoint N, or all
-  seek ICOUNT                 go to an instruction count
-  replay-break ICOUNT         stop forward execution at ICOUNT ("replay-break none" removes it)
-  info registers|float|replay|breakpoints|locals|args
-  x/NFU ADDR|EXPR             examine memory: count N, format F (x d u o t a c f), unit U (b h w g), in any order
-  quit (q)`;
 
 export async function cmdDebug(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {});
@@ -66,8 +37,9 @@ export async function cmdDebug(argv: string[]): Promise<number> {
     process.stderr.write(`hindsight: ${path}: ignoring its snapshot image: ${e.message}\n`);
     timeline = await Timeline.replay(loadCoreWasm(), recording, { useSnapshotImage: false });
   }
+  const pool = pooledSpawner(nodeHistorySpawner(new URL(import.meta.url)));
   const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'), sourcesFor(recording.sources, path), {
-    spawn: nodeHistorySpawner(new URL(import.meta.url)), wasm: loadCoreWasm(), workers: historyWorkerCount(),
+    spawn: pool.spawn, wasm: await WebAssembly.compile(loadCoreWasm() as Uint8Array<ArrayBuffer>), workers: historyWorkerCount(),
   });
   for (const problem of session.debugProblems().slice(0, 5)) process.stderr.write(`hindsight: ${path}: debug information: ${problem}\n`);
   const interactive = process.stdin.isTTY === true;
@@ -93,25 +65,12 @@ export async function cmdDebug(argv: string[]): Promise<number> {
     if (interactive) rl.prompt();
   }
   rl.close();
+  pool.close();
   return status;
 }
 
 class CommandError extends Error {}
 
-/** Source files: those the recording carries, else the .c/.S files beside the recording file. */
-function sourcesFor(carried: Record<string, string> | undefined, recordingPath: string): Record<string, string> {
-  if (carried && Object.keys(carried).length) return carried;
-  const out: Record<string, string> = {};
-  const dir = dirname(recordingPath);
-  try {
-    for (const name of readdirSync(dir)) {
-      if (/\.(c|h|S|s)$/.test(name)) out[name] = readFileSync(join(dir, name), 'utf8');
-    }
-  } catch {
-    // no sources at hand: list says so
-  }
-  return out;
-}
 
 /** The command interpreter, apart from the terminal (so tests can drive it). */
 export class DebugSession {

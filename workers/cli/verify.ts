@@ -75,20 +75,21 @@ export async function cmdVerify(argv: string[]): Promise<number> {
 
   // The embedded snapshot image: structure, and each snapshot against the digest logged at its icount.
   let snapshots = 0;
+  const t = await open();
+  if (!t) return verdict('');
   if (r.snapshot) {
-    const t = await open();
-    if (!t) return verdict('');
     try {
-      snapshots = t.loadSnapshotImage(r.snapshot);
+      snapshots = t.loadSnapshotImage(r.snapshot, { all: true });
     } catch (e) {
       if (!(e instanceof SnapshotImageError)) throw e;
       problem('malformed', `embedded ${e.message}`);
     }
+    // The same machine replays from icount 0 without them: one guest's worth of memory, not two.
+    t.forgetSnapshotImage();
   }
 
   // A full replay from icount 0, checking every digest, the output and the end.
-  const t = await open();
-  if (!t) return verdict('');
+
   try {
     const result = await t.continue();
     if (r.end && !(result.reason === 'exit' || (r.end.reason === STOPPED && result.reason === 'end') || result.reason === r.end.reason)) {

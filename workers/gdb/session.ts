@@ -2,9 +2,13 @@
 // No host dependency: the transport (TCP in Node, a message port in a browser)
 // feeds received bytes to `receive` and sends what `send` is given.
 //
-// Execution is one thread (hart 0, thread id 1). Time is the Timeline's
-// icount; forward motions run (or replay) the program, `bs` and `bc` travel
-// back. Writes to registers or memory are refused: the execution must stay
+// Each hart is a thread (thread id = hart + 1, as QEMU's gdbstub numbers its
+// CPUs; workers/gdb/threads.ts). `Hg` picks the hart whose registers and
+// memory (under its translation) `g`, `p` and `m` read; a stop reply names
+// the hart that stopped and makes it the selected one, as GDB assumes. Time
+// is the Timeline's icount, global over the harts; forward motions run (or
+// replay) the program, `bs` and `bc` travel back. Stepping a thread steps its
+// hart: the other harts run their turns meanwhile, as the schedule has it. Writes to registers or memory are refused: the execution must stay
 // the one in the log.
 import { ReplayDivergence, TimelineError, type MotionResult, type Timeline } from '../replay/timeline';
 import {
@@ -13,6 +17,7 @@ import {
 } from './packet';
 import { registerAt, targetXml, PC_REGNUM } from './target-description';
 import { runMonitorCommand } from './monitor';
+import { formatThreadId, parseThreadId, type ThreadSelector } from './threads';
 
 export interface SessionHost {
   /** Sends bytes to GDB. */
@@ -37,12 +42,14 @@ type QueueItem = { data: Uint8Array } | { error: string };
 
 type MotionKind = 'continue' | 'step' | 'reverse-continue' | 'reverse-step';
 
+/** A motion: for steps, the hart that steps, and whether the other harts are resumed too (their traps stop it). */
+interface Motion { kind: MotionKind; hart: number; othersRun: boolean }
+
 const SIGINT = 2, SIGTRAP = 5, SIGABRT = 6;
 /** Packets a client may have queued while a motion runs; more means it is not GDB. */
 const MAX_QUEUED = 256;
 /** Largest memory read answered at once (the reply is twice as long in hex). */
 const MAX_READ = (PACKET_SIZE >> 1) - 16;
-const THREAD = '01';
 /** The core keeps breakpoints in a hash set of this size (workers/engine/machine.ts setBreakpoints). */
 const MAX_BREAKPOINTS = 512;
 
@@ -60,7 +67,21 @@ export class GdbSession {
   private readonly traps = new Map<string, InsertedTrap>();
   private gdbSwbreak = false;
   private gdbHwbreak = false;
-  private lastStop = 'T05thread:01;';
+  /** The last stop reply; before any, `?` names the current thread. */
+  private lastStop: string | undefined;
+  /**
+   * GDB's current thread, as far as the server can tell: the hart of the last
+   * stop, or the one `thread N` checked with a T packet since. `bs` and `bc`
+   * carry no thread and GDB sends `Hc0` before them unless scheduler locking
+   * is on: they act on this one.
+   */
+  private currentHart = 0;
+  /** Hg: the hart whose registers and memory are read. */
+  private gHart = 0;
+  /** Hc: the hart that c, s and bs resume, or undefined for "any" or "all". */
+  private cHart: number | undefined;
+  /** Thread ids in GDB's multiprocess form (several harts, and GDB offered it). */
+  private multiprocess = false;
   private replayBreakSet = false;
   private finishedPromise: Promise<void>;
   private resolveFinished!: () => void;
@@ -198,7 +219,7 @@ export class GdbSession {
   private async handle(data: Uint8Array): Promise<string | Uint8Array | undefined> {
     const text = latin1String(data);
     switch (text[0]) {
-      case '?': return this.lastStop;
+      case '?': return this.lastStop ?? `T05thread:${this.threadId(this.currentHart)};`;
       case 'g': return this.readAllRegisters();
       case 'G': return this.refuseWrite('registers');
       case 'p': return this.readRegister(text.slice(1));
@@ -209,8 +230,8 @@ export class GdbSession {
       case 'c': case 'C': return this.resume(text, 'continue');
       case 's': case 'S': return this.resume(text, 'step');
       case 'b':
-        if (text === 'bc') return this.move('reverse-continue');
-        if (text === 'bs') return this.move('reverse-step');
+        if (text === 'bc') return this.move(this.motion0('reverse-continue'));
+        if (text === 'bs') return this.move(this.motion0('reverse-step'));
         return '';
       case 'v': return this.vPacket(text);
       case 'q': return this.query(text);
@@ -221,8 +242,8 @@ export class GdbSession {
           return undefined;
         }
         return '';
-      case 'H': return 'OK';
-      case 'T': return /^T(0*1|-1|0)$/.test(text) ? 'OK' : 'E01';
+      case 'H': return this.setThread(text);
+      case 'T': return this.threadAlive(text.slice(1));
       case 'k':
         this.closing = true;
         return undefined;
@@ -241,17 +262,18 @@ export class GdbSession {
         const features = text.slice('qSupported:'.length).split(';');
         this.gdbSwbreak = features.includes('swbreak+');
         this.gdbHwbreak = features.includes('hwbreak+');
+        this.multiprocess = this.harts > 1 && features.includes('multiprocess+');
         return [
           `PacketSize=${PACKET_SIZE.toString(16)}`, 'qXfer:features:read+', 'swbreak+', 'hwbreak+', 'QStartNoAckMode+',
-          'vContSupported+', 'ReverseStep+', 'ReverseContinue+',
+          'vContSupported+', 'ReverseStep+', 'ReverseContinue+', ...(this.multiprocess ? ['multiprocess+'] : []),
         ].join(';');
       }
       case 'qXfer': return this.xfer(text);
       case 'qAttached': return '1';
-      case 'qC': return `QC${THREAD}`;
-      case 'qfThreadInfo': return `m${THREAD}`;
+      case 'qC': return `QC${this.threadId(this.currentHart)}`;
+      case 'qfThreadInfo': return 'm' + Array.from({ length: this.harts }, (_, h) => this.threadId(h)).join(',');
       case 'qsThreadInfo': return 'l';
-      case 'qThreadExtraInfo': return textToHex('hart 0');
+      case 'qThreadExtraInfo': return this.threadExtraInfo(text.slice('qThreadExtraInfo,'.length));
       case 'qSymbol': return 'OK';
       case 'qRcmd': return this.rcmd(text.slice('qRcmd,'.length));
       default: return '';
@@ -260,14 +282,15 @@ export class GdbSession {
 
   private vPacket(text: string): Promise<string | undefined> | string | undefined {
     if (text === 'vCont?') return 'vCont;c;C;s;S';
+    if (text.startsWith('vCont;') && this.harts > 1) return this.vContHarts(text.slice(6));
     if (text.startsWith('vCont;')) {
       // The first action that applies to our thread (no thread id, -1, or 1) decides.
       for (const action of text.slice(6).split(';')) {
         const [verb, tid] = action.split(':', 2);
         if (tid !== undefined && !/^(0*1|-1|p-?[0-9a-f]+\.(0*1|-1))$/i.test(tid)) continue;
         switch (verb[0]) {
-          case 'c': case 'C': return this.move('continue');
-          case 's': case 'S': return this.move('step');
+          case 'c': case 'C': return this.move(this.motion0('continue'));
+          case 's': case 'S': return this.move(this.motion0('step'));
           case 't': return 'OK';
           default: return errorText(`vCont action "${verb}" is not supported`);
         }
@@ -278,16 +301,92 @@ export class GdbSession {
     return '';
   }
 
+  /**
+   * vCont with several harts: a step action for one thread steps that hart
+   * (with `c` for the others, their breakpoints and watchpoints can stop the
+   * step; without, they still run their turns, unarmed: the schedule cannot
+   * be changed). A step for every thread steps the current one; otherwise a
+   * continue action continues them all.
+   */
+  private vContHarts(actions: string): Promise<string | undefined> | string {
+    let step: number | undefined;
+    let stepAll = false;
+    let othersRun = false;
+    let resume = false;
+    for (const action of actions.split(';')) {
+      const [verb, tid] = action.split(':', 2);
+      const sel = tid === undefined ? 'all' : parseThreadId(tid, this.harts);
+      if (sel === undefined) return errorText(`no thread ${tid}`);
+      switch (verb[0]) {
+        case 'c': case 'C':
+          resume = true;
+          if (typeof sel === 'string' || sel.hart !== step) othersRun = true;
+          break;
+        case 's': case 'S':
+          resume = true;
+          if (typeof sel !== 'string') step ??= sel.hart;
+          else stepAll = true;
+          break;
+        case 't':
+          break;
+        default:
+          return errorText(`vCont action "${verb}" is not supported`);
+      }
+    }
+    if (step === undefined && stepAll) step = this.currentHart;
+    if (step !== undefined) return this.move({ kind: 'step', hart: step, othersRun });
+    if (resume) return this.move({ kind: 'continue', hart: this.currentHart, othersRun: true });
+    return 'OK';
+  }
+
+  // ---- threads ----
+
+  private get harts(): number { return this.timeline.machine.hartCount; }
+
+  private threadId(hart: number): string { return formatThreadId(hart, this.multiprocess); }
+
+  /** Hg / Hc. */
+  private setThread(text: string): string {
+    const op = text[1];
+    if (op !== 'g' && op !== 'c') return 'OK';
+    const sel = parseThreadId(text.slice(2), this.harts);
+    if (sel === undefined) return this.harts > 1 ? 'E01' : 'OK';
+    if (op === 'g') this.gHart = typeof sel === 'string' ? this.currentHart : sel.hart;
+    else this.cHart = typeof sel === 'string' ? undefined : sel.hart;
+    return 'OK';
+  }
+
+  private threadAlive(id: string): string {
+    const sel = parseThreadId(id, this.harts);
+    if (sel === undefined) return 'E01';
+    if (typeof sel !== 'string') this.currentHart = sel.hart; // GDB checks the thread `thread N` switches to
+    return 'OK';
+  }
+
+  private threadExtraInfo(id: string): string {
+    const sel: ThreadSelector | undefined = parseThreadId(id, this.harts);
+    const hart = sel === undefined || typeof sel === 'string' ? this.currentHart : sel.hart;
+    return textToHex(`hart ${hart}`);
+  }
+
+  /** The hart that c, s, bs and bc (the packets without a thread) act on: Hc's, or the current thread. */
+  private resumeHart(): number { return this.cHart ?? this.currentHart; }
+
+  private motion0(kind: MotionKind): Motion {
+    return { kind, hart: kind === 'step' || kind === 'reverse-step' ? this.resumeHart() : this.currentHart, othersRun: true };
+  }
+
   // ---- registers and memory ----
 
   /** x0..x31, pc, f0..f31 (regnums 0-64; GDB reads the others with p). */
   private readAllRegisters(): string {
     const m = this.timeline.machine;
-    const regs = m.registers();
+    const h = this.gHart;
+    const regs = m.registers(h);
     let out = '';
     for (let i = 0; i < 32; i++) out += registerHex(regs[i]);
-    out += registerHex(this.timeline.pc);
-    for (const f of m.fpRegisters()) out += registerHex(f);
+    out += registerHex(m.pcOf(h));
+    for (const f of m.fpRegisters(h)) out += registerHex(f);
     return out;
   }
 
@@ -296,14 +395,15 @@ export class GdbSession {
     const ref = n === undefined ? undefined : registerAt(Number(n));
     if (!ref) return errorText(`no register ${arg}`);
     const m = this.timeline.machine;
+    const h = this.gHart;
     switch (ref.kind) {
-      case 'x': return registerHex(m.registers()[ref.index]);
-      case 'pc': return registerHex(this.timeline.pc);
-      case 'f': return registerHex(m.fpRegisters()[ref.index]);
-      case 'priv': return registerHex(BigInt(m.privilege));
+      case 'x': return registerHex(m.registers(h)[ref.index]);
+      case 'pc': return registerHex(m.pcOf(h));
+      case 'f': return registerHex(m.fpRegisters(h)[ref.index]);
+      case 'priv': return registerHex(BigInt(m.privilegeOf(h)));
       case 'csr': {
         // Unavailable (fcsr while mstatus.FS is Off): GDB shows <unavailable>.
-        const v = m.readCsr(ref.csr);
+        const v = m.readCsr(ref.csr, h);
         const bytes = ref.bits / 8;
         return v === undefined ? 'xx'.repeat(bytes) : registerHex(v, bytes);
       }
@@ -317,6 +417,11 @@ export class GdbSession {
     let length = parsed.length > BigInt(MAX_READ) ? MAX_READ : Number(parsed.length);
     if (address + BigInt(length) > 1n << 64n) length = Number((1n << 64n) - address);
     if (length === 0) return '';
+    // Under the selected hart's translation (its privilege and satp).
+    return this.timeline.machine.withHart(this.gHart, () => this.readMemoryHere(address, length));
+  }
+
+  private readMemoryHere(address: bigint, length: number): string {
     const m = this.timeline.machine;
     let bytes = m.readMemory(address, length);
     if (!bytes) {
@@ -421,19 +526,21 @@ export class GdbSession {
     if (addr !== '') {
       const a = parseHexNumber(addr);
       if (a === undefined) return 'E01';
-      if (a !== this.timeline.pc) return this.refuseWrite('registers');
+      const motion = this.motion0(kind);
+      if (a !== this.timeline.machine.pcOf(motion.hart)) return this.refuseWrite('registers');
     }
-    return this.move(kind);
+    return this.move(this.motion0(kind));
   }
 
-  private async move(kind: MotionKind): Promise<string | undefined> {
+  private async move(motion: Motion): Promise<string | undefined> {
     const t = this.timeline;
+    const { kind } = motion;
     const start = t.icount;
     const endedBefore = t.ended !== undefined;
     if (this.interruptQueued) {
       // GDB asked to stop before the motion started: stop where we are.
       this.interruptQueued = false;
-      return this.stop(SIGINT, '');
+      return this.stop(SIGINT, '', this.currentHart);
     }
     const controller = new AbortController();
     this.motion = controller;
@@ -442,7 +549,9 @@ export class GdbSession {
       switch (kind) {
         case 'continue': r = await t.continue({ signal: controller.signal }); break;
         case 'step':
-          if (this.watching() && (t.mode === 'record' || start < t.length)) {
+          if (this.harts > 1) {
+            r = await this.stepHart(motion.hart, motion.othersRun);
+          } else if (this.watching() && (t.mode === 'record' || start < t.length)) {
             // One instruction with the watchpoints armed, so that GDB hears of the access.
             r = await this.armedRun(start, start + 1n);
             if (r.reason === 'replay-break' || r.reason === 'breakpoint') r = { ...r, reason: 'step' };
@@ -451,7 +560,7 @@ export class GdbSession {
           }
           break;
         case 'reverse-step':
-          r = (await this.accessJustBefore()) ?? t.reverseStepi(1n);
+          r = this.harts > 1 ? await this.reverseStepHart(motion.hart) : (await this.accessJustBefore()) ?? t.reverseStepi(1n);
           break;
         case 'reverse-continue':
           r = (await this.accessJustBefore()) ?? await t.reverseContinue({ signal: controller.signal });
@@ -462,12 +571,79 @@ export class GdbSession {
       const message = e instanceof ReplayDivergence || e instanceof TimelineError ? e.message : `internal error: ${(e as Error).message}`;
       this.host.log(e instanceof Error && !(e instanceof ReplayDivergence) ? (e.stack ?? message) : message);
       this.console(`hindsight: ${message}\n`);
-      return this.stop(SIGABRT, '');
+      return this.stop(SIGABRT, '', kind === 'step' || kind === 'reverse-step' ? motion.hart : t.hartAt(t.icount));
     } finally {
       this.motion = undefined;
     }
     if (this.closed) return undefined;
-    return this.stopFor(r, kind, start, endedBefore);
+    return this.stopFor(r, motion, start, endedBefore);
+  }
+
+  /**
+   * stepi on one hart of several: forward until it has retired one
+   * instruction, the others running their turns meanwhile. With traps set,
+   * that stretch is run again with them armed: a watchpoint any hart
+   * triggers stops the step (GDB hears of the access), and so does another
+   * hart's breakpoint when GDB resumed the others too.
+   */
+  private async stepHart(hart: number, othersRun: boolean): Promise<MotionResult> {
+    const t = this.timeline;
+    const start = t.icount;
+    const r = t.stepiOnHart(hart);
+    const watching = this.watching();
+    const breaking = othersRun && [...this.traps.values()].some((x) => x.type < ZType.Write);
+    if (r.reason !== 'step' || (!watching && !breaking)) return r;
+    const end = t.icount;
+    const hit = await this.firstHit(start, end, hart, breaking);
+    if (hit) return hit;
+    if (t.icount !== end) t.seek(end);
+    return r;
+  }
+
+  /**
+   * The first breakpoint (of a hart other than `hart`, if `breakpoints`) or
+   * watchpoint hit between two icounts, found by running the stretch with the
+   * traps armed; the position is then the hit's.
+   */
+  private async firstHit(from: bigint, to: bigint, hart: number, breakpoints: boolean): Promise<MotionResult | undefined> {
+    const t = this.timeline;
+    let at = from;
+    while (at < to) {
+      const r = await this.armedRun(at, to);
+      if (r.reason === 'watchpoint') return r;
+      if (r.reason !== 'breakpoint' || t.icount >= to || t.icount <= at) return undefined;
+      if (breakpoints && r.hart !== hart) return r;
+      at = t.icount; // the stepping hart's own instruction, or a breakpoint GDB did not resume: go on past it
+    }
+    return undefined;
+  }
+
+  /**
+   * reverse-stepi on one hart of several: back to its previous instruction.
+   * With watchpoints set, the instructions un-executed on the way (every
+   * hart's) are checked: the latest access is GDB's first stop going
+   * backwards (the position is then just after it, as for one hart).
+   */
+  private async reverseStepHart(hart: number): Promise<MotionResult> {
+    const t = this.timeline;
+    const now = t.icount;
+    const r = t.reverseStepiOnHart(hart);
+    if (r.reason !== 'step' || !this.watching()) return r;
+    const back = t.icount;
+    let last: MotionResult | undefined;
+    let at = back;
+    while (at < now) {
+      const hit = await this.armedRun(at, now);
+      if (t.icount <= at || (hit.reason !== 'watchpoint' && hit.reason !== 'breakpoint')) break;
+      if (hit.reason === 'watchpoint') last = hit;
+      at = t.icount;
+    }
+    if (last) {
+      if (t.icount !== last.icount) t.seek(last.icount);
+      return last;
+    }
+    if (t.icount !== back) t.seek(back);
+    return r;
   }
 
   /** Whether this client has a watchpoint set. */
@@ -514,20 +690,25 @@ export class GdbSession {
     return undefined;
   }
 
-  private stopFor(r: MotionResult, kind: MotionKind, start: bigint, endedBefore: boolean): string {
+  private stopFor(r: MotionResult, motion: Motion, start: bigint, endedBefore: boolean): string {
     const t = this.timeline;
+    const { kind } = motion;
+    const stepping = kind === 'step' || kind === 'reverse-step';
+    // The thread a stop names: the one that hit a trap; after a step, the one that stepped; otherwise the next to run.
+    let hart = stepping ? motion.hart : r.hart;
     switch (r.reason) {
       case 'step':
       case 'limit':
       case 'replay-break':
-        return this.stop(SIGTRAP, '');
+        return this.stop(SIGTRAP, '', r.reason === 'replay-break' ? r.hart : hart);
       case 'breakpoint': {
         // The Z type GDB used at this address decides how the stop is described.
         const trap = this.trapById(r.breakpointId);
         const hardware = trap ? trap.type === ZType.Hardware : [...this.traps.values()].some((x) => x.type === ZType.Hardware && x.address === r.pc);
-        if (hardware && this.gdbHwbreak) return this.stop(SIGTRAP, 'hwbreak:;');
-        if (!hardware && this.gdbSwbreak) return this.stop(SIGTRAP, 'swbreak:;');
-        return this.stop(SIGTRAP, '');
+        hart = r.hart;
+        if (hardware && this.gdbHwbreak) return this.stop(SIGTRAP, 'hwbreak:;', hart);
+        if (!hardware && this.gdbSwbreak) return this.stop(SIGTRAP, 'swbreak:;', hart);
+        return this.stop(SIGTRAP, '', hart);
       }
       case 'watchpoint': {
         const trap = this.trapById(r.watchpointId);
@@ -538,17 +719,19 @@ export class GdbSession {
         // (after the access) is right: GDB's own step over it goes back to
         // the accessing instruction, with the old value in memory.
         if ((kind === 'continue' || kind === 'step') && r.icount > start) t.seek(r.icount - 1n);
+        // The hart that made the access: it retired the instruction just before the Timeline's stop.
+        hart = t.hartAt(r.icount > 0n ? r.icount - 1n : 0n);
         const kindName = !trap || trap.type === ZType.Write ? 'watch' : trap.type === ZType.Read ? 'rwatch' : 'awatch';
         let address = r.watch?.address ?? trap?.address ?? 0n;
         if (trap && address < trap.address) address = trap.address; // GDB matches the address against its ranges
-        return this.stop(SIGTRAP, `${kindName}:${address.toString(16)};`);
+        return this.stop(SIGTRAP, `${kindName}:${address.toString(16)};`, hart);
       }
       case 'start':
         // A step back that arrived at icount 0 did its step; only a motion from 0, or a reverse-continue that found nothing, ran out of history.
-        if (kind === 'reverse-step' && start > 0n) return this.stop(SIGTRAP, '');
-        return this.stop(SIGTRAP, 'replaylog:begin;');
+        if (kind === 'reverse-step' && start > 0n && (this.harts === 1 || t.icount < start)) return this.stop(SIGTRAP, '', hart);
+        return this.stop(SIGTRAP, 'replaylog:begin;', hart);
       case 'end':
-        return this.stop(SIGTRAP, 'replaylog:end;');
+        return this.stop(SIGTRAP, 'replaylog:end;', hart);
       case 'exit': {
         const code = r.exitCode ?? 0;
         if (t.mode === 'record' && !endedBefore) {
@@ -557,27 +740,34 @@ export class GdbSession {
           return this.lastStop;
         }
         this.console(`hindsight: the program exited here with status ${code}: end of the recorded execution\n`);
-        return this.stop(SIGTRAP, 'replaylog:end;');
+        return this.stop(SIGTRAP, 'replaylog:end;', hart);
       }
       case 'cancelled':
-        return this.stop(SIGINT, '');
+        return this.stop(SIGINT, '', hart);
       case 'input':
         this.console('hindsight: the program waits for console input that is not available\n');
-        return this.stop(SIGTRAP, '');
+        return this.stop(SIGTRAP, '', hart);
       case 'idle':
       case 'trap-loop':
       case 'fault':
         this.console(`hindsight: ${r.message ?? r.reason}: the program cannot go on\n`);
-        return this.stop(SIGTRAP, 'replaylog:end;');
+        return this.stop(SIGTRAP, 'replaylog:end;', hart);
     }
   }
 
-  /** A T stop reply with the thread and the registers GDB needs first (pc, sp, fp, ra). */
-  private stop(signal: number, reason: string): string {
-    const regs = this.timeline.machine.registers();
-    const reply = `T${signal.toString(16).padStart(2, '0')}${reason}thread:${THREAD};` +
-      `${PC_REGNUM.toString(16)}:${registerHex(this.timeline.pc)};02:${registerHex(regs[2])};08:${registerHex(regs[8])};01:${registerHex(regs[1])};`;
+  /**
+   * A T stop reply with the thread and the registers GDB needs first (pc, sp,
+   * fp, ra), of `hart`. GDB takes the thread of a stop reply as the one
+   * selected for register reads (as if it had sent Hg): so does the server.
+   */
+  private stop(signal: number, reason: string, hart: number): string {
+    const m = this.timeline.machine;
+    const regs = m.registers(hart);
+    const reply = `T${signal.toString(16).padStart(2, '0')}${reason}thread:${this.threadId(hart)};` +
+      `${PC_REGNUM.toString(16)}:${registerHex(m.pcOf(hart))};02:${registerHex(regs[2])};08:${registerHex(regs[8])};01:${registerHex(regs[1])};`;
     this.lastStop = reply;
+    this.currentHart = hart;
+    this.gHart = hart;
     return reply;
   }
 

@@ -213,6 +213,22 @@ export class SnapshotStore {
     this.machine.clearDirtyPages();
   }
 
+  /** What a snapshot holding these pages (and a state) costs against the budget. */
+  costOf(pages: Map<number, Uint8Array>): number {
+    let bytes = STATE_OVERHEAD;
+    for (const c of pages.values()) if (uniformOf(c) < 0) bytes += PAGE_SIZE;
+    return bytes;
+  }
+
+  /** Drops every snapshot but the first (icount 0) and puts the machine in its state. */
+  keepOnlyFirst(): void {
+    const first = this.snaps[0];
+    if (!first) throw new Error('no snapshot to keep');
+    this.restore(first);
+    this.snaps = [first];
+    this.totalBytes = first.bytes;
+  }
+
   at(icount: bigint): Snapshot | undefined {
     const i = this.indexAfter(icount) - 1;
     return i >= 0 && this.snaps[i].icount === icount ? this.snaps[i] : undefined;

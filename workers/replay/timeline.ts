@@ -230,9 +230,11 @@ export class Timeline {
    * Loads the snapshots of a snapshot image into a freshly opened replay,
    * checking each one against the log's digest at its icount: an image that
    * does not belong to this recording is refused. Returns how many it loaded.
-   * Throws SnapshotImageError; the Timeline should then be discarded.
+   * Within the snapshot budget: the snapshots that would not fit are left out
+   * (seeks past the last one loaded replay further), unless `all` (verify
+   * checks every one). Throws SnapshotImageError; the Timeline should then be discarded.
    */
-  loadSnapshotImage(image: Uint8Array): number {
+  loadSnapshotImage(image: Uint8Array, options: { all?: boolean } = {}): number {
     if (this.mode !== 'replay' || this.icount !== 0n || this.snapshots.stats().count !== 1) {
       throw new TimelineError('a snapshot image can only be loaded into a recording just opened for replay');
     }
@@ -242,6 +244,7 @@ export class Timeline {
       if (icount === 0n || icount > this.logLength) continue;
       const logged = this.digestEvents.get(icount);
       if (!logged) throw new SnapshotImageError(`snapshot image: the recording has no state digest at icount ${icount} to check its snapshot against`);
+      if (!options.all && this.snapshots.stats().bytes + this.snapshots.costOf(pages) > this.snapshots.budgetBytes) break;
       const snap = this.snapshots.append(icount, state, pages);
       this.snapshots.restore(snap);
       const expected = decodeDigest(logged.digest);
@@ -252,6 +255,18 @@ export class Timeline {
     }
     this.snapshots.restore(this.snapshots.atOrBefore(0n));
     return loaded;
+  }
+
+  /**
+   * Forgets the snapshots a snapshot image loaded, back at icount 0 as just
+   * opened: `hindsight verify` checks the image, then replays from icount 0
+   * on the same machine (a second one would double the memory).
+   */
+  forgetSnapshotImage(): void {
+    if (this.mode !== 'replay' || this.frontier !== 0n) throw new TimelineError('only a recording just opened for replay can forget its snapshot image');
+    this.snapshots.keepOnlyFirst();
+    this.checkpointedTo = 0n;
+    this.uartDeliveredAt = undefined;
   }
 
   // ---- information ----

@@ -194,7 +194,7 @@ export async function runSegment(tl: Timeline, range: HistoryRange, task: Segmen
 interface Segment { index: number; start: bigint; end: bigint; skip: boolean }
 
 /** Sub-slices a segment is first run in without the watchpoint (see runSegment). */
-const SUB_SLICE = 1n << 16n;
+const SUB_SLICE = 1n << 18n;
 
 /** The RAM pages (indexes from RAM_BASE) of the range, when its addresses are physical ones now; else []. */
 function physicalPages(tl: Timeline, range: HistoryRange): number[] {
@@ -288,7 +288,8 @@ export async function computeValueHistory(tl: Timeline, range: HistoryRange, opt
   const remoteRun = async (): Promise<void> => {
     if (remote.length === 0 || !options.spawn) return;
     if (!options.wasm) throw new HistoryError('history workers need the core (options.wasm)');
-    const wasm = options.wasm;
+    // Compiled once here: each worker then only instantiates it.
+    const wasm = options.wasm instanceof WebAssembly.Module ? options.wasm : await WebAssembly.compile(options.wasm as Uint8Array<ArrayBuffer>);
     const queue = [...remote];
     const channels: HistoryChannel[] = [];
     const n = Math.min(nWorkers, queue.length);
@@ -372,33 +373,83 @@ export async function computeValueHistory(tl: Timeline, range: HistoryRange, opt
 }
 
 /**
+ * Keeps workers alive between histories: `spawn` hands out an idle one (or starts one), and a
+ * channel's terminate() gives it back. `close` ends them all. Starting a worker (loading its script,
+ * instantiating the core) costs more than many histories.
+ */
+export function pooledSpawner(spawn: () => HistoryChannel): { spawn: () => HistoryChannel; close(): void } {
+  const idle: { ch: HistoryChannel; route: (l: ((m: FromWorker) => void) | undefined) => void }[] = [];
+  const all: HistoryChannel[] = [];
+  return {
+    spawn: () => {
+      let entry = idle.pop();
+      if (!entry) {
+        const ch = spawn();
+        all.push(ch);
+        let listener: ((m: FromWorker) => void) | undefined;
+        ch.onMessage((m) => listener?.(m));
+        entry = { ch, route: (l) => { listener = l; } };
+      }
+      const e = entry;
+      let broken = false;
+      let released = false;
+      return {
+        post: (m) => e.ch.post(m),
+        onMessage: (l) => e.route((m) => { if (m.type === 'error') broken = true; l(m); }),
+        terminate: () => {
+          if (released) return;
+          released = true;
+          e.route(undefined);
+          if (broken) { e.ch.terminate(); all.splice(all.indexOf(e.ch), 1); } else idle.push(e);
+        },
+      };
+    },
+    close: () => { for (const ch of all.splice(0)) ch.terminate(); idle.length = 0; },
+  };
+}
+
+/**
  * The worker's side: answers 'open', 'begin', 'task' and 'cancel' on a channel.
- * Each 'begin' opens a fresh replay Timeline of the recording (snapshots must be
- * appended in icount order, and each history starts from the beginning again).
+ * 'begin' opens a replay Timeline of the recording, or keeps the one it has for
+ * the same recording: a task's start state is appended to its snapshots when it
+ * is newer than all of them, else the Timeline seeks there from its own.
  */
 export function serveHistoryWorker(port: { post(m: FromWorker): void; onMessage(listener: (m: ToWorker) => void): void }): void {
   let wasm: WebAssembly.Module | Uint8Array | undefined;
   let recording: RecordingForWorker | undefined;
-  let timeline: Promise<Timeline> | undefined;
+  let opened: { key: string; timeline: Promise<Timeline> } | undefined;
   let range: HistoryRange | undefined;
   let controller = new AbortController();
   let chain: Promise<void> = Promise.resolve();
   const fail = (e: unknown) => port.post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  // The same recording again (a pooled worker): its Timeline, with the snapshots it took, serves again.
+  const keyOf = (r: RecordingForWorker) => JSON.stringify([r.meta.name, r.meta.createdAt, r.meta.programSha256, r.events.length,
+    r.events.length ? String(r.events[r.events.length - 1].icount) : '', r.end ? String(r.end.icount) : '']);
   port.onMessage((m) => {
     switch (m.type) {
       case 'open': wasm = m.wasm; recording = m.recording; return;
       case 'cancel': controller.abort(); return;
-      case 'begin':
+      case 'begin': {
         range = m.range;
         controller = new AbortController();
-        timeline = Timeline.replay(wasm as WebAssembly.Module, { ...(recording as RecordingForWorker), version: 0, validLength: 0 } as ParsedRecording,
-          { useSnapshotImage: false, budgetBytes: 64 << 20 });
+        const key = keyOf(recording as RecordingForWorker);
+        if (!opened || opened.key !== key) {
+          opened = {
+            key,
+            timeline: Timeline.replay(wasm as WebAssembly.Module, { ...(recording as RecordingForWorker), version: 0, validLength: 0 } as ParsedRecording,
+              { useSnapshotImage: false, budgetBytes: 64 << 20 }),
+          };
+        }
+        const timeline = opened.timeline;
         chain = chain.then(async () => { await timeline; port.post({ type: 'ready' }); }).catch(fail);
         return;
+      }
       case 'task': {
         const task = m;
+        const timeline = opened?.timeline;
         chain = chain.then(async () => {
-          const tl = await (timeline as Promise<Timeline>);
+          if (!timeline) throw new Error('a task before the recording was opened');
+          const tl = await timeline;
           let last = 0;
           const r = await runSegment(tl, range as HistoryRange, task, controller.signal, () => {
             const now = Date.now();

@@ -6,6 +6,9 @@
  */
 
 import { crc32 } from '../formats/crc32';
+import { concatBytes } from '../formats/bytes';
+import { RecordingWriter } from '../formats/recording';
+import { StorageError } from './errors';
 
 const HEADER_SIZE = 16;
 const CHUNK_OVERHEAD = 12; // type, length, CRC-32
@@ -75,4 +78,15 @@ export function splitIntoPieces(bytes: Uint8Array, validLength: number): Uint8Ar
   const pieces = [bytes.subarray(0, startEnd)];
   for (const span of spans.slice(2)) pieces.push(bytes.subarray(span.offset, span.offset + span.size));
   return pieces;
+}
+
+/** The log with the image added as its SNAP chunk, before END if there is one. */
+export function withSnapshot(log: Uint8Array, image: Uint8Array): Uint8Array {
+  const spans = chunkSpans(log);
+  if (spans.some((span) => span.type === 'SNAP')) {
+    throw new StorageError('this recording file already holds a snapshot (SNAP chunk), so its stored image cannot be embedded as well');
+  }
+  const end = spans.find((span) => span.type === 'END ');
+  const at = end ? end.offset : log.length;
+  return concatBytes([log.subarray(0, at), RecordingWriter.snapshot(image), log.subarray(at)]);
 }

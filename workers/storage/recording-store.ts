@@ -14,11 +14,13 @@
 
 import { concatBytes } from '../formats/bytes';
 import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
+import { parseRecording, type ParsedRecording } from '../formats/recording';
 import { sha256Hex } from '../formats/sha256';
 import { RecordingNotFoundError, StorageError, StorageFullError, describeError, isQuotaError } from './errors';
 import { applyPatch, assembleImage, chunkCount, chunkSize, planImageWrite, IMAGE_CHUNK_SIZE, type ImageRange } from './image';
-import { chunkSpans, pieceProblem, splitIntoPieces } from './log';
+import { pieceProblem, splitIntoPieces, withSnapshot } from './log';
+import { isoOrAsIs, newId, tight, time, utf8Length } from './rows';
+import { applyProgress, checkId, checkName, checkNewRecording, checkProgress, checkSources, progressOf, type NormalizedProgress } from './checks';
 import {
   DEFAULT_DB_NAME,
   SCHEMA_VERSION,
@@ -85,9 +87,6 @@ type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<H
 /** Builds the error for a failed transaction: `full` when the browser reported its quota used up. */
 type Failure = (full: boolean, cause: unknown) => StorageError | Promise<StorageError>;
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
-const MAX_U64 = (1n << 64n) - 1n;
 
 const noop = () => {};
 
@@ -594,11 +593,6 @@ export class RecordingStore {
 // Helpers
 // ---------------------------------------------------------------------------
 
-interface NormalizedProgress {
-  length: string;
-  ended?: RecordingEnded | null;
-}
-
 function failureOf(whenFailed: string): Failure {
   return (full, cause) =>
     full
@@ -609,125 +603,4 @@ function failureOf(whenFailed: string): Failure {
 function defaultStorageManager(): StorageManagerLike | undefined {
   const nav = (globalThis as { navigator?: { storage?: StorageManagerLike } }).navigator;
   return nav?.storage ?? undefined;
-}
-
-function checkId(id: unknown, op: string): void {
-  if (typeof id !== 'string' || id === '') throw new RangeError(`${op}: the recording id must be a non-empty string`);
-}
-
-function checkName(name: unknown, op: string): string {
-  if (typeof name !== 'string' || name.trim() === '') throw new RangeError(`${op}: a recording's name must be a non-empty string`);
-  return name;
-}
-
-function checkNewRecording(r: NewRecording): Pick<RecordingInfo, 'name' | 'programName' | 'programSha256' | 'createdAt'> {
-  if (typeof r !== 'object' || r === null) throw new RangeError('create: the recording must be an object');
-  const name = checkName(r.name, 'create');
-  if (typeof r.programName !== 'string') throw new RangeError('create: programName must be a string');
-  if (typeof r.programSha256 !== 'string' || !SHA256_HEX.test(r.programSha256)) {
-    throw new RangeError('create: programSha256 must be 64 lowercase hex digits');
-  }
-  const created = r.createdAt instanceof Date ? r.createdAt : typeof r.createdAt === 'string' ? new Date(r.createdAt) : undefined;
-  if (!created || Number.isNaN(created.getTime())) throw new RangeError('create: createdAt must be a Date or an ISO 8601 date-time');
-  return { name, programName: r.programName, programSha256: r.programSha256, createdAt: created.toISOString() };
-}
-
-function checkProgress(progress: RecordingProgress, op: string): NormalizedProgress {
-  if (typeof progress !== 'object' || progress === null) throw new RangeError(`${op}: progress must be an object`);
-  const { length, ended } = progress;
-  let decimal: string;
-  if (typeof length === 'bigint' && length >= 0n && length <= MAX_U64) decimal = length.toString();
-  else if (typeof length === 'number' && Number.isSafeInteger(length) && length >= 0) decimal = String(length);
-  else if (typeof length === 'string' && DECIMAL.test(length) && length.length <= 20 && BigInt(length) <= MAX_U64) decimal = length;
-  else throw new RangeError(`${op}: length must be an instruction count from 0 to 2^64-1, not ${String(length)}`);
-  if (ended === undefined) return { length: decimal };
-  if (ended === null) return { length: decimal, ended: null };
-  if (typeof ended !== 'object' || typeof ended.reason !== 'string') throw new RangeError(`${op}: ended.reason must be a string`);
-  if (ended.exitCode !== undefined && !Number.isSafeInteger(ended.exitCode)) throw new RangeError(`${op}: ended.exitCode must be a whole number`);
-  return {
-    length: decimal,
-    ended: { reason: ended.reason, ...(ended.exitCode !== undefined ? { exitCode: ended.exitCode } : {}) },
-  };
-}
-
-function applyProgress(info: RecordingInfo, progress: NormalizedProgress): void {
-  info.length = progress.length;
-  if (progress.ended !== undefined) info.ended = progress.ended;
-}
-
-function checkSources(files: Record<string, string>): [string, string][] {
-  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
-    throw new RangeError('putSources: files must be an object mapping paths to texts');
-  }
-  const entries = Object.entries(files);
-  for (const [path, text] of entries) {
-    if (path === '') throw new RangeError('putSources: a file path must not be empty');
-    if (typeof text !== 'string') throw new RangeError(`putSources: the text of ${JSON.stringify(path)} must be a string`);
-  }
-  return entries;
-}
-
-/** Length and end of a parsed (prefix of a) recording. */
-function progressOf(parsed: ParsedRecording): Required<NormalizedProgress> {
-  const last = parsed.events.length ? parsed.events[parsed.events.length - 1].icount : 0n;
-  if (!parsed.end) return { length: last.toString(), ended: null };
-  const { icount, reason, exitCode } = parsed.end;
-  return { length: icount.toString(), ended: { reason, ...(exitCode !== undefined ? { exitCode } : {}) } };
-}
-
-/** The log with the image added as its SNAP chunk, before END if there is one. */
-function withSnapshot(log: Uint8Array, image: Uint8Array): Uint8Array {
-  const spans = chunkSpans(log);
-  if (spans.some((span) => span.type === 'SNAP')) {
-    throw new StorageError('this recording file already holds a snapshot (SNAP chunk), so its stored image cannot be embedded as well');
-  }
-  const end = spans.find((span) => span.type === 'END ');
-  const at = end ? end.offset : log.length;
-  return concatBytes([log.subarray(0, at), RecordingWriter.snapshot(image), log.subarray(at)]);
-}
-
-/**
- * The bytes to store: a structured clone of a view copies its whole buffer,
- * so a view into a larger buffer (e.g. a piece of an imported file) is
- * copied out first.
- */
-function tight(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
-    ? bytes
-    : bytes.slice();
-}
-
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3; // BMP, or a lone surrogate (encoded as U+FFFD)
-  }
-  return n;
-}
-
-function time(iso: string): number {
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? 0 : t;
-}
-
-/** An ISO date-time in the UTC form Date produces, or the text unchanged if Date cannot read it (e.g. a leap second). */
-function isoOrAsIs(text: string): string {
-  const t = Date.parse(text);
-  return Number.isNaN(t) ? text : new Date(t).toISOString();
-}
-
-function newId(): string {
-  const c = globalThis.crypto;
-  if (typeof c.randomUUID === 'function') return c.randomUUID();
-  const b = c.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

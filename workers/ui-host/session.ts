@@ -192,6 +192,14 @@ export class Session {
 
   /** The machine at the current position. */
   view(request: ViewRequest): PositionView {
+    const running = this.timeline.hartAt(this.timeline.icount);
+    const count = this.timeline.machine.hartCount;
+    const hart = request.hart !== undefined && Number.isInteger(request.hart) && request.hart >= 0 && request.hart < count ? request.hart : running;
+    return { ...this.timeline.machine.withHart(hart, () => this.hartView(request)), hart, hartCount: count, runningHart: running };
+  }
+
+  /** The view of the hart in the machine's view (Machine.withHart). */
+  private hartView(request: ViewRequest): Omit<PositionView, 'hart' | 'hartCount' | 'runningHart'> {
     const machine = this.timeline.machine;
     const pc = machine.pc;
     const pcNumber = Number(pc);
@@ -201,7 +209,7 @@ export class Session {
       const bits = word.length === 4 ? (word[0] | (word[1] << 8) | (word[2] << 16) | (word[3] << 24)) >>> 0 : word[0] | (word[1] << 8);
       instruction = disassemble(bits, pcNumber, this.symbolize).text.replace('\t', ' ');
     }
-    const view: PositionView = {
+    const view: Omit<PositionView, 'hart' | 'hartCount' | 'runningHart'> = {
       icount: Number(this.timeline.icount),
       pc: hex(pc),
       pcLabel: machine.symbols.format(pcNumber),
@@ -918,6 +926,28 @@ export class Session {
     if (!exporter) throw new Error('Snapshot images (.qcow2) are not available in this build of Hindsight yet.');
     const bytes = await exporter(this.timeline);
     return { name: `${this.name.replace(/\.(elf|hsr)$/i, '')}.qcow2`, bytes };
+  }
+
+  /** Per hart, the share of each of `buckets` stretches of the timeline it ran. */
+  hartLanes(buckets: number): number[][] {
+    const count = this.timeline.machine.hartCount;
+    const n = Math.max(1, Math.min(2000, Math.floor(buckets)));
+    const length = this.timeline.length;
+    const lanes = Array.from({ length: count }, () => new Array<number>(n).fill(0));
+    if (length === 0n) return lanes;
+    const width = Number(length) / n;
+    for (const turn of this.timeline.hartTurns(0n, length)) {
+      let s = Number(turn.start);
+      const e = Number(turn.end);
+      while (s < e) {
+        const b = Math.min(n - 1, Math.floor(s / width));
+        const bucketEnd = (b + 1) * width;
+        const upTo = Math.min(e, bucketEnd);
+        lanes[turn.hart][b] += (upTo - s) / width;
+        s = upTo <= s ? e : upTo;
+      }
+    }
+    return lanes.map((lane) => lane.map((v) => Math.min(1, v)));
   }
 
   engineState(): EngineState {
