@@ -11,7 +11,7 @@ test('harts: record a two-hart race, show either hart, see when each ran', async
   await page.getByLabel('Open a program or recording…').setInputFiles(program);
   await expect(button(page, 'Record')).toBeEnabled();
   await button(page, 'Record').click();
-  await expect(consoleRegion(page)).toContainText(/counter \d+ locked 40000/, { timeout: 60_000 });
+  await expect(consoleRegion(page)).toContainText(/counter \d+ locked 40000 cas 40000/, { timeout: 60_000 });
   await settled(page);
 
   const registers = page.getByRole('region', { name: /^Registers/ });

@@ -35,17 +35,18 @@ async function record(program: Uint8Array, config: HartsConfig): Promise<{ timel
   return { timeline, output, file };
 }
 
-function counters(output: string): { counter: number; locked: number } {
-  const m = /counter (\d+) locked (\d+)/.exec(output);
+function counters(output: string): { counter: number; locked: number; cas: number } {
+  const m = /counter (\d+) locked (\d+) cas (\d+)/.exec(output);
   expect(m, output).not.toBeNull();
-  return { counter: Number(m![1]), locked: Number(m![2]) };
+  return { counter: Number(m![1]), locked: Number(m![2]), cas: Number(m![3]) };
 }
 
 describe('a data race between two harts', () => {
-  it('loses updates to the unlocked counter, never to the atomic one', async () => {
-    const { output } = await record(race, harts(2));
+  it('loses updates to the unlocked counter, never to the atomic one or the LR/SC one', async () => {
+    const { output } = await record(race, harts(2, 0, 997));
     const c = counters(output);
     expect(c.locked).toBe(2 * ITERATIONS);
+    expect(c.cas).toBe(2 * ITERATIONS);
     expect(c.counter).toBeLessThan(2 * ITERATIONS);
     expect(c.counter).toBeGreaterThanOrEqual(ITERATIONS);
   });

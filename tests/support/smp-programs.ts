@@ -47,24 +47,29 @@ static void power_off(void) { *FINISHER = 0x5555; for (;;) ; }
 
 /**
  * A data race: `harts` harts each add 1 to a shared counter `iterations` times
- * without a lock (a load, an add, a store), and to another with an atomic
- * add; hart 0 waits for all and prints "counter N locked M".
+ * without a lock (a load, an add, a store), to another with an atomic add,
+ * and to a third with a compare-and-swap loop (LR/SC); hart 0 waits for all
+ * and prints "counter N locked M cas C".
  */
 export function raceSource(harts: number, iterations: number): string {
   return `${RUNTIME}
 volatile unsigned long counter;
 volatile unsigned long locked_counter;
+unsigned long cas_counter;
 volatile unsigned int arrived;
 void main(unsigned long hart) {
   if (hart >= ${harts}) park();
   for (int i = 0; i < ${iterations}; i++) {
     counter = counter + 1;
     __atomic_fetch_add(&locked_counter, 1, __ATOMIC_RELAXED);
+    /* A compare-and-swap loop: LR/SC on RISC-V. */
+    unsigned long seen = __atomic_load_n(&cas_counter, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&cas_counter, &seen, seen + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) ;
   }
   __atomic_fetch_add(&arrived, 1, __ATOMIC_SEQ_CST);
   if (hart != 0) park();
   while (arrived < ${harts}) ;
-  puts_("counter "); putu(counter); puts_(" locked "); putu(locked_counter); puts_("\\n");
+  puts_("counter "); putu(counter); puts_(" locked "); putu(locked_counter); puts_(" cas "); putu(cas_counter); puts_("\\n");
   power_off();
 }
 `;

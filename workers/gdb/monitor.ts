@@ -75,8 +75,12 @@ function infoReplay(t: Timeline, file: string): string {
   return lines.join('\n');
 }
 
+/** The pc of the hart that runs next (named when there are several: GDB's thread hart + 1). */
 function where(t: Timeline): string {
-  return `0x${t.pc.toString(16)} <${t.machine.symbols.format(Number(t.pc))}>`;
+  if (t.machine.hartCount === 1) return `0x${t.pc.toString(16)} <${t.machine.symbols.format(Number(t.pc))}>`;
+  const hart = t.hartAt(t.icount);
+  const pc = t.machine.pcOf(hart);
+  return `0x${pc.toString(16)} <${t.machine.symbols.format(Number(pc))}> on hart ${hart} (thread ${hart + 1}), the next to run`;
 }
 
 function icountArg(word: string | undefined, cmd: string): bigint | string {
