@@ -232,15 +232,21 @@ export class Machine {
    * schedule. The current hart's view costs nothing.
    */
   withHart<T>(hart: number | undefined, read: () => T): T {
-    const running = this.core.raw.getScheduledHart();
-    if (hart === undefined || hart === running) return read();
+    const viewed = this.core.raw.getCurrentHart();
+    if (hart === undefined || hart === viewed) return read();
     if (!Number.isInteger(hart) || hart < 0 || hart >= this.hartCount) throw new MachineError(`there is no hart ${hart} (the machine has ${this.hartCount})`);
     this.core.raw.viewHart(hart);
     try {
       return read();
     } finally {
-      this.core.raw.viewHart(running);
+      this.core.raw.viewHart(viewed);
     }
+  }
+
+  /** Only the scheduled hart runs, and only its view is saved: undoes a view left by an exception in a reader. */
+  private viewRunningHart(): void {
+    const r = this.core.raw;
+    if (r.getCurrentHart() !== r.getScheduledHart()) r.viewHart(r.getScheduledHart());
   }
 
   /** hart's pc (the running hart's if undefined). */
@@ -261,6 +267,7 @@ export class Machine {
    */
   run(budget: bigint, range?: { lo: bigint; hi: bigint }): Stop {
     if (this.exited) return { ...this.exited, reason: 'exit' };
+    this.viewRunningHart();
     const end = this.icount + budget;
     if (range) this.core.raw.setStepRange(range.lo, range.hi);
     for (;;) {
@@ -280,6 +287,7 @@ export class Machine {
   /** Executes one instruction attempt (a retired instruction, or one that faulted). */
   stepAttempt(): Stop | undefined {
     if (this.exited) return { ...this.exited, reason: 'exit' };
+    this.viewRunningHart();
     const code = this.core.raw.run(1n, 2 | (this.resumeOverBreakpoint ? 1 : 0));
     this.resumeOverBreakpoint = false;
     this.drainSchedule();
@@ -575,6 +583,7 @@ export class Machine {
   // ---- state, for snapshots (RAM is handled page by page by the snapshot store) ----
 
   captureState(): MachineState {
+    this.viewRunningHart();
     const length = this.core.raw.saveState();
     const bytes = this.core.bytes();
     const { state, regs } = this.core.layout;
