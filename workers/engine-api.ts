@@ -240,6 +240,12 @@ export interface ExecutedLines {
   lines: number[];
 }
 
+/** The timeline's hart lanes and IPIs (EngineApi.hartLanes). */
+export interface HartLanes {
+  lanes: number[][];
+  ipis: { icount: number; from: number; to: number }[];
+}
+
 /** What a view should include besides the registers. */
 export interface ViewRequest {
   /** Memory to read: an address (hex or decimal) or a symbol, and a byte count (at most 4096). */
@@ -423,8 +429,12 @@ export interface EngineApi {
   setSnapshotBudget(settingMiB: number | null): Promise<{ bytes: number; settingMiB: number | null; defaultBytes: number }>;
   /** How many harts (1..8, as QEMU's -smp) the programs opened from now on get; a recording keeps its own. */
   setHarts(count: number): Promise<void>;
-  /** Per hart, the share of each of `buckets` equal stretches of the timeline it ran (behind the frontier): the timeline's hart lanes. */
-  hartLanes(buckets: number): Promise<number[][]>;
+  /**
+   * Per hart, the share of each of `buckets` equal stretches of the timeline
+   * it ran (behind the frontier): the timeline's hart lanes; and the
+   * inter-processor interrupts seen (CLINT msip raised by one hart for another).
+   */
+  hartLanes(buckets: number): Promise<HartLanes>;
   renameRecording(id: string, name: string): Promise<void>;
   deleteRecording(id: string): Promise<void>;
   /** A stored recording as a .hsr file (with its sources in a SRCS chunk). */

@@ -7,7 +7,7 @@ import { expose, releaseProxy, type Local, type Remote } from 'comlink';
 import coreUrl from '../build/core.release.wasm?url';
 import type {
   EngineApi, EngineState, ExampleInfo, Motion, MotionAnswer, OpenAnswer, PositionView, ProgressEvent, ProgressListener,
-  SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView,
+  SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, HartLanes, WatchAccess, HistoryAnswer, VariableNode, VariablesView,
 } from './engine-api';
 import { pooledSpawner, type FromWorker, type HistoryChannel, type ToWorker } from './replay/value-history';
 import { Timeline } from './replay/timeline';
@@ -187,8 +187,8 @@ class Engine implements Local<EngineApi> {
     this.harts = count;
   }
 
-  async hartLanes(buckets: number): Promise<number[][]> {
-    return this.session ? this.session.hartLanes(buckets) : [];
+  async hartLanes(buckets: number): Promise<HartLanes> {
+    return this.session ? this.session.hartLanes(buckets) : { lanes: [], ipis: [] };
   }
 
   async setSnapshotBudget(settingMiB: number | null): Promise<SnapshotBudget> {

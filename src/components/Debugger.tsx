@@ -3,7 +3,7 @@ import { LINE_MOTIONS, type LineMotion, type Motion, type WatchAccess } from '..
 import type { DebuggerController } from '../debugger/controller';
 import { actionFor } from '../debugger/shortcuts';
 import { useStore } from '../lib/store';
-import { consoleMarkers, type Marker } from '../lib/markers';
+import { consoleMarkers, ipiMarkers, type Marker } from '../lib/markers';
 import { readFile } from '../lib/download';
 import { describeEnd, formatCount, formatDate } from '../format';
 import { ErrorAlert } from './ErrorAlert';
@@ -47,10 +47,10 @@ export function Debugger({ controller: c, onHome }: Props) {
   const jumpRef = useRef<HTMLInputElement>(null);
 
   const markers = useMemo(() => {
-    const list: Marker[] = [...consoleMarkers(consoleEvents), ...hits];
+    const list: Marker[] = [...consoleMarkers(consoleEvents), ...hits, ...ipiMarkers(hartLanes.ipis)];
     if (status.ended) list.push({ kind: 'end', icount: status.length, label: `end: ${describeEnd(status.ended)}` });
     return list.sort((a, b) => a.icount - b.icount);
-  }, [consoleEvents, hits, status.ended, status.length]);
+  }, [consoleEvents, hits, status.ended, status.length, hartLanes.ipis]);
 
   const onMove = useCallback((m: Motion) => void c.move(m), [c]);
   const onRecord = useCallback(() => void c.record(), [c]);
@@ -157,7 +157,7 @@ export function Debugger({ controller: c, onHome }: Props) {
         onJump={onScrub}
         jumpRef={jumpRef}
       />
-      <TimelineBar length={status.length} position={position} markers={markers} disabled={busy !== null} onScrub={onScrub} lanes={hartLanes} />
+      <TimelineBar length={status.length} position={position} markers={markers} disabled={busy !== null} onScrub={onScrub} lanes={hartLanes.lanes} />
       <StatusLine view={view} status={status} busy={busy} lastStop={lastStop} traps={traps} position={position} seeking={seeking} />
       <div className="workspace">
         <DisassemblyPanel

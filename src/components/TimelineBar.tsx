@@ -39,6 +39,7 @@ interface Window {
 }
 
 const MARKER_COLORS: Record<MarkerKind, string> = {
+  ipi: '#ff79c6',
   output: '#4fc1ff',
   input: '#e5c07b',
   breakpoint: '#f14c4c',
@@ -52,6 +53,7 @@ const MARKER_ROWS: Record<MarkerKind, [number, number]> = {
   breakpoint: [0.62, 0.92],
   watchpoint: [0.62, 0.92],
   end: [0, 1],
+  ipi: [0.4, 0.6],
 };
 
 /** Smallest visible span, in instructions. */
@@ -225,6 +227,7 @@ export const TimelineBar = memo(function TimelineBar({ length, position, markers
           <i style={{ background: MARKER_COLORS.breakpoint }} />breakpoint
           <i style={{ background: MARKER_COLORS.watchpoint }} />watchpoint
           <i style={{ background: MARKER_COLORS.end }} />end
+          {lanes && lanes.length > 1 && <><i style={{ background: MARKER_COLORS.ipi }} />IPI</>}
         </span>
         <span>{formatCount(win.end)}</span>
       </div>

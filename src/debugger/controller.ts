@@ -7,7 +7,7 @@
 import { proxy } from 'comlink';
 import type {
   ConsoleEvent, EngineApi, ExecutedLines, Motion, MotionAnswer, MotionSummary, OpenAnswer, PositionView, ProgressEvent, SessionInfo,
-  SessionStatus, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView,
+  SessionStatus, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView, HartLanes,
 } from '../../workers/engine-api';
 import { LatestRunner } from '../lib/latest';
 import { Store } from '../lib/store';
@@ -56,8 +56,8 @@ export interface DebuggerState {
   frame: number;
   /** The hart the panels show; null: whichever retires the instruction at the position (several harts). */
   hart: number | null;
-  /** Several harts: the timeline's lanes (Engine hartLanes), refreshed with the view. */
-  hartLanes: number[][];
+  /** Several harts: the timeline's lanes and IPIs (Engine hartLanes), refreshed after motions. */
+  hartLanes: HartLanes;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -102,7 +102,7 @@ export class DebuggerController {
       traps: session.traps,
       memory: { at: memoryAt, length: DEFAULT_MEMORY_LENGTH },
       hart: null,
-      hartLanes: [],
+      hartLanes: { lanes: [], ipis: [] },
       sources: session.sources,
       error: null,
       reveal: null,
@@ -331,8 +331,8 @@ export class DebuggerController {
   /** Fetches the timeline's hart lanes again (several harts only). */
   private async refreshHartLanes(): Promise<void> {
     if (this.store.get().view.hartCount < 2) return;
-    const lanes = await this.engine.hartLanes(200);
-    if (!this.disposed) this.store.set({ hartLanes: lanes });
+    const hartLanes = await this.engine.hartLanes(200);
+    if (!this.disposed) this.store.set({ hartLanes });
   }
 
   /** Shows hart `hart`'s registers, source and call stack (null: follow the hart that runs). */

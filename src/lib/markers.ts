@@ -1,8 +1,9 @@
 // Marks on the timeline: where the program printed, where it received input,
-// breakpoint and watchpoint hits seen in this session, and its end.
+// breakpoint and watchpoint hits seen in this session, inter-processor
+// interrupts, and its end.
 import type { ConsoleEvent } from '../../workers/engine-api';
 
-export type MarkerKind = 'output' | 'input' | 'breakpoint' | 'watchpoint' | 'end';
+export type MarkerKind = 'output' | 'input' | 'breakpoint' | 'watchpoint' | 'end' | 'ipi';
 
 export interface Marker {
   kind: MarkerKind;
@@ -39,4 +40,9 @@ export function visibleMarkers(markers: readonly Marker[], start: number, end: n
     out.push({ marker: m, x });
   }
   return out;
+}
+
+/** Inter-processor interrupts (several harts): one marker each. */
+export function ipiMarkers(ipis: readonly { icount: number; from: number; to: number }[]): Marker[] {
+  return ipis.map((i) => ({ kind: 'ipi', icount: i.icount, label: `IPI: hart ${i.from} interrupts hart ${i.to}` }));
 }

@@ -155,3 +155,19 @@ describe('configuration', () => {
     await expect(Machine.create(module, new BufferedInput(new Uint8Array()), { ramMiB: 32, harts: harts(2), boardRevision: 1 })).rejects.toThrow(/one hart/);
   });
 });
+
+describe('IPIs on the timeline', () => {
+  it('are logged at the icount of the msip write, with sender and target', async () => {
+    const { timeline } = await record(readFileSync(buildSmpProgram('ipi', IPI_SOURCE)), harts(2));
+    const ipis = timeline.machine.schedule.ipis;
+    expect(ipis.length).toBe(1);
+    expect(ipis[0].from).toBe(0);
+    expect(ipis[0].to).toBe(1);
+    // Seeking back and forth again does not log it twice.
+    timeline.seek(0n);
+    await timeline.continue();
+    expect(timeline.machine.schedule.ipis.length).toBe(1);
+    // The write is the instruction before: the store to msip at that icount - 1 ran on hart 0.
+    expect(timeline.hartAt(ipis[0].icount)).toBe(0);
+  });
+});

@@ -7,7 +7,7 @@
 import {
   icount, idleSkip, mip, mtimecmp, mtimeDelta, timerDeadline, NEVER, IRQ_MTI, IRQ_MSI, sliceEnd, hartCount, currentHart,
 } from './state';
-import { hartMip, setHartMip, hartMtimecmp, setWaitingHartTimer } from './harts';
+import { hartMip, setHartMip, hartMtimecmp, setWaitingHartTimer, logIpi } from './harts';
 
 /** Virtual time as an instruction in flight sees it: QEMU counts that instruction already. */
 @inline export function virtualNow(): u64 { return icount + idleSkip + 1; }
@@ -40,6 +40,7 @@ export function clintWrite(off: u64, size: u64, value: u64): void {
     const h = <u32>(off >> 2);
     const m = hartMip(h);
     setHartMip(h, (value & 1) != 0 ? m | IRQ_MSI : m & ~IRQ_MSI);
+    if ((value & 1) != 0 && (m & IRQ_MSI) == 0 && hartCount > 1) logIpi(h);
     sliceEnd = 0;
   } else if (off >= 0x4000 && off < 0x4000 + <u64>hartCount * 8) {
     const h = <u32>((off - 0x4000) >> 3);

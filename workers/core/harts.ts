@@ -162,8 +162,8 @@ export function scheduleNext(): void {
 /** Records "from this icount on, S.currentHart retires the instructions" for the engine (drained after each run). */
 function logSwitch(): void {
   const n = scheduleLogLength;
-  // The same icount as the previous entry: that hart retired nothing, so this entry replaces it.
-  if (n > 0 && load<u64>(SCHEDULE_LOG + (<usize>(n - 1) << 4)) == S.icount) {
+  // The same icount as the previous switch: that hart retired nothing, so this entry replaces it.
+  if (n > 0 && load<u64>(SCHEDULE_LOG + (<usize>(n - 1) << 4)) == S.icount && load<u64>(SCHEDULE_LOG + (<usize>(n - 1) << 4), 8) < 0x10000) {
     store<u64>(SCHEDULE_LOG + (<usize>(n - 1) << 4), <u64>S.currentHart, 8);
     return;
   }
@@ -171,6 +171,15 @@ function logSwitch(): void {
   store<u64>(SCHEDULE_LOG + (<usize>n << 4), <u64>S.currentHart, 8);
   scheduleLogLength = n + 1;
   // Nearly full: the run loop ends the slice and returns, the engine drains the log.
+  if (scheduleLogFull()) S.sliceEnd = 0;
+}
+
+/** An inter-processor interrupt: the running hart raised hart `to`'s msip. Logged as hart 0x10000 | from << 8 | to. */
+export function logIpi(to: u32): void {
+  const n = scheduleLogLength;
+  store<u64>(SCHEDULE_LOG + (<usize>n << 4), S.icount);
+  store<u64>(SCHEDULE_LOG + (<usize>n << 4), 0x10000 | (<u64>S.currentHart << 8) | <u64>to, 8);
+  scheduleLogLength = n + 1;
   if (scheduleLogFull()) S.sliceEnd = 0;
 }
 

@@ -258,7 +258,13 @@ export class Machine {
     if (n === 0) return;
     const v = this.core.view();
     const base = this.core.layout.scheduleLog;
-    for (let i = 0; i < n; i++) this.schedule.note(v.getBigUint64(base + i * 16, true), Number(v.getBigUint64(base + i * 16 + 8, true)));
+    for (let i = 0; i < n; i++) {
+      const icount = v.getBigUint64(base + i * 16, true);
+      const hart = Number(v.getBigUint64(base + i * 16 + 8, true));
+      // 0x10000 | from << 8 | to: an IPI (core harts.ts logIpi); otherwise a switch.
+      if (hart >= 0x10000) this.schedule.noteIpi({ icount, from: (hart >> 8) & 0xff, to: hart & 0xff });
+      else this.schedule.note(icount, hart);
+    }
   }
 
   /**

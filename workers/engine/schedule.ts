@@ -9,9 +9,27 @@ export interface HartSwitch {
   hart: number;
 }
 
+/** An inter-processor interrupt: at `icount`, hart `from` raised hart `to`'s software interrupt (CLINT msip). */
+export interface Ipi {
+  icount: bigint;
+  from: number;
+  to: number;
+}
+
 export class ScheduleLog {
   private readonly icounts: bigint[] = [0n];
   private readonly harts: number[] = [0];
+  private readonly ipiList: Ipi[] = [];
+
+  /** An IPI the core reported; kept once, in order (one seen again after a seek back is ignored). */
+  noteIpi(ipi: Ipi): void {
+    const last = this.ipiList.at(-1);
+    if (last && (ipi.icount < last.icount || (ipi.icount === last.icount && ipi.to <= last.to))) return;
+    this.ipiList.push(ipi);
+  }
+
+  /** The IPIs seen, in icount order. */
+  get ipis(): readonly Ipi[] { return this.ipiList; }
 
   /** A switch the core reported; ignored unless it is at or beyond the furthest one known. */
   note(icount: bigint, hart: number): void {
@@ -25,6 +43,7 @@ export class ScheduleLog {
 
   /** Forgets everything (the machine was reset). */
   clear(): void {
+    this.ipiList.length = 0;
     this.icounts.length = 1;
     this.harts.length = 1;
     this.icounts[0] = 0n;

@@ -17,8 +17,7 @@ import type { RecordingStore } from '../storage';
 import type {
   ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, ExecutedLines, FpuView, LineMotion, MemoryBlock, Motion, MotionAnswer,
   MotionReason, MotionSummary, PositionView, ProgressEvent, RecordingPhase, SessionInfo, SourcePosition, SessionStatus, StackFrame, TrapInfo,
-  ViewRequest, WatchAccess,
-} from '../engine-api';
+  ViewRequest, WatchAccess, HartLanes } from '../engine-api';
 import { ConsoleLog } from './console-log';
 import { inListing, memoryListing, programListing, symbolizer, type ProgramListing } from './listing';
 import { LiveInput } from './live-input';
@@ -928,8 +927,13 @@ export class Session {
     return { name: `${this.name.replace(/\.(elf|hsr)$/i, '')}.qcow2`, bytes };
   }
 
-  /** Per hart, the share of each of `buckets` stretches of the timeline it ran. */
-  hartLanes(buckets: number): number[][] {
+  /** Per hart, the share of each of `buckets` stretches of the timeline it ran, and the IPIs. */
+  hartLanes(buckets: number): HartLanes {
+    const ipis = this.timeline.machine.schedule.ipis.map((i) => ({ icount: Number(i.icount), from: i.from, to: i.to }));
+    return { lanes: this.laneShares(buckets), ipis };
+  }
+
+  private laneShares(buckets: number): number[][] {
     const count = this.timeline.machine.hartCount;
     const n = Math.max(1, Math.min(2000, Math.floor(buckets)));
     const length = this.timeline.length;
