@@ -230,13 +230,13 @@ async function historyBenchmark(recording?: Uint8Array): Promise<void> {
     const h0 = now();
     const h = await computeValueHistory(tl, range, { spawn, wasm, workers });
     const ms = now() - h0;
-    console.log(`  ${workers} worker threads${run ? ', started' : ', starting them'}`.padEnd(31) + `${(ms / 1000).toFixed(3)} s: ${h.writes.length.toLocaleString('en-US')} writes, ` +
+    console.log(`  ${workers} worker threads${run ? ', started' : ', starting them'}`.padEnd(35) + `${(ms / 1000).toFixed(3)} s: ${h.writes.length.toLocaleString('en-US')} writes, ` +
       `${h.segments} segments (${h.skipped} skipped: the page was not written), ${(Number(h.replayed) / 1e6).toFixed(0)} M instructions replayed`);
   }
   pool.close();
   const s0 = now();
   const serial = await computeValueHistory(tl, range);
-  console.log(`  in this thread alone       ${((now() - s0) / 1000).toFixed(3)} s: ${serial.writes.length.toLocaleString('en-US')} writes`);
+  console.log(`  in this thread alone`.padEnd(35) + `${((now() - s0) / 1000).toFixed(3)} s: ${serial.writes.length.toLocaleString('en-US')} writes`);
 }
 
 /** Wall-clock ms until QEMU's console shows the xv6 shell prompt (then it is killed). */

@@ -59,7 +59,9 @@ export function debugImageBenchmark(): void {
     hindsight(['snapshots', withImage, '--embed']);
     const length = /length:\s+(\d+)/.exec(hindsight(['info', plain]))?.[1];
     for (const variable of ['keys', 'hash_buf']) {
-      const script = `seek ${length}\nreverse-stepi\nwatch ${variable}\nreverse-continue\nquit\n`;
+      // The whole array, by address and size (as `nm -S` gives them).
+      const { address, size } = symbolOf(join(root, 'public/examples/bench.elf'), variable);
+      const script = `seek ${length}\nreverse-stepi\nwatch 0x${address.toString(16)} ${size}\nreverse-continue\nquit\n`;
       const times: string[] = [];
       let landed = '';
       for (const file of [withImage, plain]) {
@@ -73,4 +75,14 @@ export function debugImageBenchmark(): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A symbol's address and size, from riscv64-unknown-elf-nm. */
+function symbolOf(elf: string, name: string): { address: number; size: number } {
+  const r = spawnSync('riscv64-unknown-elf-nm', ['-S', elf], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`riscv64-unknown-elf-nm failed: ${r.error?.message ?? r.stderr}`);
+  const line = r.stdout.split('\n').find((l) => l.trim().split(/\s+/)[3] === name);
+  if (!line) throw new Error(`no symbol ${name} in ${elf}`);
+  const [address, size] = line.trim().split(/\s+/);
+  return { address: parseInt(address, 16), size: parseInt(size, 16) };
 }

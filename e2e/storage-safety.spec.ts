@@ -1,7 +1,7 @@
 // Issue 17 in the browser: a recording in IndexedDB survives its tab being
 // closed mid-recording, and opens again as the shorter recording it is, saying
 // why; the same file imported twice is recognised by its content and opened,
-// not stored twice.
+// not stored twice; the snapshot budget is a setting.
 import { expect, test } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -50,5 +50,19 @@ test('the same recording imported twice is recognised and opened, not stored twi
   }
   const table = page.getByRole('table', { name: 'Recordings in this browser' });
   await expect(table.getByRole('row', { name: /hello/ })).toHaveCount(1);
+  await expect(errors(page)).toHaveCount(0);
+});
+
+test('the snapshot budget is a setting on the start page, kept in this browser', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByText(/Snapshots may use .* \(the default: a tenth of the storage the browser allows this site\)/)).toBeVisible();
+  await page.getByLabel('Snapshot budget (MiB)').fill('48');
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
+  await expect(page.getByText(/Snapshots may use 48(\.0)? MiB; older ones are thinned/)).toBeVisible();
+  await page.reload();
+  await expect(page.getByText(/Snapshots may use 48(\.0)? MiB; older ones are thinned/)).toBeVisible();
+  await page.getByLabel('Snapshot budget (MiB)').fill('');
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
+  await expect(page.getByText(/\(the default: a tenth of the storage the browser allows this site\)/)).toBeVisible();
   await expect(errors(page)).toHaveCount(0);
 });

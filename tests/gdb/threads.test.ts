@@ -60,16 +60,9 @@ for (const mode of ['live', 'recording'] as const) {
   describe(`gdb threads (${mode === 'live' ? 'a program recorded as it runs' : 'a recording'}, 3 harts)`, () => {
     const gdb = (commands: string[]) => runGdb(mode === 'live' ? live.port : replay.port, [...FROM_START, ...commands], { elf });
 
-    it('info threads lists one thread per hart, as QEMU numbers its CPUs', async () => {
-      const out = await gdb(['info threads']);
-      expect(out).toMatch(/^\* 1 +Thread 1\.1 \(hart 0\) /m);
-      expect(out).toMatch(/^ {2}2 +Thread 1\.2 \(hart 1\) /m);
-      expect(out).toMatch(/^ {2}3 +Thread 1\.3 \(hart 2\) /m);
-      expect(out).not.toMatch(/Thread 1\.4/);
-    });
-
-    it('thread 2 shows hart 1; stepi and reverse-stepi on it move hart 1 and come back', async () => {
+    it('info threads lists one thread per hart; thread 2 shows hart 1; stepi and reverse-stepi on it move hart 1 and come back', async () => {
       const out = await gdb([
+        'info threads',
         'thread 2',
         // The mask ROM: six instructions to the kernel's entry, a0 = mhartid on the way.
         'stepi 6', PC,
@@ -79,9 +72,20 @@ for (const mode of ['live', 'recording'] as const) {
         'thread 1', A0, 'printf "HARTID %lx\\n", $mhartid',
         'thread 3', A0, 'printf "HARTID %lx\\n", $mhartid',
         'thread 2', 'info registers pc', 'p $a0',
+        // The last stop is thread 1's; GDB's bs names no thread: the server follows `thread 2`.
+        'thread 1', 'stepi', 'thread 2', 'printf "BEFORE %lx\n", $pc', 'reverse-stepi', 'printf "BACK %lx\n", $pc',
+        'stepi', 'printf "AGAIN %lx\n", $pc', 'thread',
       ]);
+      // As QEMU numbers its CPUs: Thread 1.1 is hart 0.
+      expect(out).toMatch(/^\* 1 +Thread 1\.1 \(hart 0\) /m);
+      expect(out).toMatch(/^ {2}2 +Thread 1\.2 \(hart 1\) /m);
+      expect(out).toMatch(/^ {2}3 +Thread 1\.3 \(hart 2\) /m);
+      expect(out).not.toMatch(/Thread 1\.4/);
       expect(out).toContain('[Switching to thread 2 (Thread 1.2)]');
       expect(tagged(out, 'PC')).toEqual([0x8000_0000n, 0x8000_0004n, 0x8000_0000n, 0x8000_0004n]);
+      expect(tagged(out, 'BACK')[0]).not.toBe(tagged(out, 'BEFORE')[0]);
+      expect(tagged(out, 'AGAIN')).toEqual(tagged(out, 'BEFORE'));
+      expect(out).toMatch(/Current thread is 2 \(Thread 1\.2\)/);
       // a0 of hart 1 at its entry (csrr a0, mhartid); hart 0 ran its first turn meanwhile; hart 2 has not started.
       expect(tagged(out, 'A0')[0]).toBe(1n);
       expect(tagged(out, 'A0')[2]).toBe(0n);

@@ -1,7 +1,7 @@
 // What `hindsight debug` shows of data, in GDB's formats: `ptype`, `x/NFU`,
 // frame lines with arguments (`bt`, `frame`, `up`, `down`) and the history of a value.
 import { declaration, strip, typeName, sizeOf, type Type } from '../formats/dwarf/types';
-import { formatValue, type FormatEnv, type Value } from '../formats/dwarf/value';
+import { formatG, formatValue, type FormatEnv, type Value } from '../formats/dwarf/value';
 import type { Variables, FrameState } from '../formats/dwarf/variables';
 import type { ValueHistory } from '../replay/value-history';
 import type { SymbolTable } from '../formats/elf';
@@ -12,35 +12,47 @@ export function ptypeText(t: Type): string {
   for (let i = 0; i < 64 && top.kind === 'typedef'; i++) top = top.target;
   // Find the innermost named aggregate under pointers/arrays/qualifiers, to expand it in place.
   const suffix = typeName(top);
-  const base = innermost(top);
+  const { base, quals } = innermost(top);
+  if (base.kind === 'base' && top === base) return `type = ${GDB_BASE_NAMES[base.name] ?? base.name}`;
   if (base.kind === 'struct' || base.kind === 'union') {
-    const head = base.name !== undefined ? `${base.kind} ${base.name}` : base.kind;
+    const head = `${quals}${base.name !== undefined ? `${base.kind} ${base.name}` : base.kind}`;
     if (base.incomplete) return `type = ${suffix}`;
     const body = base.members.map((m) => `    ${declaration(m.type, m.name ?? '')}${m.bitSize !== undefined ? ` : ${m.bitSize}` : ''};`);
     return `type = ${head} {\n${body.join('\n')}\n}${tail(suffix, typeName(base))}`;
   }
   if (base.kind === 'enum') {
-    const head = base.name !== undefined ? `enum ${base.name} ` : 'enum ';
-    const values = base.enumerators.map((e, i) => (e.value === BigInt(i) ? e.name : `${e.name} = ${e.value}`));
+    const head = `${quals}${base.name !== undefined ? `enum ${base.name} ` : 'enum '}`;
+    let next = 0n;
+    const values = base.enumerators.map((e) => {
+      const text = e.value === next ? e.name : `${e.name} = ${e.value}`;
+      next = e.value + 1n;
+      return text;
+    });
     return `type = ${head}{${values.join(', ')}}${tail(suffix, typeName(base))}`;
   }
   return `type = ${suffix}`;
 }
 
-function innermost(t: Type): Type {
+/** GDB's ptype spells DWARF's base type names as C programmers do. */
+const GDB_BASE_NAMES: Record<string, string> = {
+  'short int': 'short', 'short unsigned int': 'unsigned short', 'long int': 'long', 'long unsigned int': 'unsigned long',
+  'long long int': 'long long', 'long long unsigned int': 'unsigned long long',
+};
+
+/** The type under pointers, arrays and qualifiers, with the qualifiers right above it ("const "). */
+function innermost(t: Type): { base: Type; quals: string } {
+  let quals = '';
   for (let i = 0; i < 64; i++) {
-    if (t.kind === 'pointer' || t.kind === 'reference' || t.kind === 'qualified') t = t.target;
-    else if (t.kind === 'array') t = t.element;
-    else break;
+    if (t.kind === 'qualified') { quals += `${t.qual} `; t = t.target; } else if (t.kind === 'pointer' || t.kind === 'reference') { quals = ''; t = t.target; } else if (t.kind === 'array') { quals = ''; t = t.element; } else break;
   }
-  return t;
+  return { base: t, quals };
 }
 
 /** What follows the aggregate's name in the full type name (" *", " [4]"), e.g. "struct node *" → " *". */
 function tail(full: string, baseName: string): string {
   const i = full.indexOf(baseName);
   if (i < 0) return '';
-  const prefix = full.slice(0, i);
+  const prefix = full.slice(0, i).replace(/^((const|volatile|restrict|_Atomic) )+/, '');
   const rest = full.slice(i + baseName.length);
   return (prefix ? ` ${prefix.trim()}` : '') + rest;
 }
@@ -72,7 +84,8 @@ export function parseExamine(cmd: string, last: { format: string; size: number }
 export function gdbLabel(symbols: SymbolTable, addr: bigint): string {
   if (addr > BigInt(Number.MAX_SAFE_INTEGER)) return '';
   const hit = symbols.symbolize(Number(addr));
-  if (!hit) return '';
+  // Inside an object or function (or at a symbol without a size), as GDB names addresses.
+  if (!hit || (hit.symbol.size > 0 ? hit.offset >= hit.symbol.size : hit.offset !== 0)) return '';
   return hit.offset === 0 ? ` <${hit.symbol.name}>` : ` <${hit.symbol.name}+${hit.offset}>`;
 }
 
@@ -121,11 +134,11 @@ function charEscape(c: number): string {
   return named[c] ?? `\\${c.toString(8).padStart(3, '0')}`;
 }
 
+/** C's %.17g (doubles) and %.9g (floats), as GDB prints them. */
 function gFloat(x: number, digits: number): string {
   if (Number.isNaN(x)) return 'nan(0x8000000000000)';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  const t = Number(x.toPrecision(digits));
-  return String(t);
+  return formatG(x, digits);
 }
 
 /** A frame's arguments as `bt` shows them: "values=0x80200000 <raw_samples>, n=96" (aggregates as "..."). */

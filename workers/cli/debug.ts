@@ -38,12 +38,23 @@ export async function cmdDebug(argv: string[]): Promise<number> {
     timeline = await Timeline.replay(loadCoreWasm(), recording, { useSnapshotImage: false });
   }
   const pool = pooledSpawner(nodeHistorySpawner(new URL(import.meta.url)));
+  let shown = -1;
   const session = new DebugSession(timeline, (line) => process.stdout.write(line + '\n'), sourcesFor(recording.sources, path), {
     spawn: pool.spawn, wasm: await WebAssembly.compile(loadCoreWasm() as Uint8Array<ArrayBuffer>), workers: historyWorkerCount(),
+    progress: process.stderr.isTTY ? (f) => {
+      // One line on the terminal, rewritten: the first pass, then the share of the recording done.
+      if (f === 1) { if (shown >= 0) process.stderr.write('\r\x1b[K'); shown = -1; return; }
+      const pct = f === undefined ? -2 : Math.floor(f * 100);
+      if (pct === shown) return;
+      shown = pct;
+      process.stderr.write(`\r\x1b[Khistory: ${f === undefined ? 'preparing the timeline' : `${pct}% of the recording`} (Ctrl-C cancels)`);
+    } : undefined,
   });
   for (const problem of session.debugProblems().slice(0, 5)) process.stderr.write(`hindsight: ${path}: debug information: ${problem}\n`);
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
+  // Ctrl-C while a history is computed cancels it (what was found so far is printed).
+  rl.on('SIGINT', () => { if (session.cancelHistory) session.cancelHistory(); else rl.close(); });
   if (interactive) {
     process.stdout.write(`Hindsight: ${timeline.meta.name}, ${timeline.length} instructions. Type "help" for commands.\n`);
     rl.setPrompt('(hindsight) ');
@@ -82,11 +93,17 @@ export class DebugSession {
   private selected = { frame: 0, icount: -1n };
   private history = 0;
   private readonly displays: { id: number; expr: string }[] = [];
+  /** Cancels the history being computed (Ctrl-C at the prompt); undefined when none is. */
+  cancelHistory: (() => void) | undefined;
   private nextDisplay = 1;
   private lastExamine = { format: 'x', size: 4 };
 
   constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void, sources: Record<string, string> = {},
-    private readonly historyOptions: { spawn?: () => HistoryChannel; wasm?: Uint8Array | WebAssembly.Module; workers?: number } = {}) {
+    private readonly historyOptions: {
+      spawn?: () => HistoryChannel; wasm?: Uint8Array | WebAssembly.Module; workers?: number;
+      /** Shown while a history is computed: the fraction done (a terminal shows it on one line). */
+      progress?: (fraction: number | undefined) => void;
+    } = {}) {
     const image = timeline.machine.program;
     const debug = image ? DebugInfo.fromElf(image) : undefined;
     this.debugInfo = debug;
@@ -191,9 +208,14 @@ export class DebugSession {
     const started = performance.now();
     let h;
     try {
-      await exploreTimeline(t);
+      const controller = new AbortController();
+      this.cancelHistory = () => controller.abort();
+      const { progress, ...host } = this.historyOptions;
+      await exploreTimeline(t, controller.signal, () => progress?.(undefined));
       h = await computeValueHistory(t, range, {
-        ...this.historyOptions,
+        ...host,
+        signal: controller.signal,
+        onProgress: (p) => progress?.(p.total > 0n ? Number(p.done) / Number(p.total) : 1),
         locate: (pc) => {
           const at = this.source?.where(pc);
           const fn = this.source ? undefined : t.machine.symbols.symbolize(Number(pc))?.symbol.name;
@@ -203,6 +225,9 @@ export class DebugSession {
     } catch (e) {
       if (e instanceof HistoryError) throw new CommandError(e.message);
       throw e;
+    } finally {
+      this.cancelHistory = undefined;
+      this.historyOptions.progress?.(1);
     }
     const mem = (a: bigint, n: number) => t.machine.readMemory(a, n);
     const env = t.machine.program ? this.inspector().vars.formatEnv(mem) : { mem, symbolize: () => undefined };
