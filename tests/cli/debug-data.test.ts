@@ -147,5 +147,13 @@ describe('hindsight debug: data commands', () => {
     await s.execute('history 0x80200928 4');
     expect(out[out.length - 1]).toMatch(/: 0xfffffff1 -> 0x0000007f$/);
     await expect(s.execute('history num_samples + 1')).rejects.toThrow(/not stored in memory/);
+    // Cancelled (Ctrl-C at the prompt): what was found is printed, marked so.
+    out.length = 0;
+    const running = s.execute('history raw_samples');
+    expect(s.cancelHistory).toBeDefined();
+    s.cancelHistory?.();
+    await running;
+    expect(out[0]).toMatch(/^history of raw_samples: 384 bytes at 0x[0-9a-f]+, \d+ writes? .*, cancelled$/);
+    expect(s.cancelHistory).toBeUndefined();
   }, 60_000);
 });

@@ -25,6 +25,17 @@ describe('hindsight record / replay / info', () => {
     expect(rep.stderr).toBe('');
   });
 
+  it('record --max-insns stops with status 124 and keeps a recording that ends there and replays', () => {
+    const file = join(dir, 'limited.hsr');
+    const rec = runHindsight(['record', 'hello.elf', '-o', file, '--max-insns', '1000'], { cwd: EXAMPLES_DIR });
+    expect(rec.status).toBe(124);
+    expect(rec.stderr).toContain('stopped after 1000 instructions (--max-insns)');
+    expect(runHindsight(['info', file], { cwd: dir }).output).toContain('end:         stopped at icount 1000');
+    const rep = runHindsight(['replay', file], { cwd: dir });
+    expect(rep.status).toBe(0);
+    expect(rep.stderr).toContain('replayed to icount 1000, where the recording was stopped; the state there matches');
+  });
+
   it('replays the exit status of a failing program', () => {
     const file = join(dir, 'corruption.hsr');
     expect(runHindsight(['record', 'corruption.elf', '-o', file], { cwd: EXAMPLES_DIR }).status).toBe(1);

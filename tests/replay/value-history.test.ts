@@ -11,6 +11,8 @@ import { computeValueHistory, planSegments, pooledSpawner, writeBehind, bytesVal
 import { nodeHistorySpawner } from '../../workers/cli/history-workers';
 import { recordExample, WASM } from '../gdb/support';
 import { tempDir } from '../support/qemu';
+import { buildSmpProgram, raceSource } from '../support/smp-programs';
+import { BufferedInput } from '../../workers/engine/host-input';
 import { ROOT } from '../dwarf/support';
 
 const spawnWorker = nodeHistorySpawner(pathToFileURL(join(ROOT, 'dist/cli.mjs')));
@@ -97,6 +99,29 @@ describe('value history', () => {
     } finally {
       pool.close();
     }
+  }, 90_000);
+
+  it('names the hart of each write on a machine of two harts (the racing counter of tests/smp)', async () => {
+    const program = readFileSync(buildSmpProgram('race', raceSource(2, 300)));
+    const t = await Timeline.record(WASM, program, 'race.elf', { ramMiB: 32, harts: { count: 2, quantum: 997, seed: 0 } },
+      new BufferedInput(new Uint8Array()), 'cli', { checkpointInterval: 8192n });
+    expect((await t.continue()).reason).toBe('exit');
+    const sym = t.machine.symbols.lookup('counter');
+    if (!sym) throw new Error('no counter');
+    const range = { address: BigInt(sym.address), length: 8 };
+    const h = await computeValueHistory(t, range, { spawn: spawnWorker, wasm: WASM, workers: 2 });
+    // The plain answer: a watched forward replay, each hit with its hart.
+    t.seek(0n);
+    const wp = t.addWatchpoint(range.address, 8, 'write');
+    const expected: [bigint, bigint, number][] = [];
+    for (;;) {
+      const r = await t.continue();
+      if (r.reason !== 'watchpoint' || !r.watch) break;
+      expected.push([r.icount, r.watch.pc, r.hart]);
+    }
+    t.deleteTrap(wp.id);
+    expect(h.writes.map((w) => [w.icount, w.pc, w.hart])).toEqual(expected);
+    expect(new Set(h.writes.map((w) => w.hart))).toEqual(new Set([0, 1]));
   }, 90_000);
 
   it('keeps the position, breakpoints and replay-break, and can be cancelled', async () => {

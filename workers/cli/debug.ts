@@ -53,8 +53,8 @@ export async function cmdDebug(argv: string[]): Promise<number> {
   for (const problem of session.debugProblems().slice(0, 5)) process.stderr.write(`hindsight: ${path}: debug information: ${problem}\n`);
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
-  // Ctrl-C while a history is computed cancels it (what was found so far is printed).
-  rl.on('SIGINT', () => { if (session.cancelHistory) session.cancelHistory(); else rl.close(); });
+  // Ctrl-C while a history is computed cancels it (what was found so far is printed); at the prompt, as GDB: Quit.
+  rl.on('SIGINT', () => { if (session.cancelHistory) session.cancelHistory(); else { process.stdout.write('\nQuit\n'); rl.prompt(); } });
   if (interactive) {
     process.stdout.write(`Hindsight: ${timeline.meta.name}, ${timeline.length} instructions. Type "help" for commands.\n`);
     rl.setPrompt('(hindsight) ');

@@ -71,6 +71,9 @@ export async function cmdRecord(argv: string[]): Promise<number> {
     if (result.reason === 'cancelled') {
       const end = timeline.stopRecording();
       process.stderr.write(`\nhindsight: recording stopped at icount ${end.icount}; ${terminalSafe(out)} holds it\n`);
+    } else if (result.reason === 'limit') {
+      // --max-insns: the recording ends there as a stopped one, which replays and checks its end (the status still says 124).
+      timeline.stopRecording();
     }
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -80,7 +83,7 @@ export async function cmdRecord(argv: string[]): Promise<number> {
   if (timeline.ended) file.end(timeline.ended);
   file.close();
   if (args.flags.has('--stats')) printStats(timeline.icount, performance.now() - started, timeline);
-  if (timeline.ended?.reason === STOPPED) return 0;
+  if (timeline.ended?.reason === STOPPED && result.reason !== 'limit') return 0;
   return statusFor(result, timeline, '--max-insns');
 }
 

@@ -104,7 +104,7 @@ export class HistoryError extends Error {
 
 /** The hart executing now, if the machine tells (a machine with several harts may); else 0. */
 export function currentHart(machine: Machine, stop?: MotionResult): number {
-  const fromStop = (stop?.watch as { hart?: unknown } | undefined)?.hart;
+  const fromStop = (stop as { hart?: unknown } | undefined)?.hart ?? (stop?.watch as { hart?: unknown } | undefined)?.hart;
   if (typeof fromStop === 'number') return fromStop;
   const m = machine as unknown as { hart?: unknown; currentHart?: unknown; hartId?: unknown };
   for (const v of [m.currentHart, m.hart, m.hartId]) {
@@ -219,7 +219,10 @@ export function planSegments(tl: Timeline, range: HistoryRange): { snaps: readon
   for (let i = 0; i < snaps.length && snaps[i].icount < length; i++) {
     const end = i + 1 < snaps.length && snaps[i + 1].icount < length ? snaps[i + 1].icount : length;
     const next = snaps[i + 1];
-    const skip = pages.length > 0 && next !== undefined && next.icount === end && !pages.some((p) => next.pages.has(p));
+    // `written`: every page written (a snapshot from an image holds in `pages` only those whose contents changed).
+    // A snapshot loaded from an image, whose stretch was not replayed yet, does not know them: no skipping there.
+    const written = next?.written ?? (next?.execKnown ? next.pages : undefined);
+    const skip = pages.length > 0 && next !== undefined && written !== undefined && next.icount === end && !pages.some((p) => written.has(p));
     segments.push({ index: i, start: snaps[i].icount, end, skip });
   }
   return { snaps, segments };
