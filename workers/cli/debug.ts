@@ -23,6 +23,11 @@ import { computeValueHistory, exploreTimeline, HistoryError, pooledSpawner, type
 import { examineLines, frameArguments, historyLines, parseExamine, ptypeText } from './debug-data';
 import { historyWorkerCount, nodeHistorySpawner } from './history-workers';
 
+/** Commands that run the machine (or await workers): never inside another hart's view. */
+const RUNNING_COMMANDS = new Set(['stepi', 'si', 'reverse-stepi', 'rsi', 'step', 's', 'next', 'n', 'finish', 'reverse-step', 'rs',
+  'reverse-next', 'rn', 'reverse-finish', 'nexti', 'ni', 'reverse-nexti', 'rni', 'continue', 'c', 'reverse-continue', 'rc', 'seek',
+  'history', 'replay-break']);
+
 
 export async function cmdDebug(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {});
@@ -92,6 +97,8 @@ export class DebugSession {
   /** The frame `frame N` selected, and the icount it was selected at (a motion resets it to 0). */
   private selected = { frame: 0, icount: -1n };
   private history = 0;
+  /** The hart inspection and stepi/reverse-stepi follow (several harts); undefined: the one that runs. */
+  private selectedHart: number | undefined;
   private readonly displays: { id: number; expr: string }[] = [];
   /** Cancels the history being computed (Ctrl-C at the prompt); undefined when none is. */
   cancelHistory: (() => void) | undefined;
@@ -263,6 +270,44 @@ export class DebugSession {
     const words = line.trim().split(/\s+/).filter(Boolean);
     if (words.length === 0) return true;
     const [cmd, ...rest] = words;
+    const m = this.timeline.machine;
+    if (cmd === 'hart' || cmd === 'thread') { this.selectHart(rest[0]); return true; }
+    if (cmd === 'info' && (rest[0] === 'harts' || rest[0] === 'threads')) { this.listHarts(); return true; }
+    // Inspection shows the selected hart (several harts): its registers, translation and frames.
+    // Those commands run synchronously, so the view is back before anything else runs.
+    if (this.selectedHart !== undefined && m.hartCount > 1 && !RUNNING_COMMANDS.has(cmd)) {
+      return m.withHart(this.selectedHart, () => this.dispatch(cmd, rest, line));
+    }
+    return this.dispatch(cmd, rest, line);
+  }
+
+  /** `hart N`: the hart that inspection and stepi/reverse-stepi follow; `hart` alone says which. */
+  private selectHart(word: string | undefined): void {
+    const m = this.timeline.machine;
+    if (word === undefined) {
+      this.print(this.selectedHart === undefined ? `following the hart that runs (hart ${this.timeline.hartAt(this.timeline.icount)} of ${m.hartCount})` : `hart ${this.selectedHart} of ${m.hartCount}`);
+      return;
+    }
+    if (word === 'running') { this.selectedHart = undefined; this.print('following the hart that runs'); return; }
+    const h = Number(word);
+    if (!/^\d+$/.test(word) || h >= m.hartCount) throw new CommandError(`there is no hart ${word}: the machine has ${m.hartCount} (0 to ${m.hartCount - 1})`);
+    this.selectedHart = h;
+    const pc = m.pcOf(h);
+    this.print(`hart ${h}: pc 0x${pc.toString(16).padStart(16, '0')} <${m.symbols.format(Number(pc))}>`);
+  }
+
+  /** `info harts`: every hart's pc, the one that runs here and the one selected. */
+  private listHarts(): void {
+    const m = this.timeline.machine;
+    const running = this.timeline.hartAt(this.timeline.icount);
+    for (let h = 0; h < m.hartCount; h++) {
+      const pc = m.pcOf(h);
+      const notes = [h === running ? 'runs here' : '', h === this.selectedHart ? 'selected' : ''].filter(Boolean).join(', ');
+      this.print(`${h === (this.selectedHart ?? running) ? '*' : ' '} hart ${h}  0x${pc.toString(16).padStart(16, '0')} <${m.symbols.format(Number(pc))}>  ${PRIVILEGE_NAMES[m.privilegeOf(h)] ?? ''}${notes ? `  (${notes})` : ''}`);
+    }
+  }
+
+  private async dispatch(cmd: string, rest: string[], line: string): Promise<boolean> {
     const t = this.timeline;
     switch (cmd) {
       case 'quit': case 'q': case 'exit':
@@ -271,10 +316,10 @@ export class DebugSession {
         this.print(HELP);
         return true;
       case 'stepi': case 'si':
-        this.motion(t.stepi(this.count(rest[0])));
+        this.motion(this.onSelectedHart(rest[0], () => t.stepiOnHart(this.selectedHart as number), (n) => t.stepi(n)));
         return true;
       case 'reverse-stepi': case 'rsi':
-        this.motion(t.reverseStepi(this.count(rest[0])));
+        this.motion(this.onSelectedHart(rest[0], () => t.reverseStepiOnHart(this.selectedHart as number), (n) => t.reverseStepi(n)));
         return true;
       case 'step': case 's':
         this.motion(await this.needSource().step());
@@ -447,6 +492,15 @@ export class DebugSession {
     return BigInt(s.address);
   }
 
+  /** stepi/reverse-stepi: on the selected hart, one of its instructions at a time; otherwise n instructions of any hart. */
+  private onSelectedHart(word: string | undefined, one: () => MotionResult, all: (n: bigint) => MotionResult): MotionResult {
+    const n = this.count(word);
+    if (this.selectedHart === undefined || this.timeline.machine.hartCount < 2) return all(n);
+    let r = one();
+    for (let i = 1n; i < n && r.reason === 'step'; i++) r = one();
+    return r;
+  }
+
   /** The one line printed after every motion. */
   motion(r: MotionResult): void {
     const t = this.timeline;
@@ -457,7 +511,8 @@ export class DebugSession {
     const text = insn ? disassemble(bits, Number(pc), symbolize).text.replace('\t', ' ') : '(no instruction here)';
     const at = this.source?.where(pc);
     const src = at ? ` ${at.file.replace(/^\.\//, '')}:${at.line}` : '';
-    this.print(`[${r.icount}] 0x${pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(pc))}>${src}: ${text}  -- ${this.reason(r)}`);
+    const hart = t.machine.hartCount > 1 ? ` hart ${r.hart}` : '';
+    this.print(`[${r.icount}]${hart} 0x${pc.toString(16).padStart(16, '0')} <${t.machine.symbols.format(Number(pc))}>${src}: ${text}  -- ${this.reason(r)}`);
     this.showDisplays();
   }
 
