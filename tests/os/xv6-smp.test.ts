@@ -12,7 +12,8 @@ import { RecordingWriter, parseRecording } from '../../workers/formats/recording
 import { concatBytes } from '../../workers/formats/bytes';
 
 const HARTS = 3;
-const COMMANDS = ['ls', 'forktest', 'echo done'];
+/** The last runs two programs at once, one in the background: on three harts they run in parallel turns. */
+const COMMANDS = ['ls', 'forktest', 'echo done', 'forktest &; forktest'];
 const PROMPT = '$ ';
 
 async function untilPrompt(t: Timeline, console: { text: string }, from: number, budget: bigint): Promise<void> {
@@ -58,7 +59,15 @@ describe('xv6-riscv on three harts', () => {
     for (const c of COMMANDS) {
       const from = console.text.length;
       recorded.sendUartInput(new TextEncoder().encode(c + '\n'));
-      await untilPrompt(recorded, console, from, 4_000_000_000n);
+      // The last runs two at once: their output and the prompt interleave, so it is waited for below.
+      if (c !== COMMANDS[COMMANDS.length - 1]) await untilPrompt(recorded, console, from, 4_000_000_000n);
+    }
+    // Run on until both forktests have said so.
+    const deadline = recorded.icount + 4_000_000_000n;
+    // (The prompt of the foreground shell may land inside the background's "OK": count "fork test O".)
+    while (console.text.split('fork test O').length - 1 < 3) {
+      if (recorded.icount >= deadline) throw new Error(`the background forktest did not finish: ${JSON.stringify(console.text.slice(-300))}`);
+      await recorded.continue({ limit: 20_000_000n });
     }
     recorded.stopRecording();
   }, 300_000);
@@ -69,6 +78,9 @@ describe('xv6-riscv on three harts', () => {
     expect(console.text).toContain('init: starting sh');
     expect(console.text).toContain('fork test OK');
     expect(console.text).toContain('$ echo done\ndone\n$ ');
+    // forktest once, then twice at the same time (in the foreground and the background).
+    expect(console.text.split('fork test O').length - 1).toBe(3);
+    expect(console.text).toMatch(/\$ forktest &; forktest\nfork test\nfork test\n/);
     const listing = (text: string) => text.slice(text.indexOf('$ ls\n') === -1 ? text.indexOf('ls\n') : text.indexOf('$ ls\n')).split('\n')
       .filter((l) => /^\S+\s+\d+ \d+ \d+$/.test(l));
     const qemu = listing(await qemuText);
