@@ -4,7 +4,7 @@
 // write going backwards, naming the hart that wrote it.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { buildXv6, qemuXv6Args, type Xv6Build } from '../support/xv6';
+import { buildXv6, qemuXv6Args, untilPrompt, PROMPT, type Xv6Build } from '../support/xv6';
 import { Timeline } from '../../workers/replay/timeline';
 import { BufferedInput } from '../../workers/engine/host-input';
 import { loadCoreWasm } from '../../workers/cli/node-host';
@@ -14,16 +14,7 @@ import { concatBytes } from '../../workers/formats/bytes';
 const HARTS = 3;
 /** The last runs two programs at once, one in the background: on three harts they run in parallel turns. */
 const COMMANDS = ['ls', 'forktest', 'echo done', 'forktest &; forktest'];
-const PROMPT = '$ ';
 
-async function untilPrompt(t: Timeline, console: { text: string }, from: number, budget: bigint): Promise<void> {
-  const deadline = t.icount + budget;
-  while (!console.text.slice(from).endsWith(PROMPT)) {
-    if (t.icount >= deadline) throw new Error(`no shell prompt within ${budget} instructions; console: ${JSON.stringify(console.text.slice(-300))}`);
-    const r = await t.continue({ limit: 20_000_000n });
-    if (r.reason !== 'limit') throw new Error(`xv6 stopped: ${r.reason} at pc 0x${r.pc.toString(16)}`);
-  }
-}
 
 /** QEMU -smp 3's output of `ls` (deterministic: the listing of the same image). */
 function qemuLs(b: Xv6Build): Promise<string> {

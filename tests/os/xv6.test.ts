@@ -5,7 +5,7 @@
 // reference for what the console shows.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { buildXv6, qemuXv6Args, type Xv6Build } from '../support/xv6';
+import { buildXv6, qemuXv6Args, untilPrompt, PROMPT, type Xv6Build } from '../support/xv6';
 import { Timeline } from '../../workers/replay/timeline';
 import { BufferedInput } from '../../workers/engine/host-input';
 import { loadCoreWasm } from '../../workers/cli/node-host';
@@ -15,20 +15,10 @@ import { DebugInfo } from '../../workers/formats/dwarf';
 import { parseElf } from '../../workers/formats/elf';
 
 const COMMANDS = ['ls', 'echo hello > f', 'cat f', 'ls | wc', 'forktest', 'mkdir d', 'echo nested > d/n', 'cat d/n', 'ls d', 'wc README'];
-const PROMPT = '$ ';
 /** Generous: the boot takes about 500 million instructions. */
 const BOOT_BUDGET = 2_000_000_000n;
 const COMMAND_BUDGET = 1_000_000_000n;
 
-/** Runs `t` until its console output (from `from` on) ends with the shell prompt. */
-async function untilPrompt(t: Timeline, console: { text: string }, from: number, budget: bigint): Promise<void> {
-  const deadline = t.icount + budget;
-  while (!console.text.slice(from).endsWith(PROMPT)) {
-    if (t.icount >= deadline) throw new Error(`no shell prompt within ${budget} instructions; console: ${JSON.stringify(console.text.slice(-300))}`);
-    const r = await t.continue({ limit: 20_000_000n });
-    if (r.reason !== 'limit') throw new Error(`xv6 stopped: ${r.reason} at pc 0x${r.pc.toString(16)}`);
-  }
-}
 
 /** QEMU's console for the same session: each command typed once the prompt is there. */
 function qemuSession(b: Xv6Build): Promise<string> {

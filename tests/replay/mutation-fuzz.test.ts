@@ -12,20 +12,10 @@ import { MachineError } from '../../workers/engine/machine';
 import { ElfError } from '../../workers/formats/elf';
 import { recordExample, wasm } from './support';
 import { rebuild, fixChecksums, chunksOf } from './tamper';
+import { mulberry32 as rng } from '../support/mulberry32';
 
 const MUTATIONS = 1200;
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let module: WebAssembly.Module;
 let original: Uint8Array;

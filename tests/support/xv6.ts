@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { makeXv6Fs } from './xv6fs';
+import type { Timeline } from '../../workers/replay/timeline';
 
 export const XV6_SOURCE = resolve(import.meta.dirname ?? '.', '../../../shared/third_party/xv6-riscv');
 
@@ -68,4 +69,17 @@ export function qemuXv6Args(b: Xv6Build, harts = 1): string[] {
     '-drive', `file=${b.fsImagePath},if=none,format=raw,id=x0`,
     '-device', 'virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0',
   ];
+}
+
+/** xv6's shell prompt. */
+export const PROMPT = '$ ';
+
+/** Runs `t` until its console output (from `from` on) ends with the shell prompt. */
+export async function untilPrompt(t: Timeline, console: { text: string }, from: number, budget: bigint): Promise<void> {
+  const deadline = t.icount + budget;
+  while (!console.text.slice(from).endsWith(PROMPT)) {
+    if (t.icount >= deadline) throw new Error(`no shell prompt within ${budget} instructions; console: ${JSON.stringify(console.text.slice(-300))}`);
+    const r = await t.continue({ limit: 20_000_000n });
+    if (r.reason !== 'limit') throw new Error(`xv6 stopped: ${r.reason} at pc 0x${r.pc.toString(16)}`);
+  }
 }
