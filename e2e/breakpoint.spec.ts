@@ -1,15 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { button, disassemblyLine, engineState, errors, expectPageMatchesEngine, openExample, recordToEnd, screenshot, settled } from './helpers';
+import { button, clickGutterBelowLabel, engineState, errors, expectPageMatchesEngine, openExample, recordToEnd, screenshot, settled } from './helpers';
 
 test('a breakpoint set in the disassembly gutter, and reverse-continue back to it', async ({ page }) => {
   await openExample(page, 'corruption');
   const length = await recordToEnd(page);
 
   // Scroll the disassembly to median_of and click the glyph margin of its first instruction.
-  const { editor, labelLine } = await disassemblyLine(page, 'median_of');
-  const label = (await labelLine.boundingBox())!;
-  const glyphs = (await editor.locator('.glyph-margin').first().boundingBox())!;
-  await page.mouse.click(glyphs.x + glyphs.width / 2, label.y + label.height * 1.5);
+  const editor = await clickGutterBelowLabel(page, 'median_of');
 
   const traps = page.getByRole('list', { name: 'Breakpoints and watchpoints' });
   await expect(traps.getByRole('listitem')).toHaveCount(1);
@@ -52,8 +49,7 @@ test('a breakpoint set in the disassembly gutter, and reverse-continue back to i
   expect((await engineState(page)).icount).toBe(0);
 
   // Clicking the gutter again removes it.
-  const again = await disassemblyLine(page, 'median_of');
-  await page.mouse.click(glyphs.x + glyphs.width / 2, (await again.labelLine.boundingBox())!.y + label.height * 1.5);
+  await clickGutterBelowLabel(page, 'median_of');
   await expect(page.getByText('No breakpoints or watchpoints')).toBeVisible();
   await expect(errors(page)).toHaveCount(0);
 });

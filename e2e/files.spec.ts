@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { consoleRegion, engineState, errors, expectPageMatchesEngine, openExample, recordToEnd, screenshot, settled, slider } from './helpers';
+import { clickGlyphMargin, consoleRegion, engineState, errors, expectPageMatchesEngine, openExample, recordToEnd, screenshot, settled, slider } from './helpers';
 
 test('export a recording, import the file again, and see the same timeline', async ({ page }, info) => {
   await openExample(page, 'corruption');
@@ -138,9 +138,7 @@ test('source files dropped on the debugger appear in the source view; the snapsh
   await page.getByRole('button', { name: 'Go', exact: true }).click();
   await settled(page);
   await expect(line).toBeVisible();
-  const box = (await line.boundingBox())!;
-  const glyphs = (await source.locator('.glyph-margin').first().boundingBox())!;
-  await page.mouse.click(glyphs.x + glyphs.width / 2, box.y + box.height / 2);
+  await clickGlyphMargin(source, line);
   await expect(page.getByRole('list', { name: 'Breakpoints and watchpoints' })).toContainText('corruption.c:126');
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
   await settled(page);

@@ -86,3 +86,30 @@ export async function disassemblyLine(page: Page, where: string): Promise<{ edit
   await expect(labelLine).toBeVisible();
   return { editor, labelLine };
 }
+
+/** Where a line of a Monaco editor is on the page once the editor has stopped scrolling and re-rendering
+ * (a line element can be replaced between finding it and measuring it). */
+async function settledBox(line: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  let previous: { x: number; y: number; width: number; height: number } | null = null;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const box = await line.boundingBox().catch(() => null);
+    if (box && previous && box.y === previous.y && box.height === previous.height) return box;
+    previous = box;
+    await line.page().waitForTimeout(100);
+  }
+  throw new Error('the editor line never settled in place');
+}
+
+/** Clicks an editor's glyph margin (its breakpoint gutter) beside `line`, or `linesBelow` lines under it. */
+export async function clickGlyphMargin(editor: Locator, line: Locator, linesBelow = 0): Promise<void> {
+  const box = await settledBox(line);
+  const glyphs = await settledBox(editor.locator('.glyph-margin').first());
+  await editor.page().mouse.click(glyphs.x + glyphs.width / 2, box.y + box.height * (linesBelow + 0.5));
+}
+
+/** Clicks the disassembly's breakpoint gutter beside the first instruction after a label. */
+export async function clickGutterBelowLabel(page: Page, where: string): Promise<Locator> {
+  const { editor, labelLine } = await disassemblyLine(page, where);
+  await clickGlyphMargin(editor, labelLine, 1);
+  return editor;
+}

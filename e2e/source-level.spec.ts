@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { button, engineState, errors, expectPageMatchesEngine, openExample, recordToEnd, screenshot, settled } from './helpers';
+import { button, clickGlyphMargin, engineState, errors, expectPageMatchesEngine, openExample, recordToEnd, screenshot, settled } from './helpers';
 
 const SOURCE = readFileSync(new URL('../public/examples/corruption.c', import.meta.url), 'utf8');
 const lineOf = (text: string) => SOURCE.split('\n').findIndex((l) => l.includes(text)) + 1;
@@ -62,9 +62,7 @@ test('source level: a breakpoint on the line that reads the corrupted value, a w
 
   // A breakpoint from the source gutter on the line that reads calibration_offset, and run to it.
   const cell = await sourceLine(page, READ_LINE);
-  const box = (await cell.boundingBox())!;
-  const glyphs = (await source.locator('.glyph-margin').first().boundingBox())!;
-  await page.mouse.click(glyphs.x + glyphs.width / 2, box.y + box.height / 2);
+  await clickGlyphMargin(source, cell);
   await expect(page.getByRole('list', { name: 'Breakpoints and watchpoints' })).toContainText(`corruption.c:${READ_LINE}`);
   await button(page, 'Continue').click();
   await settled(page);
