@@ -10,13 +10,16 @@ import { setHookController } from './test-hook';
 import { StartPage } from './components/StartPage';
 import { Debugger } from './components/Debugger';
 import { ErrorAlert } from './components/ErrorAlert';
+import { NeedFilePage } from './components/NeedFilePage';
 import { formatCount } from './format';
 import { loadMonaco } from './monaco/MonacoView';
 
 type Screen =
   | { kind: 'start' }
   | { kind: 'opening'; what: string; progress: (ProgressEvent & { kind: 'progress' }) | null }
-  | { kind: 'debugger'; controller: DebuggerController; key: number };
+  | { kind: 'debugger'; controller: DebuggerController; key: number }
+  /** A link to a recording this browser does not have: the file is asked for. */
+  | { kind: 'need-file'; route: Route & { kind: 'recording' } };
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -77,7 +80,9 @@ export function App() {
   }, []);
 
   /** Opens something in the debugger; `push` adds a history entry (Back returns to the start page). */
-  const open = useCallback(async (what: string, push: boolean, run: (listener: (e: ProgressEvent) => void) => Promise<OpenAnswer>) => {
+  const open = useCallback(async (what: string, push: boolean, run: (listener: (e: ProgressEvent) => void) => Promise<OpenAnswer>,
+    /** Where a failure goes back to (the start page if not given), keeping this route in the URL. */
+    fallback?: { screen: Screen; route: Route }) => {
     const id = ++openId.current;
     leave();
     setError(null);
@@ -92,22 +97,31 @@ export function App() {
       setScreen({ kind: 'debugger', controller, key: id });
       const { session, view } = answer;
       const route: Route = session.recordingId
-        ? { kind: 'recording', id: session.recordingId, t: view.icount }
+        ? { kind: 'recording', id: session.recordingId, t: view.icount, ...(view.hart !== view.runningHart ? { hart: view.hart } : {}) }
         : session.example ? { kind: 'example', name: session.example.name, t: view.icount } : { kind: 'start' };
       if (push) pushRoute(route);
       else replaceRoute(route);
     } catch (e) {
       if (id !== openId.current) return;
       setError(messageOf(e));
-      setScreen({ kind: 'start' });
-      replaceRoute({ kind: 'start' });
+      setScreen(fallback?.screen ?? { kind: 'start' });
+      replaceRoute(fallback?.route ?? { kind: 'start' });
       void refreshRecordings();
     }
   }, [leave, refreshRecordings]);
 
   const openRoute = useCallback((route: Route, push: boolean) => {
     if (route.kind === 'recording') {
-      return open('the recording', push, (listener) => engine.openRecording(route.id, route.t, initialRequest(), proxy(listener)));
+      const request = { ...initialRequest(), ...(route.hart !== undefined ? { hart: route.hart } : {}) };
+      return (async () => {
+        // A link from a teammate names a recording this browser may not have: ask for its file, keeping the link.
+        if (!(await engine.hasRecording(route.id).catch(() => false))) {
+          leave();
+          setScreen({ kind: 'need-file', route });
+          return;
+        }
+        await open('the recording', push, (listener) => engine.openRecording(route.id, route.t, request, proxy(listener)));
+      })();
     }
     if (route.kind === 'example') {
       return open(route.name, push, async () => {
@@ -140,7 +154,7 @@ export function App() {
       }
       if (s.kind === 'debugger') {
         const st = s.controller.state;
-        if (route.kind === 'recording' && st.status.recordingId === route.id) { s.controller.seek(route.t); return; }
+        if (route.kind === 'recording' && st.status.recordingId === route.id) { if (route.t !== undefined) s.controller.seek(route.t); return; }
         if (route.kind === 'example' && !st.status.recordingId && st.info.example?.name === route.name) { s.controller.seek(route.t); return; }
       }
       void openRoute(route, false);
@@ -153,6 +167,14 @@ export function App() {
     goHome();
     pushRoute({ kind: 'start' });
   }, [goHome]);
+
+  /** The file a link asked for: checked to be that recording, stored, and opened at the link's instant. */
+  const openLinkedFile = useCallback((route: Route & { kind: 'recording' }, file: File) => {
+    const request = { ...initialRequest(), ...(route.hart !== undefined ? { hart: route.hart } : {}) };
+    // On failure, back to the request for the file, saying what was wrong with this one.
+    return open(file.name, false, async (listener) => engine.openLinkedFile(await readFile(file), file.name, route.id, route.t ?? 0, request, proxy(listener)),
+      { screen: { kind: 'need-file', route }, route });
+  }, [open]);
 
   /** One file (a program or recording), or a program with a disk image: the ELF is the one that starts with its magic. */
   const openFile = useCallback((files: File[]) => {
@@ -195,6 +217,10 @@ export function App() {
         await s.controller.addSources(texts);
         return;
       }
+      if (s.kind === 'need-file') {
+        void openLinkedFile(s.route, files[0]);
+        return;
+      }
       const others = files.filter((f) => !isSourceFile(f.name));
       void openFile(others.length > 0 ? others.slice(0, 2) : [files[0]]);
     };
@@ -206,7 +232,7 @@ export function App() {
       window.removeEventListener('dragleave', leaveWindow);
       window.removeEventListener('drop', drop);
     };
-  }, [openFile]);
+  }, [openFile, openLinkedFile]);
 
   const onRename = useCallback(async (id: string, name: string) => {
     try {
@@ -258,13 +284,16 @@ export function App() {
               </button>
             </div>
           )}
+          {screen.kind === 'need-file' && (
+            <NeedFilePage route={screen.route} onFile={(f) => void openLinkedFile(screen.route, f)} onHome={onHome} />
+          )}
           {screen.kind === 'start' && (
             <StartPage
               examples={examples}
               examplesError={examplesError}
               storage={storage}
               onOpenExample={(name) => void openRoute({ kind: 'example', name, t: 0 }, true)}
-              onOpenRecording={(id) => void openRoute({ kind: 'recording', id, t: 0 }, true)}
+              onOpenRecording={(id) => void openRoute({ kind: 'recording', id }, true)}
               onRename={onRename}
               onDelete={onDelete}
               onExport={(id) => void onExport(id)}

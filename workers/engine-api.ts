@@ -88,6 +88,15 @@ export interface TrapInfo {
   source?: string;
 }
 
+/** A note pinned to an instant (or a range), saved with the recording. */
+export interface NoteInfo {
+  id: number;
+  icount: number;
+  /** A note about a range: its last instant. */
+  end?: number;
+  text: string;
+}
+
 export type DebugInfoState =
   /** Line information was read: the source view follows the pc. */
   | 'available'
@@ -136,6 +145,7 @@ export interface SessionInfo extends SessionStatus {
   /** Whether the snapshots can be exported as a qcow2 image in this build. */
   snapshotImage: boolean;
   traps: TrapInfo[];
+  notes: NoteInfo[];
   /** The example this session came from, if any (its sample input, ...). */
   example?: ExampleInfo;
   /** The recording was cut off (a crash or a closed tab): what the reader said. */
@@ -451,8 +461,18 @@ export interface EngineApi {
    */
   openFile(bytes: Uint8Array, name: string, request: ViewRequest, listener: ProgressListener & ProxyMarked,
     disk?: { bytes: Uint8Array; name: string }): Promise<OpenAnswer>;
-  /** Opens a stored recording for replay at `at` (clamped to its length). */
-  openRecording(id: string, at: number, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<OpenAnswer>;
+  /**
+   * Opens a stored recording for replay at `at` (clamped to its length), or,
+   * without `at`, where the user last was in it (its saved instant).
+   */
+  openRecording(id: string, at: number | undefined, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<OpenAnswer>;
+  /** Whether a recording with this id (its content id, the same in every browser) is stored here. */
+  hasRecording(id: string): Promise<boolean>;
+  /**
+   * Opens a recording file that a link asked for: refuses it, saying so, if
+   * it is not the recording `id`; stores it and opens it at `at`.
+   */
+  openLinkedFile(bytes: Uint8Array, name: string, id: string, at: number, request: ViewRequest, listener: ProgressListener & ProxyMarked): Promise<OpenAnswer>;
   /** Closes the session (pausing anything running). */
   close(): Promise<void>;
 
@@ -494,6 +514,11 @@ export interface EngineApi {
   addWatchpoint(where: number | string, length: number, access: WatchAccess): Promise<TrapInfo[]>;
   deleteTrap(id: number): Promise<TrapInfo[]>;
   setTrapEnabled(id: number, enabled: boolean): Promise<TrapInfo[]>;
+  // ---- notes ----
+  /** Pins a note to the current instant, or to `at` (to `end`, for a range). Returns every note. */
+  addNote(text: string, at?: number, end?: number): Promise<NoteInfo[]>;
+  editNote(id: number, text: string): Promise<NoteInfo[]>;
+  deleteNote(id: number): Promise<NoteInfo[]>;
   /** An address from text: hex or decimal, a symbol (optionally +offset) or a register name; with the size it names. */
   resolve(where: string): Promise<{ address: number; size: number; label: string }>;
 

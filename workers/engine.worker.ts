@@ -7,7 +7,7 @@ import { expose, releaseProxy, type Local, type Remote } from 'comlink';
 import coreUrl from '../build/core.release.wasm?url';
 import type {
   EngineApi, EngineState, ExampleInfo, Motion, MotionAnswer, OpenAnswer, PositionView, ProgressEvent, ProgressListener,
-  SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, HartLanes, WatchAccess, HistoryAnswer, VariableNode, VariablesView,
+  SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, HartLanes, WatchAccess, HistoryAnswer, NoteInfo, VariableNode, VariablesView,
 } from './engine-api';
 import { pooledSpawner, type FromWorker, type HistoryChannel, type ToWorker } from './replay/value-history';
 import { Timeline } from './replay/timeline';
@@ -15,6 +15,8 @@ import { DEFAULT_RAM_MIB } from './engine/memory-map';
 import { RECORDING_MAGIC, parseRecording, type ParsedRecording } from './formats/recording';
 import { RecordingNotFoundError, RecordingStore } from './storage';
 import { Session, withSources, type Progress } from './ui-host/session';
+import { withAnnotations } from './ui-host/annotations';
+import type { Annotations } from './formats/annotations';
 import { LiveInput } from './ui-host/live-input';
 import { interruptionOf } from './ui-host/saver';
 import { snapshotBudget, checkSettingMiB, type SnapshotBudget } from './ui-host/snapshot-budget';
@@ -229,7 +231,7 @@ class Engine implements Local<EngineApi> {
     const info = await store.get(id);
     if (!info) throw new Error('This recording is no longer stored in this browser.');
     if (this.session?.status().recordingId === id) return this.session.exportFile();
-    const bytes = withSources(await store.exportFile(id), (await store.getSources(id)) ?? {});
+    const bytes = withAnnotations(withSources(await store.exportFile(id), (await store.getSources(id)) ?? {}), await store.getAnnotations(id));
     return { name: `${info.name.replace(/\.(elf|hsr)$/i, '')}.hsr`, bytes };
   }
 
@@ -316,14 +318,39 @@ class Engine implements Local<EngineApi> {
         }
       }
       return await this.openParsed(parsed, {
-        recordingId, name: displayName, sources: {}, store, storageProblem, at: 0, request, progress: progressOf(listener),
+        recordingId, name: displayName, sources: {}, store, storageProblem, request, progress: progressOf(listener),
+        ...(recordingId && store ? { annotations: await store.getAnnotations(recordingId).catch(() => parsed.annotations) } : parsed.annotations ? { annotations: parsed.annotations } : {}),
       }, generation);
     } finally {
       release(listener);
     }
   }
 
-  async openRecording(id: string, at: number, request: ViewRequest, listener: Remote<ProgressListener>): Promise<OpenAnswer> {
+  async hasRecording(id: string): Promise<boolean> {
+    const { store } = await this.store();
+    if (!store || typeof id !== 'string' || id === '') return false;
+    return (await store.get(id).catch(() => undefined)) !== undefined;
+  }
+
+  async openLinkedFile(bytes: Uint8Array, name: string, id: string, at: number, request: ViewRequest, listener: Remote<ProgressListener>): Promise<OpenAnswer> {
+    const fileName = baseName(name);
+    let fileId: string;
+    try {
+      fileId = parseRecording(bytes).id;
+    } catch (e) {
+      release(listener);
+      throw new Error(`Cannot open ${fileName}: ${messageOf(e)}`);
+    }
+    if (fileId !== id) {
+      release(listener);
+      throw new Error(`${fileName} is another recording (id ${fileId}); the link is for recording ${id}.`);
+    }
+    const store = await this.requireStore().catch((e: unknown) => { release(listener); throw e; });
+    await store.importFile(bytes, fileName.replace(/\.hsr$/i, '') || undefined).catch((e: unknown) => { release(listener); throw new Error(`Cannot store ${fileName} in this browser: ${messageOf(e)}`); });
+    return this.openRecording(id, at, request, listener);
+  }
+
+  async openRecording(id: string, at: number | undefined, request: ViewRequest, listener: Remote<ProgressListener>): Promise<OpenAnswer> {
     try {
       const generation = await this.closeSession();
       const store = await this.requireStore();
@@ -343,8 +370,10 @@ class Engine implements Local<EngineApi> {
         throw new Error(`The stored recording ${info.name} cannot be read: ${messageOf(e)}`);
       }
       const sources = (await store.getSources(id).catch(() => undefined)) ?? {};
+      const annotations = await store.getAnnotations(id).catch(() => undefined);
       return await this.openParsed(parsed, {
-        recordingId: id, name: info.name, sources, store, storageProblem: null, at, request, progress: progressOf(listener),
+        recordingId: id, name: info.name, sources, store, storageProblem: null, request, progress: progressOf(listener),
+        ...(at !== undefined ? { at } : {}), ...(annotations ? { annotations } : {}),
         truncation: parsed.truncation ?? interruptionOf(info, parsed),
       }, generation);
     } finally {
@@ -354,8 +383,13 @@ class Engine implements Local<EngineApi> {
 
   private async openParsed(parsed: ParsedRecording, o: {
     recordingId: string | null; name: string; sources: Record<string, string>; store: RecordingStore | null;
-    storageProblem: string | null; at: number; request: ViewRequest; progress: Progress | undefined; truncation?: string;
+    storageProblem: string | null; at?: number; request: ViewRequest; progress: Progress | undefined; truncation?: string;
+    annotations?: Annotations;
   }, generation: number): Promise<OpenAnswer> {
+    // Without an instant asked for, where the user (or the teammate who shared the file) was.
+    const saved = o.annotations?.position;
+    const at = o.at ?? (saved ? Number(saved.icount) : 0);
+    const request = o.request.hart === undefined && saved && o.at === undefined ? { ...o.request, hart: saved.hart } : o.request;
     const module = await this.module();
     let timeline: Timeline;
     try {
@@ -367,14 +401,15 @@ class Engine implements Local<EngineApi> {
       timeline, name: o.name, programName: parsed.meta.name, sources: { ...(parsed.sources ?? {}), ...o.sources },
       store: o.store, storageProblem: o.storageProblem, recordingId: o.recordingId,
       ...(o.truncation ?? parsed.truncation ? { truncation: o.truncation ?? parsed.truncation } : {}),
+      ...(o.annotations ? { annotations: o.annotations } : {}),
     });
     this.adopt(session, generation);
     try {
-      await session.prime(o.at, o.progress);
+      await session.prime(at, o.progress);
     } catch (e) {
       throw new Error(`Cannot replay ${o.name}: ${messageOf(e)}`);
     }
-    return { session: session.info(), view: session.view(o.request) };
+    return { session: session.info(), view: session.view(request) };
   }
 
   async close(): Promise<void> {
@@ -435,24 +470,44 @@ class Engine implements Local<EngineApi> {
 
   // ---- breakpoints and watchpoints ----
 
+  /** Breakpoints and watchpoints are saved with the recording as they change. */
+  private trapsChanged(traps: TrapInfo[]): TrapInfo[] {
+    this.session?.annotations.trapsChanged();
+    return traps;
+  }
+
+  // ---- notes ----
+
+  addNote(text: string, at?: number, end?: number): NoteInfo[] {
+    return this.current().addNote(text, at, end);
+  }
+
+  editNote(id: number, text: string): NoteInfo[] {
+    return this.current().annotations.edit(id, text);
+  }
+
+  deleteNote(id: number): NoteInfo[] {
+    return this.current().annotations.remove(id);
+  }
+
   addBreakpoint(where: number | string): TrapInfo[] {
-    return this.current().addBreakpoint(where);
+    return this.trapsChanged(this.current().addBreakpoint(where));
   }
 
   addSourceBreakpoint(file: string, line: number): TrapInfo[] {
-    return this.current().addSourceBreakpoint(file, line);
+    return this.trapsChanged(this.current().addSourceBreakpoint(file, line));
   }
 
   addWatchpoint(where: number | string, length: number, access: WatchAccess): TrapInfo[] {
-    return this.current().addWatchpoint(where, length, access);
+    return this.trapsChanged(this.current().addWatchpoint(where, length, access));
   }
 
   deleteTrap(id: number): TrapInfo[] {
-    return this.current().deleteTrap(id);
+    return this.trapsChanged(this.current().deleteTrap(id));
   }
 
   setTrapEnabled(id: number, enabled: boolean): TrapInfo[] {
-    return this.current().setTrapEnabled(id, enabled);
+    return this.trapsChanged(this.current().setTrapEnabled(id, enabled));
   }
 
   resolve(where: string): { address: number; size: number; label: string } {

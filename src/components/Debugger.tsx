@@ -3,7 +3,7 @@ import { LINE_MOTIONS, type LineMotion, type Motion, type WatchAccess } from '..
 import type { DebuggerController } from '../debugger/controller';
 import { actionFor } from '../debugger/shortcuts';
 import { useStore } from '../lib/store';
-import { consoleMarkers, ipiMarkers, type Marker } from '../lib/markers';
+import { consoleMarkers, ipiMarkers, noteMarkers, type Marker } from '../lib/markers';
 import { readFile } from '../lib/download';
 import { describeEnd, formatCount, formatDate } from '../format';
 import { ErrorAlert } from './ErrorAlert';
@@ -18,6 +18,7 @@ import { ConsolePanel } from './ConsolePanel';
 import { TrapsPanel } from './TrapsPanel';
 import { CallStackPanel } from './CallStackPanel';
 import { VariablesPanel } from './VariablesPanel';
+import { NotesPanel } from './NotesPanel';
 
 interface Props {
   controller: DebuggerController;
@@ -44,13 +45,15 @@ export function Debugger({ controller: c, onHome }: Props) {
   const reveal = useStore(store, (s) => s.reveal);
   const executed = useStore(store, (s) => s.executed);
   const frameIndex = useStore(store, (s) => s.frame);
+  const notes = useStore(store, (s) => s.notes);
+  const shared = useStore(store, (s) => s.shared);
   const jumpRef = useRef<HTMLInputElement>(null);
 
   const markers = useMemo(() => {
-    const list: Marker[] = [...consoleMarkers(consoleEvents), ...hits, ...ipiMarkers(hartLanes.ipis)];
+    const list: Marker[] = [...consoleMarkers(consoleEvents), ...hits, ...ipiMarkers(hartLanes.ipis), ...noteMarkers(notes)];
     if (status.ended) list.push({ kind: 'end', icount: status.length, label: `end: ${describeEnd(status.ended)}` });
     return list.sort((a, b) => a.icount - b.icount);
-  }, [consoleEvents, hits, status.ended, status.length, hartLanes.ipis]);
+  }, [consoleEvents, hits, status.ended, status.length, hartLanes.ipis, notes]);
 
   const onMove = useCallback((m: Motion) => void c.move(m), [c]);
   const onRecord = useCallback(() => void c.record(), [c]);
@@ -68,6 +71,8 @@ export function Debugger({ controller: c, onHome }: Props) {
   const onAddTrap = useCallback((w: string) => void c.addBreakpoint(w), [c]);
   const onDeleteTrap = useCallback((id: number) => void c.deleteTrap(id), [c]);
   const onEnableTrap = useCallback((id: number, on: boolean) => void c.setTrapEnabled(id, on), [c]);
+  const onAddNote = useCallback((text: string) => void c.addNote(text), [c]);
+  const onDeleteNote = useCallback((id: number) => void c.deleteNote(id), [c]);
   const onShowTrap = useCallback((a: number) => void c.goTo(`0x${a.toString(16)}`), [c]);
   const sourceText = useCallback((name: string) => c.sourceText(name), [c]);
   const onToggleLine = useCallback((file: string, line: number) => void c.toggleSourceBreakpoint(file, line), [c]);
@@ -125,6 +130,10 @@ export function Debugger({ controller: c, onHome }: Props) {
           </span>
         </div>
         <div className="head-actions">
+          <button type="button" className="small primary" onClick={() => void c.share()} disabled={busy !== null}
+            title="Download this recording with its notes, breakpoints and watchpoints, and copy a link to this instant for a teammate">
+            Share
+          </button>
           <button type="button" className="small" onClick={() => void c.exportRecording()} disabled={busy !== null} title="Download this recording as a replay file (.hsr)">
             Export .hsr
           </button>
@@ -142,6 +151,15 @@ export function Debugger({ controller: c, onHome }: Props) {
       <div className="notices">
         {error !== null && <ErrorAlert message={error} onDismiss={() => c.dismissError()} />}
         {status.storageProblem && <ErrorAlert title="Not saved" message={status.storageProblem} />}
+        {shared && (
+          <div className="note share-result" role="region" aria-label="Shared">
+            <span>
+              {shared.copied ? 'Link copied.' : 'Copy this link.'} Send it with <strong>{shared.file}</strong> (downloaded): it opens this instant.
+            </span>
+            <input type="text" readOnly value={shared.link} aria-label="Link to this instant" onFocus={(e) => e.currentTarget.select()} />
+            <button type="button" className="icon" aria-label="Close" onClick={() => c.dismissShared()}>×</button>
+          </div>
+        )}
         {info.truncation && <p className="note">This recording was cut off: {info.truncation}. It replays up to where it ends.</p>}
       </div>
       <Toolbar
@@ -215,6 +233,7 @@ export function Debugger({ controller: c, onHome }: Props) {
           onWatch={onWatch}
           onWhoWrote={onWhoWrote}
         />
+        <NotesPanel notes={notes} icount={view.icount} busy={busy !== null} onAdd={onAddNote} onDelete={onDeleteNote} onSeek={onScrub} />
         <TrapsPanel traps={traps} busy={busy !== null} onAdd={onAddTrap} onDelete={onDeleteTrap} onEnable={onEnableTrap} onShow={onShowTrap} />
       </div>
     </div>

@@ -45,6 +45,7 @@ const MARKER_COLORS: Record<MarkerKind, string> = {
   breakpoint: '#f14c4c',
   watchpoint: '#f0a030',
   end: '#98c379',
+  note: '#c678dd',
 };
 
 const MARKER_ROWS: Record<MarkerKind, [number, number]> = {
@@ -54,6 +55,7 @@ const MARKER_ROWS: Record<MarkerKind, [number, number]> = {
   watchpoint: [0.62, 0.92],
   end: [0, 1],
   ipi: [0.4, 0.6],
+  note: [0, 1],
 };
 
 /** Smallest visible span, in instructions. */
@@ -110,7 +112,7 @@ export const TimelineBar = memo(function TimelineBar({ length, position, markers
     for (const { marker, x } of visibleMarkers(markers, win.start, win.end, width)) {
       const [top, bottom] = MARKER_ROWS[marker.kind];
       ctx.fillStyle = MARKER_COLORS[marker.kind];
-      ctx.fillRect(Math.min(width - 2, x) - (marker.kind === 'end' ? 1 : 0), top * height, marker.kind === 'end' ? 3 : 2, (bottom - top) * height);
+      ctx.fillRect(Math.min(width - 2, x) - (marker.kind === 'end' ? 1 : 0), top * height, marker.kind === 'end' || marker.kind === 'note' ? 3 : 2, (bottom - top) * height);
     }
   }, [markers, win.start, win.end, width]);
 

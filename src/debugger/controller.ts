@@ -7,8 +7,10 @@
 import { proxy } from 'comlink';
 import type {
   ConsoleEvent, EngineApi, ExecutedLines, Motion, MotionAnswer, MotionSummary, OpenAnswer, PositionView, ProgressEvent, SessionInfo,
-  SessionStatus, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView, HartLanes,
+  SessionStatus, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView, HartLanes, NoteInfo,
 } from '../../workers/engine-api';
+import { recordingIdOf } from '../../workers/formats/recording';
+import { formatRoute } from '../lib/route';
 import { LatestRunner } from '../lib/latest';
 import { Store } from '../lib/store';
 import type { Marker } from '../lib/markers';
@@ -58,6 +60,10 @@ export interface DebuggerState {
   hart: number | null;
   /** Several harts: the timeline's lanes and IPIs (Engine hartLanes), refreshed after motions. */
   hartLanes: HartLanes;
+  /** Notes pinned to instants, saved with the recording. */
+  notes: NoteInfo[];
+  /** After Share: the link to this instant in the file just downloaded. */
+  shared: { link: string; file: string; copied: boolean } | null;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -103,6 +109,8 @@ export class DebuggerController {
       memory: { at: memoryAt, length: DEFAULT_MEMORY_LENGTH },
       hart: null,
       hartLanes: { lanes: [], ipis: [] },
+      notes: session.notes,
+      shared: null,
       sources: session.sources,
       error: null,
       reveal: null,
@@ -196,7 +204,7 @@ export class DebuggerController {
       const s = this.store.get();
       const t = s.position;
       const id = s.status.recordingId;
-      if (id) this.options.onRoute?.({ kind: 'recording', id, t });
+      if (id) this.options.onRoute?.({ kind: 'recording', id, t, ...(s.hart !== null ? { hart: s.hart } : {}) });
       else if (s.info.example) this.options.onRoute?.({ kind: 'example', name: s.info.example.name, t });
     }, ROUTE_DELAY_MS);
   }
@@ -497,6 +505,64 @@ export class DebuggerController {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /**
+   * Share: downloads the recording (with its notes, breakpoints, watchpoints
+   * and this instant) and makes a link to this instant in it, copied to the
+   * clipboard when the browser allows. A teammate's browser that lacks the
+   * recording asks for the file the link names.
+   */
+  async share(): Promise<void> {
+    await this.settled();
+    try {
+      const { name, bytes } = await this.engine.exportSession();
+      this.download(name, bytes);
+      const s = this.store.get();
+      const hash = formatRoute({ kind: 'recording', id: recordingIdOf(bytes), t: s.view.icount,
+        ...(s.hart !== null ? { hart: s.hart } : {}), file: name, size: bytes.length });
+      const link = `${location.origin}${location.pathname}${hash}`;
+      let copied = false;
+      try {
+        await navigator.clipboard.writeText(link);
+        copied = true;
+      } catch {
+        // No clipboard permission: the link is shown to copy by hand.
+      }
+      if (!this.disposed) this.store.set({ shared: { link, file: name, copied } });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  dismissShared(): void {
+    this.store.set({ shared: null });
+  }
+
+  // ---- notes ----
+
+  private async notes(change: () => Promise<NoteInfo[]>): Promise<boolean> {
+    try {
+      const notes = await change();
+      if (!this.disposed) this.store.set({ notes, error: null });
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  /** A note at the current instant. */
+  addNote(text: string): Promise<boolean> {
+    return this.notes(() => this.engine.addNote(text, this.store.get().view.icount));
+  }
+
+  editNote(id: number, text: string): Promise<boolean> {
+    return this.notes(() => this.engine.editNote(id, text));
+  }
+
+  deleteNote(id: number): Promise<boolean> {
+    return this.notes(() => this.engine.deleteNote(id));
   }
 
   async exportSnapshotImage(): Promise<void> {

@@ -76,11 +76,18 @@ describe('timeline markers', () => {
 
 describe('routes', () => {
   it('round-trips through the hash', () => {
-    for (const r of [{ kind: 'recording', id: 'abc-1', t: 123456 }, { kind: 'example', name: 'hello', t: 0 }] as const) {
+    for (const r of [
+      { kind: 'recording', id: 'abc-1', t: 123456 },
+      { kind: 'recording', id: '0123abcd', t: 14004, hart: 1, file: 'my run & co.hsr', size: 51234 },
+      { kind: 'recording', id: 'abc-1' },
+      { kind: 'example', name: 'hello', t: 0 },
+    ] as const) {
       expect(parseRoute(formatRoute(r))).toEqual(r);
     }
     expect(parseRoute('')).toEqual({ kind: 'start' });
-    expect(parseRoute('#rec=x&t=-5')).toEqual({ kind: 'recording', id: 'x', t: 0 });
-    expect(parseRoute('#rec=x&t=99999999999999999999')).toEqual({ kind: 'recording', id: 'x', t: 0 });
+    // A bad instant is no instant (the recording opens where its user was), never a wrong one.
+    expect(parseRoute('#rec=x&t=-5')).toEqual({ kind: 'recording', id: 'x' });
+    expect(parseRoute('#rec=x&t=99999999999999999999')).toEqual({ kind: 'recording', id: 'x' });
+    expect(parseRoute('#rec=x&t=5&h=9&size=abc')).toEqual({ kind: 'recording', id: 'x', t: 5 });
   });
 });

@@ -1,9 +1,9 @@
 // Marks on the timeline: where the program printed, where it received input,
 // breakpoint and watchpoint hits seen in this session, inter-processor
-// interrupts, and its end.
-import type { ConsoleEvent } from '../../workers/engine-api';
+// interrupts, the user's notes, and its end.
+import type { ConsoleEvent, NoteInfo } from '../../workers/engine-api';
 
-export type MarkerKind = 'output' | 'input' | 'breakpoint' | 'watchpoint' | 'end' | 'ipi';
+export type MarkerKind = 'output' | 'input' | 'breakpoint' | 'watchpoint' | 'end' | 'ipi' | 'note';
 
 export interface Marker {
   kind: MarkerKind;
@@ -45,4 +45,9 @@ export function visibleMarkers(markers: readonly Marker[], start: number, end: n
 /** Inter-processor interrupts (several harts): one marker each. */
 export function ipiMarkers(ipis: readonly { icount: number; from: number; to: number }[]): Marker[] {
   return ipis.map((i) => ({ kind: 'ipi', icount: i.icount, label: `IPI: hart ${i.from} interrupts hart ${i.to}` }));
+}
+
+/** The user's notes: one marker each, at the note's instant. */
+export function noteMarkers(notes: readonly NoteInfo[]): Marker[] {
+  return notes.map((n) => ({ kind: 'note', icount: n.icount, label: `note: ${n.text.slice(0, 60)}` }));
 }

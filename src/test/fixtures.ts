@@ -38,6 +38,7 @@ export function session(overrides: Partial<SessionInfo> = {}): SessionInfo {
     sources: [],
     snapshotImage: false,
     traps: [],
+    notes: [],
     ...overrides,
   };
 }

@@ -27,10 +27,12 @@ export const HELP = `commands:
   delete [N]                  delete breakpoint/watchpoint N, or all
   seek ICOUNT                 go to an instruction count
   replay-break ICOUNT         stop forward execution at ICOUNT ("replay-break none" removes it)
-  info registers|float|replay|breakpoints|locals|args
+  info registers|float|replay|breakpoints|notes|locals|args
   info harts (info threads)   several harts: each one's pc, the one that runs here and the one selected
   hart N|running (thread N)   show hart N (registers, print, x, bt...); stepi/reverse-stepi then step that hart's
                               own instructions; "hart running" follows whichever runs
+  note TEXT                   pin a note to this instant, saved in the recording file (its anno chunk)
+  info notes                  the recording's notes (made here or in the app), with their instants
   x/NFU ADDR|EXPR             examine memory: count N, format F (x d u o t a c f), unit U (b h w g), in any order
   quit (q)`;
 

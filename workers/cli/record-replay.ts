@@ -122,8 +122,11 @@ export function cmdInfo(argv: string[]): number {
   const counts: Record<string, number> = {};
   for (const e of r.events) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
   const last = r.events.length ? r.events[r.events.length - 1].icount : 0n;
+  const notes = r.annotations?.notes ?? [];
+  const traps = r.annotations?.traps ?? [];
   const info = {
     file: path,
+    id: r.id,
     formatVersion: r.version,
     name: r.meta.name,
     recorder: r.meta.recorder,
@@ -143,6 +146,10 @@ export function cmdInfo(argv: string[]): number {
     fileBytes: r.validLength,
     truncation: r.truncation ?? null,
     snapshotImageBytes: r.snapshot?.length ?? 0,
+    notes: notes.map((n) => ({ id: n.id, icount: n.icount.toString(), ...(n.end !== undefined ? { end: n.end.toString() } : {}), text: n.text })),
+    breakpoints: traps.filter((t) => t.kind === 'breakpoint').length,
+    watchpoints: traps.filter((t) => t.kind === 'watchpoint').length,
+    ...(r.annotations?.position ? { savedAt: r.annotations.position.icount.toString() } : {}),
   };
   if (args.flags.has('--json')) {
     process.stdout.write(jsonTerminalSafe(JSON.stringify(info, null, 2)) + '\n');
@@ -150,6 +157,7 @@ export function cmdInfo(argv: string[]): number {
   }
   const lines = [
     `recording:   ${path} (format ${info.formatVersion}, ${info.fileBytes} bytes)`,
+    `id:          ${info.id}`,
     `program:     ${info.name}, ${info.programBytes} bytes, sha256 ${info.programSha256}`,
     `recorded:    ${info.createdAt} by ${info.recorder} (${info.host})`,
     `machine:     ${info.ramMiB} MiB RAM, board revision ${info.boardRevision}, command line "${info.commandLine}"`,
@@ -157,6 +165,8 @@ export function cmdInfo(argv: string[]): number {
     `length:      ${info.length} instructions`,
     `end:         ${r.end ? `${r.end.reason}${r.end.exitCode !== undefined ? ` with status ${r.end.exitCode}` : ''} at icount ${r.end.icount}` : `none: cut off (${info.truncation ?? 'no end marker'})`}`,
     `events:      ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`,
+    ...(r.annotations ? [`annotations: ${notes.length} note${notes.length === 1 ? '' : 's'}, ${info.breakpoints} breakpoint${info.breakpoints === 1 ? '' : 's'}, ${info.watchpoints} watchpoint${info.watchpoints === 1 ? '' : 's'}${info.savedAt !== undefined ? `, saved at icount ${info.savedAt}` : ''}`] : []),
+    ...notes.map((n) => `  note ${n.id} at icount ${n.icount}${n.end !== undefined ? `-${n.end}` : ''}: ${n.text}`),
   ];
   // Every field came from the file: no control character of it reaches the terminal.
   process.stdout.write(lines.map(terminalSafe).join('\n') + '\n');

@@ -7,6 +7,7 @@ import {
   RecordingError,
   RecordingWriter,
   parseRecording,
+  recordingIdOf,
   sha256Hex,
   type ParsedRecording,
   type RecordingEnd,
@@ -240,6 +241,7 @@ describe('round trip', () => {
     const parsed = parseRecording(file);
     expect(parsed).toEqual({
       version: 3,
+      id: recordingIdOf(file),
       boardRevision: 2,
       meta: META,
       program: PROGRAM,
@@ -854,5 +856,45 @@ describe('DISK chunk (the machine disk image) and board revisions', () => {
     expect(() => parseRecording(whole.subarray(0, whole.length - 100))).toThrow(/too short to contain its disk image/);
     expect(() => parseRecording(v3(JSON.stringify({ ...withDisk, diskSha256: 'xyz' })))).toThrow(/field diskSha256 must be 64 lowercase hex digits/);
     expect(() => RecordingWriter.start(META, PROGRAM, disk)).toThrow(/a disk and meta.diskSha256 go together/);
+  });
+});
+
+describe('recording identity and annotations', () => {
+  const notes = { version: 1, notes: [{ id: 1, icount: '14004', text: 'the store that corrupts calibration_offset' }, { id: 2, icount: '5', end: '9', text: 'a range' }],
+    traps: [{ kind: 'watchpoint', address: '2147500000', label: 'calibration_offset', enabled: true, length: 8, access: 'write' },
+      { kind: 'breakpoint', address: '2147483700', label: 'corruption.c:126', enabled: false }],
+    position: { icount: '14004', hart: 0 } };
+
+  it('the id is the first 128 bits of the SHA-256 of the META payload, the same however much of the run a copy holds', () => {
+    const whole = concat(START, RecordingWriter.events(ALL_KINDS), RecordingWriter.end(END));
+    const id = nodeSha256(utf8(META_JSON)).slice(0, 32);
+    expect(parseRecording(START).id).toBe(id);
+    expect(parseRecording(whole).id).toBe(id);
+    expect(recordingIdOf(whole)).toBe(id);
+    const other = RecordingWriter.start({ ...META, createdAt: '2030-01-01T00:00:00.000Z' }, PROGRAM);
+    expect(parseRecording(other).id).not.toBe(id);
+  });
+
+  it('reads the anno chunk (an optional type) written independently, and the writer makes the same bytes', () => {
+    const file = concat(START, rawChunk('anno', utf8(JSON.stringify(notes))), RecordingWriter.end(END));
+    const a = parseRecording(file).annotations!;
+    expect(a.notes.map((n) => [n.id, n.icount, n.end, n.text])).toEqual([[1, 14004n, undefined, notes.notes[0].text], [2, 5n, 9n, 'a range']]);
+    expect(a.traps[0]).toEqual({ kind: 'watchpoint', address: 2147500000n, label: 'calibration_offset', enabled: true, length: 8, access: 'write' });
+    expect(a.position).toEqual({ icount: 14004n, hart: 0 });
+    expect(Array.from(RecordingWriter.annotations(a))).toEqual(Array.from(rawChunk('anno', utf8(JSON.stringify(notes)))));
+  });
+
+  it('refuses a bad anno chunk saying what is wrong, and a second one', () => {
+    const bad = (value: unknown) => concat(START, rawChunk('anno', utf8(JSON.stringify(value))));
+    expect(() => parseRecording(bad({ ...notes, version: 2 }))).toThrow(/anno chunk .* unreadable: annotations version 2 is newer/);
+    expect(() => parseRecording(bad({ ...notes, notes: [{ id: 1, icount: '-1', text: 'x' }] }))).toThrow(/note 1's icount must be a decimal string/);
+    expect(() => parseRecording(bad({ ...notes, notes: [{ id: 1, icount: '9', end: '3', text: 'x' }] }))).toThrow(/note 1 ends \(3\) before it starts \(9\)/);
+    expect(() => parseRecording(bad({ ...notes, notes: [{ id: 1, icount: '1', text: 'x'.repeat(5000) }] }))).toThrow(/more than the 4000 allowed/);
+    expect(() => parseRecording(bad({ ...notes, traps: [{ kind: 'watchpoint', address: '1', label: '', enabled: true, length: 0, access: 'write' }] }))).toThrow(/length must be 1 to 4096/);
+    expect(() => parseRecording(bad({ ...notes, position: { icount: '1', hart: 9 } }))).toThrow(/position.hart/);
+    expect(() => parseRecording(concat(START, rawChunk('anno', utf8('{not json'))))).toThrow(/not valid UTF-8 JSON/);
+    const one = rawChunk('anno', utf8(JSON.stringify(notes)));
+    expect(() => parseRecording(concat(START, one, one))).toThrow(/a second anno chunk/);
+    expect(() => RecordingWriter.annotations({ notes: [{ id: 0, icount: 1n, text: '' }], traps: [] })).toThrow(/RecordingWriter.annotations: note 1 needs a unique/);
   });
 });

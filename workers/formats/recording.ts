@@ -20,8 +20,10 @@
 import { concatBytes } from './bytes';
 import { crc32 } from './crc32';
 import { sha256Hex } from './sha256';
+import { decodeAnnotations, encodeAnnotations, type Annotations } from './annotations';
 
 export { sha256Hex } from './sha256';
+export type { Annotations } from './annotations';
 
 // ---------------------------------------------------------------------------
 // Public types and constants
@@ -144,6 +146,13 @@ export class RecordingError extends Error {
 
 export interface ParsedRecording {
   version: number;
+  /**
+   * The recording's identity: the first 128 bits of the SHA-256 of its META
+   * chunk's payload, as 32 hex digits. It names the run (its program, disk,
+   * machine and the moment it started), so every copy of the file, however
+   * much of the run it holds, has the same id in every browser and the CLI.
+   */
+  id: string;
   /** The board the recording was made on (from its format version). */
   boardRevision: 1 | 2;
   /** The disk image the machine started with (a view into the input), if it has a disk. */
@@ -157,6 +166,8 @@ export interface ParsedRecording {
   snapshot?: Uint8Array;
   /** The program's source files (path → text) from the SRCS chunk, if there is one. */
   sources?: Record<string, string>;
+  /** Notes, breakpoints, watchpoints and the user's instant, from the `anno` chunk, if there is one. */
+  annotations?: Annotations;
   /** Absent: the recording was cut off (crash, closed tab) before it ended normally. */
   end?: RecordingEnd;
   /** Bytes from the start of the file to the end of the last complete chunk. */
@@ -182,6 +193,7 @@ const CHUNK_DISK = 'DISK';
 const CHUNK_EVTS = 'EVTS';
 const CHUNK_SNAP = 'SNAP';
 const CHUNK_SRCS = 'SRCS';
+const CHUNK_ANNO = 'anno';
 const MAX_SOURCE_FILES = 1000;
 const CHUNK_END = 'END ';
 
@@ -398,6 +410,15 @@ export class RecordingWriter {
     return chunk(CHUNK_SRCS, new TextEncoder().encode(JSON.stringify({ files: list })));
   }
 
+  /** The `anno` chunk: the user's notes, breakpoints, watchpoints and instant (annotations.ts). At most one. */
+  static annotations(a: Annotations): Uint8Array {
+    try {
+      return chunk(CHUNK_ANNO, encodeAnnotations(a));
+    } catch (e) {
+      throw writerError('annotations', e instanceof Error ? e.message : String(e));
+    }
+  }
+
   /** The SNAP chunk: an opaque snapshot image. A recording has at most one. */
   static snapshot(image: Uint8Array): Uint8Array {
     if (!(image instanceof Uint8Array)) throw writerError('snapshot', 'image must be a Uint8Array');
@@ -564,6 +585,20 @@ function jsonObject(payload: Uint8Array, type: string, offset: number): Record<s
   }
   if (!isRecord(value)) throw corrupt(offset, `${type} chunk must hold a JSON object, found ${describe(value)}`);
   return value;
+}
+
+/** The recording id ({@link ParsedRecording.id}) of a META chunk's payload bytes. */
+export function recordingIdOfMeta(metaPayload: Uint8Array): string {
+  return sha256Hex(metaPayload).slice(0, 32);
+}
+
+/** The recording id of a file's first piece (header, META, ...), without reading the rest. */
+export function recordingIdOf(bytes: Uint8Array): string {
+  if (bytes.length < HEADER_SIZE + CHUNK_HEADER_SIZE) throw new RecordingError('recording is too short to hold its META chunk, at offset 0x0', 0);
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(HEADER_SIZE + 4, true);
+  const start = HEADER_SIZE + CHUNK_HEADER_SIZE;
+  if (length > bytes.length - start) throw new RecordingError('recording is too short to hold its META chunk, at offset 0x10', HEADER_SIZE);
+  return recordingIdOfMeta(bytes.subarray(start, start + length));
 }
 
 function parseMeta(payload: Uint8Array, offset: number): RecordingMeta {
@@ -758,6 +793,8 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
   let disk: Uint8Array | undefined;
   let snapshot: Uint8Array | undefined;
   let sources: Record<string, string> | undefined;
+  let annotations: Annotations | undefined;
+  let id = '';
   let end: RecordingEnd | undefined;
   const events: RecordingEvent[] = [];
   let lastIcount = 0n;
@@ -799,6 +836,7 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
     if (meta === undefined) {
       if (type !== CHUNK_META) throw corrupt(pos, `the first chunk must be META, not ${type}`);
       meta = parseMeta(payload, pos);
+      id = recordingIdOfMeta(payload);
       if (meta.diskSha256 !== undefined && version < 3) throw corrupt(pos, `META names a disk, which a format version ${version} recording cannot have`);
       if (meta.harts !== undefined && meta.harts.count > 1 && version < 4) {
         throw corrupt(pos, `META names ${meta.harts.count} harts, which a format version ${version} recording cannot have`);
@@ -830,6 +868,14 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
         case CHUNK_SRCS:
           if (sources !== undefined) throw corrupt(pos, 'a second SRCS chunk');
           sources = parseSources(payload, pos);
+          break;
+        case CHUNK_ANNO:
+          if (annotations !== undefined) throw corrupt(pos, 'a second anno chunk');
+          try {
+            annotations = decodeAnnotations(payload);
+          } catch (e) {
+            throw corrupt(pos, `the anno chunk (notes, breakpoints and watchpoints) is unreadable: ${e instanceof Error ? e.message : String(e)}`);
+          }
           break;
         case CHUNK_END: {
           const parsed = parseEnd(payload, pos);
@@ -863,6 +909,7 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
   }
   return {
     version,
+    id,
     boardRevision: boardRevisionOf(version),
     ...(disk !== undefined ? { disk } : {}),
     meta,
@@ -870,6 +917,7 @@ export function parseRecording(bytes: Uint8Array): ParsedRecording {
     events,
     ...(snapshot !== undefined ? { snapshot } : {}),
     ...(sources !== undefined ? { sources } : {}),
+    ...(annotations !== undefined ? { annotations } : {}),
     ...(end !== undefined ? { end } : {}),
     validLength: pos,
     ...(truncation !== undefined ? { truncation } : {}),

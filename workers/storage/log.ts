@@ -52,6 +52,11 @@ export function pieceProblem(piece: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** Whether `piece` is exactly one chunk of this type. */
+export function isChunkOfType(piece: Uint8Array, type: string): boolean {
+  return piece.length >= CHUNK_OVERHEAD && typeAt(piece, 0) === type && piece.length === CHUNK_OVERHEAD + new DataView(piece.buffer, piece.byteOffset).getUint32(4, true);
+}
+
 /** The chunks of `bytes[0, end)`, which must be correctly framed (a parsed recording's valid part). */
 export function chunkSpans(bytes: Uint8Array, end = bytes.length): ChunkSpan[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

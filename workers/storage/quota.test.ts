@@ -181,9 +181,8 @@ describe.each(MODES)('storage full (%s)', (mode) => {
       { offset: 5 * C, bytes: randomBytes(rng(3), 3) },
     ];
     const grown = 6 * C;
-    // Count the writes on a copy of the situation: a second recording with the same image
-    // (its file one empty EVTS chunk longer: the same file would be recognised as already stored).
-    const probe = await store.importFile(concatBytes([...rec.pieces, RecordingWriter.events([])]));
+    // Count the writes on a copy of the situation: another recording with the same image.
+    const probe = await store.importFile(concatBytes(testRecording(10, 1).pieces));
     await store.writeImage(probe, [{ offset: 0, bytes: image }], image.length);
     const writes = await writesOf(() => store.writeImage(probe, ranges, grown));
     expect(writes).toBe(6); // chunks 0, 1, 2, 3 and 5, and the metadata

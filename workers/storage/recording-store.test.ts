@@ -490,9 +490,40 @@ describe('importFile', () => {
     expect(both[0]).toBe(both[1]);
     expect((await store.list()).filter((r) => r.fileSha256 === sha256Hex(other)).length).toBe(1);
     expect((await store.findByFileSha256(sha256Hex(other)))?.id).toBe(both[0]);
-    // Another file (the same program, one more batch of events) is a new recording.
-    const changed = concatBytes(testRecording(46, 5, true).pieces);
-    expect(await store.importFile(changed)).not.toBe(first.id);
+    // Another recording (another run: a different META) is a new recording.
+    expect(await store.importFile(concatBytes(testRecording(48, 4, true).pieces))).not.toBe(first.id);
+  });
+
+  it('keys a recording by its content id: a copy holding more of the run replaces the stored one, a shorter one does not', async () => {
+    const run = testRecording(50, 6, true);
+    const short = concatBytes(run.pieces.slice(0, 3));
+    const long = concatBytes(run.pieces);
+    const id = parseRecording(long).id;
+    expect(await store.importFileOnce(short, 'mine')).toEqual({ id, existing: false });
+    await store.putSources(id, { 'a.c': 'int main;' });
+    // The longer copy (a teammate's export of the whole run) takes the place of the shorter log, keeping the name and sources.
+    expect(await store.importFileOnce(long, 'theirs')).toEqual({ id, existing: true });
+    expect(Array.from(await store.exportFile(id))).toEqual(Array.from(long));
+    expect((await store.get(id))?.name).toBe('mine');
+    expect(await store.getSources(id)).toEqual({ 'a.c': 'int main;' });
+    // The shorter copy again: the stored whole run stays; its annotations (if any) are taken.
+    const noted = concatBytes([...run.pieces.slice(0, 3), RecordingWriter.annotations({ notes: [{ id: 1, icount: 7n, text: 'look here' }], traps: [] })]);
+    expect(await store.importFileOnce(noted)).toEqual({ id, existing: true });
+    expect(Array.from(await store.exportFile(id))).toEqual(Array.from(long));
+    expect((await store.getAnnotations(id)).notes).toEqual([{ id: 1, icount: 7n, text: 'look here' }]);
+    expect((await store.list()).filter((r) => r.id === id).length).toBe(1);
+  });
+
+  it('keeps annotations in the row, not in the log, and refuses bad ones', async () => {
+    const run = testRecording(51, 2, true);
+    const withAnno = concatBytes([...run.pieces.slice(0, 2), RecordingWriter.annotations({ notes: [], traps: [], position: { icount: 3n, hart: 0 } }), ...run.pieces.slice(2)]);
+    const id = await store.importFile(withAnno);
+    expect(Array.from(await store.exportFile(id))).toEqual(Array.from(concatBytes(run.pieces)));
+    expect((await store.getAnnotations(id)).position).toEqual({ icount: 3n, hart: 0 });
+    await store.setAnnotations(id, { notes: [{ id: 4, icount: 9n, end: 12n, text: 'range' }], traps: [] });
+    expect(await store.getAnnotations(id)).toEqual({ notes: [{ id: 4, icount: 9n, end: 12n, text: 'range' }], traps: [] });
+    await expect(store.setAnnotations(id, { notes: [{ id: 4, icount: 9n, end: 2n, text: 'x' }], traps: [] })).rejects.toThrow(/note 4 ends \(2\) before it starts/);
+    await expect(store.setAnnotations('nope', { notes: [], traps: [] })).rejects.toThrow(/no stored recording/);
   });
 
   it('stores a cut-off file up to its last complete chunk', async () => {

@@ -18,7 +18,8 @@ import { parseRecording, type ParsedRecording } from '../formats/recording';
 import { sha256Hex } from '../formats/sha256';
 import { RecordingNotFoundError, StorageError, StorageFullError, describeError, isQuotaError } from './errors';
 import { applyPatch, assembleImage, chunkCount, chunkSize, planImageWrite, IMAGE_CHUNK_SIZE, type ImageRange } from './image';
-import { pieceProblem, splitIntoPieces, withSnapshot } from './log';
+import { isChunkOfType, pieceProblem, splitIntoPieces, withSnapshot } from './log';
+import { annotationsToJson, checkAnnotations, NO_ANNOTATIONS, type Annotations } from '../formats/annotations';
 import { isoOrAsIs, newId, tight, time, utf8Length } from './rows';
 import { applyProgress, checkId, checkName, checkNewRecording, checkProgress, checkSources, progressOf, type NormalizedProgress } from './checks';
 import {
@@ -203,7 +204,7 @@ export class RecordingStore {
         `create: programSha256 is ${fields.programSha256} but the first piece's META says ${parsed.meta.programSha256}`,
       );
     }
-    return (await this.insert(fields, [firstPiece], progressOf(parsed), 'the recording could not be started; nothing was stored')).id;
+    return (await this.insert(parsed.id, fields, [firstPiece], progressOf(parsed), 'the recording could not be started; nothing was stored')).id;
   }
 
   /**
@@ -435,8 +436,33 @@ export class RecordingStore {
       createdAt: isoOrAsIs(parsed.meta.createdAt),
       fileSha256,
     };
-    const pieces = splitIntoPieces(bytes, parsed.validLength);
-    return this.insert(fields, pieces, progressOf(parsed), 'the recording was not imported; nothing was stored');
+    // The anno chunk is kept in the row (it changes as the user works), not in the log.
+    const pieces = splitIntoPieces(bytes, parsed.validLength).filter((piece) => !isChunkOfType(piece, 'anno'));
+    const annotations = parsed.annotations ? annotationsToJson(parsed.annotations) : undefined;
+    return this.insert(parsed.id, { ...fields, ...(annotations ? { annotations } : {}) }, pieces, progressOf(parsed),
+      'the recording was not imported; nothing was stored');
+  }
+
+  /** The notes, breakpoints, watchpoints and instant saved with a recording (none if it has none, or if they are unreadable). */
+  async getAnnotations(id: string): Promise<Annotations> {
+    const info = await this.get(id);
+    if (!info) throw new RecordingNotFoundError(id);
+    if (!info.annotations) return NO_ANNOTATIONS;
+    try {
+      return checkAnnotations(info.annotations);
+    } catch {
+      return NO_ANNOTATIONS;
+    }
+  }
+
+  /** Saves a recording's annotations (replacing what was saved). */
+  async setAnnotations(id: string, annotations: Annotations): Promise<void> {
+    checkId(id, 'setAnnotations');
+    const json = annotationsToJson(annotations);
+    checkAnnotations(json);
+    await this.update(id, failureOf('the notes, breakpoints and watchpoints were not saved'), (info) => {
+      info.annotations = json;
+    });
   }
 
   /** The stored recording imported from a file with this SHA-256, if any. */
@@ -486,13 +512,21 @@ export class RecordingStore {
     return info;
   }
 
+  /**
+   * Stores a new recording under its content id (ParsedRecording.id). A file
+   * of a recording already stored (the same id) is not stored twice: if it
+   * holds more of the run than the stored copy, it replaces the stored log
+   * (the snapshots and sources, of the same run, stay); otherwise the stored
+   * copy stays, taking the file's annotations if it brings any.
+   */
   private async insert(
-    fields: Pick<RecordingInfo, 'name' | 'programName' | 'programSha256' | 'createdAt' | 'fileSha256'>,
+    contentId: string,
+    fields: Pick<RecordingInfo, 'name' | 'programName' | 'programSha256' | 'createdAt' | 'fileSha256' | 'annotations'>,
     pieces: Uint8Array[],
     progress: Required<NormalizedProgress>,
     whenFailed: string,
   ): Promise<{ id: string; existing: boolean }> {
-    const id = newId();
+    let id = contentId;
     const log = pieces.reduce((n, p) => n + p.length, 0);
     const info: RecordingInfo = {
       id,
@@ -506,14 +540,35 @@ export class RecordingStore {
     };
     return this.run(['recordings', 'logChunks'], 'readwrite', failureOf(whenFailed), async (tx, pending) => {
       const recordings = tx.objectStore('recordings');
-      if (fields.fileSha256 !== undefined) {
+      const logChunks = tx.objectStore('logChunks');
+      const imported = fields.fileSha256 !== undefined;
+      if (imported) {
         // In the same transaction as the write: two imports of one file at once still store it once.
         for (const row of await recordings.getAll()) {
           if (row.fileSha256 === fields.fileSha256) return { id: row.id, existing: true };
         }
       }
+      const stored = await recordings.get(contentId);
+      if (stored && !imported) {
+        // A second recording started from the same META (the same program at the same millisecond): a fresh id.
+        info.id = id = newId();
+      } else if (stored) {
+        if (BigInt(stored.length) >= BigInt(progress.length)) {
+          if (fields.annotations) pending.add(recordings.put(this.touch({ ...stored, annotations: fields.annotations })));
+          await pending.all();
+          return { id: contentId, existing: true };
+        }
+        pending.add(logChunks.delete(recordingRange(contentId)));
+        info.imageLength = stored.imageLength;
+        info.sizes = { ...stored.sizes, log };
+        info.name = stored.name;
+        if (!fields.annotations && stored.annotations) info.annotations = stored.annotations;
+        pending.add(recordings.put(this.touch(info)));
+        pieces.forEach((piece, seq) => pending.add(logChunks.put({ recordingId: id, seq, bytes: tight(piece) })));
+        await pending.all();
+        return { id, existing: true };
+      }
       pending.add(recordings.add(this.touch(info)));
-      const logChunks = tx.objectStore('logChunks');
       pieces.forEach((piece, seq) => pending.add(logChunks.put({ recordingId: id, seq, bytes: tight(piece) })));
       await pending.all();
       return { id, existing: false };

@@ -63,6 +63,13 @@ export interface RecordingInfo {
   fileSha256?: string;
   /** Why saving stopped before the run ended (storage full, ...), when that could be noted (`setInterruption`). */
   interruption?: string;
+  /**
+   * The user's notes, breakpoints, watchpoints and instant, in the JSON form
+   * of the file's `anno` chunk (workers/formats/annotations.ts), checked when
+   * read. Kept here rather than in the log, so that they can change; an
+   * export writes them as the anno chunk.
+   */
+  annotations?: Record<string, unknown>;
 }
 
 /** One row of `logChunks`: one appended piece of the recording file, byte for byte. */
