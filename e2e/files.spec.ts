@@ -23,12 +23,12 @@ test('export a recording, import the file again, and see the same timeline', asy
   const bytes = readFileSync(file);
   expect(bytes.subarray(0, 8).toString('latin1')).toBe('HSREC\r\n\x1a');
 
-  // Open it from the start page: a new stored recording, replayed.
+  // Open it from the start page: the same recording (the file names it by its content id), so the stored one opens, replayed.
   await page.goto('/');
   await page.getByLabel('Open a program or recording…').setInputFiles(file);
   await expect(slider(page)).toHaveAttribute('aria-valuemax', String(length));
   await expect(page.getByText('replay', { exact: true })).toBeVisible();
-  await expect(page.locator('.recording-name')).toHaveText('corruption');
+  await expect(page.locator('.recording-name')).toHaveText('corruption.elf');
   for (let i = 0; i < positions.length; i++) {
     await page.getByRole('textbox', { name: 'Go to icount' }).fill(String(positions[i]));
     await page.getByRole('button', { name: 'Go', exact: true }).click();
