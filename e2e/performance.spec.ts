@@ -105,7 +105,7 @@ test('bench: recording, scrubbing, reverse-continue and pause keep the page resp
   await slider(page).focus();
   await page.keyboard.press('End');
   await settled(page);
-  await page.getByRole('textbox', { name: 'Break at' }).fill('quicksort.constprop.0');
+  await page.getByLabel('Break at').fill('quicksort.constprop.0');
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(page.getByRole('list', { name: 'Breakpoints and watchpoints' })).toContainText('quicksort.constprop.0');
   t0 = await now(page);

@@ -1,4 +1,7 @@
 import { expect, test } from '@playwright/test';
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { engineState, errors, openExample, recordToEnd, screenshot, settled, slider } from './helpers';
 
 // Two browser profiles: the sender records, sets a watchpoint and a note, shares; the teammate opens the
@@ -76,4 +79,38 @@ test('share a moment: the link and the file open the same instant, notes and wat
   await screenshot(theirs, 'share-opened');
   await expect(errors(theirs)).toHaveCount(0);
   await other.close();
+});
+
+// `hindsight serve` hands out a link: the app served with the recording, `?src=` fetching it; and a bad src says why.
+test('a recording opened from a URL (?src=), as hindsight serve links it; a missing one is reported', async ({ page }, info) => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const file = info.outputPath('echo.hsr');
+  const recorded = spawnSync(process.execPath, [join(root, 'bin/hindsight.mjs'), 'record', 'echo.elf', '-o', file, '--stdin', '/dev/null'], { cwd: join(root, 'public/examples') });
+  expect(recorded.status, recorded.stderr.toString()).toBe(0);
+  const server = spawn(process.execPath, [join(root, 'bin/hindsight.mjs'), 'serve', file, '--port', '0', '--app', join(root, 'dist/web')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const link = await new Promise<string>((done, fail) => {
+      let text = '';
+      server.stdout.on('data', (c: Buffer) => { text += c.toString(); const m = /http:\/\/\S+/.exec(text); if (m) done(m[0]); });
+      server.on('exit', (code) => fail(new Error(`serve exited with ${code}`)));
+    });
+    await page.goto(link);
+    await expect(page.getByText('replay', { exact: true })).toBeVisible();
+    await expect(slider(page)).toHaveAttribute('aria-valuemax', /^[1-9][0-9]*$/);
+    expect(new URL(page.url()).hash).toMatch(/^#rec=[0-9a-f]{32}&t=0$/);
+    await expect(page.locator('.recording-name')).toHaveText('echo');
+    await expect(errors(page)).toHaveCount(0);
+    // A reload opens the stored copy (no second download), at the same place.
+    await page.reload();
+    await expect(page.locator('.recording-name')).toHaveText('echo');
+  } finally {
+    server.kill('SIGTERM');
+  }
+  await page.route((url) => url.pathname === '/ci/missing.hsr', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto('/?src=/ci/missing.hsr');
+  await expect(errors(page)).toContainText(/Could not fetch http:\/\/127\.0\.0\.1:\d+\/ci\/missing\.hsr: the server answered 404/);
+  await page.goto('/?src=/no/such/recording.hsr');
+  await expect(errors(page)).toContainText('the server answered with a web page, not a recording');
+  await page.goto('/?src=javascript:alert(1)');
+  await expect(errors(page)).toContainText('Recordings are fetched over http or https, not javascript');
 });

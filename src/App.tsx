@@ -11,12 +11,13 @@ import { StartPage } from './components/StartPage';
 import { Debugger } from './components/Debugger';
 import { ErrorAlert } from './components/ErrorAlert';
 import { NeedFilePage } from './components/NeedFilePage';
+import { fetchRecording, type FetchProgress } from './lib/fetch-recording';
 import { formatCount } from './format';
 import { loadMonaco } from './monaco/MonacoView';
 
 type Screen =
   | { kind: 'start' }
-  | { kind: 'opening'; what: string; progress: (ProgressEvent & { kind: 'progress' }) | null }
+  | { kind: 'opening'; what: string; progress: (ProgressEvent & { kind: 'progress' }) | null; download?: FetchProgress }
   | { kind: 'debugger'; controller: DebuggerController; key: number }
   /** A link to a recording this browser does not have: the file is asked for. */
   | { kind: 'need-file'; route: Route & { kind: 'recording' } };
@@ -28,7 +29,8 @@ function initialRequest(example?: string): ViewRequest {
 }
 
 export function App() {
-  const [screen, setScreen] = useState<Screen>(() => (parseRoute(location.hash).kind === 'start' ? { kind: 'start' } : { kind: 'opening', what: 'the recording', progress: null }));
+  const [screen, setScreen] = useState<Screen>(() => (parseRoute(location.hash).kind === 'start' && !new URLSearchParams(location.search).has('src')
+    ? { kind: 'start' } : { kind: 'opening', what: 'the recording', progress: null }));
   const [examples, setExamples] = useState<ExampleInfo[] | null>(null);
   const [examplesError, setExamplesError] = useState<string | null>(null);
   const [storage, setStorage] = useState<StorageOverview | null>(null);
@@ -130,7 +132,7 @@ export function App() {
       });
     }
     return Promise.resolve();
-  }, [open]);
+  }, [open, leave]);
 
   const goHome = useCallback(() => {
     openId.current++;
@@ -140,11 +142,38 @@ export function App() {
     void refreshRecordings();
   }, [leave, refreshRecordings]);
 
+  /** `?src=URL`: fetches the recording, stores it and opens it (at the hash's instant, if the hash names it). */
+  const openFromUrl = useCallback(async (src: string, route: Route) => {
+    if (route.kind === 'recording' && (await engine.hasRecording(route.id).catch(() => false))) return openRoute(route, false);
+    const id = ++openId.current;
+    setScreen({ kind: 'opening', what: src, progress: null });
+    let fetched: { name: string; bytes: Uint8Array };
+    try {
+      fetched = await fetchRecording(src, (download) => {
+        if (id === openId.current) setScreen({ kind: 'opening', what: src, progress: null, download });
+      });
+    } catch (e) {
+      if (id !== openId.current) return;
+      setError(messageOf(e));
+      setScreen({ kind: 'start' });
+      return;
+    }
+    if (id !== openId.current) return;
+    const { name, bytes } = fetched;
+    if (route.kind === 'recording') {
+      const request = { ...initialRequest(), ...(route.hart !== undefined ? { hart: route.hart } : {}) };
+      return open(name, false, (listener) => engine.openLinkedFile(bytes, name, route.id, route.t ?? 0, request, proxy(listener)));
+    }
+    return open(name, false, (listener) => engine.openFile(bytes, name, initialRequest(), proxy(listener)));
+  }, [open, openRoute]);
+
   // The URL at load time, and Back/Forward.
   useEffect(() => {
     const initial = parseRoute(location.hash);
+    const src = new URLSearchParams(location.search).get('src');
     // Opened from a callback: the page is already showing "Opening…".
-    if (initial.kind !== 'start') void Promise.resolve().then(() => openRoute(initial, false));
+    if (src) void Promise.resolve().then(() => openFromUrl(src, initial));
+    else if (initial.kind !== 'start') void Promise.resolve().then(() => openRoute(initial, false));
     const onPop = () => {
       const route = parseRoute(location.hash);
       const s = screenRef.current;
@@ -161,7 +190,7 @@ export function App() {
     };
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
-  }, [openRoute, goHome]);
+  }, [openRoute, openFromUrl, goHome]);
 
   const onHome = useCallback(() => {
     goHome();
@@ -279,6 +308,12 @@ export function App() {
                 {screen.progress?.fraction !== undefined && ` (${Math.round(screen.progress.fraction * 100)}%)`}
               </p>
               {screen.progress?.fraction !== undefined && <progress max={1} value={screen.progress.fraction} aria-label="Preparing the timeline" />}
+              {screen.download && (
+                <>
+                  <span>Downloading: {formatCount(screen.download.received)}{screen.download.total !== undefined && ` of ${formatCount(screen.download.total)}`} bytes</span>
+                  {screen.download.total !== undefined && <progress max={screen.download.total} value={screen.download.received} aria-label="Downloading the recording" />}
+                </>
+              )}
               <button type="button" className="small" onClick={() => void engine.pause()} title="Stop preparing: the timeline opens now, and travels further ahead more slowly">
                 Skip
               </button>

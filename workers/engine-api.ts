@@ -519,6 +519,8 @@ export interface EngineApi {
   addNote(text: string, at?: number, end?: number): Promise<NoteInfo[]>;
   editNote(id: number, text: string): Promise<NoteInfo[]>;
   deleteNote(id: number): Promise<NoteInfo[]>;
+  /** Breakpoint locations that begin with `prefix` (function and file names), for the Break at box. */
+  completeLocation(prefix: string): Promise<string[]>;
   /** An address from text: hex or decimal, a symbol (optionally +offset) or a register name; with the size it names. */
   resolve(where: string): Promise<{ address: number; size: number; label: string }>;
 

@@ -476,6 +476,10 @@ class Engine implements Local<EngineApi> {
     return traps;
   }
 
+  completeLocation(prefix: string): string[] {
+    return this.session ? this.session.completeLocation(String(prefix).slice(0, 200)) : [];
+  }
+
   // ---- notes ----
 
   addNote(text: string, at?: number, end?: number): NoteInfo[] {

@@ -71,6 +71,7 @@ export function Debugger({ controller: c, onHome }: Props) {
   const onAddTrap = useCallback((w: string) => void c.addBreakpoint(w), [c]);
   const onDeleteTrap = useCallback((id: number) => void c.deleteTrap(id), [c]);
   const onEnableTrap = useCallback((id: number, on: boolean) => void c.setTrapEnabled(id, on), [c]);
+  const completeLocation = useCallback((prefix: string) => c.completeLocation(prefix), [c]);
   const onAddNote = useCallback((text: string) => void c.addNote(text), [c]);
   const onDeleteNote = useCallback((id: number) => void c.deleteNote(id), [c]);
   const onShowTrap = useCallback((a: number) => void c.goTo(`0x${a.toString(16)}`), [c]);
@@ -234,7 +235,7 @@ export function Debugger({ controller: c, onHome }: Props) {
           onWhoWrote={onWhoWrote}
         />
         <NotesPanel notes={notes} icount={view.icount} busy={busy !== null} onAdd={onAddNote} onDelete={onDeleteNote} onSeek={onScrub} />
-        <TrapsPanel traps={traps} busy={busy !== null} onAdd={onAddTrap} onDelete={onDeleteTrap} onEnable={onEnableTrap} onShow={onShowTrap} />
+        <TrapsPanel traps={traps} busy={busy !== null} complete={completeLocation} onAdd={onAddTrap} onDelete={onDeleteTrap} onEnable={onEnableTrap} onShow={onShowTrap} />
       </div>
     </div>
   );

@@ -1,4 +1,4 @@
-import { memo, useId, useState, type FormEvent } from 'react';
+import { memo, useEffect, useId, useState, type FormEvent } from 'react';
 import type { TrapInfo } from '../../workers/engine-api';
 import { hexAddress } from '../format';
 
@@ -9,15 +9,37 @@ interface Props {
   onDelete: (id: number) => void;
   onEnable: (id: number, enabled: boolean) => void;
   onShow: (address: number) => void;
+  /** Candidates for what has been typed (function names, "FILE:"), offered as the box's suggestions. */
+  complete?: (prefix: string) => Promise<readonly string[]>;
+}
+
+/** The list has one entry per location; a breakpoint with several shares its number: shown once, with its addresses. */
+function grouped(traps: readonly TrapInfo[]): { first: TrapInfo; addresses: number[] }[] {
+  const out = new Map<string, { first: TrapInfo; addresses: number[] }>();
+  for (const t of traps) {
+    const key = `${t.kind}${t.id}`;
+    const g = out.get(key);
+    if (g) g.addresses.push(t.address);
+    else out.set(key, { first: t, addresses: [t.address] });
+  }
+  return [...out.values()];
 }
 
 const ACCESS: Record<string, string> = { write: 'write', read: 'read', access: 'read/write' };
 
-/** Breakpoints and watchpoints: listed, enabled or disabled, deleted; breakpoints added by symbol or address. */
-export const TrapsPanel = memo(function TrapsPanel({ traps, busy, onAdd, onDelete, onEnable, onShow }: Props) {
+/** Breakpoints and watchpoints: listed, enabled or disabled, deleted; breakpoints added by function, FILE:LINE or address. */
+export const TrapsPanel = memo(function TrapsPanel({ traps, busy, onAdd, onDelete, onEnable, onShow, complete }: Props) {
   const headingId = useId();
   const inputId = useId();
+  const listId = useId();
   const [where, setWhere] = useState('');
+  const [suggestions, setSuggestions] = useState<readonly string[]>([]);
+  useEffect(() => {
+    if (!complete) return;
+    let current = true;
+    complete(where).then((list) => { if (current) setSuggestions(list); }, () => { if (current) setSuggestions([]); });
+    return () => { current = false; };
+  }, [complete, where]);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (where.trim() === '') return;
@@ -35,11 +57,17 @@ export const TrapsPanel = memo(function TrapsPanel({ traps, busy, onAdd, onDelet
             type="text"
             value={where}
             onChange={(e) => setWhere(e.target.value)}
-            placeholder="symbol or address"
+            placeholder="function, file:line or address"
             spellCheck={false}
             autoComplete="off"
             size={14}
+            list={complete ? listId : undefined}
           />
+          {complete && (
+            <datalist id={listId}>
+              {suggestions.map((s) => <option key={s} value={s} />)}
+            </datalist>
+          )}
           <button type="submit" className="small" disabled={busy}>Add</button>
         </form>
       </div>
@@ -48,10 +76,10 @@ export const TrapsPanel = memo(function TrapsPanel({ traps, busy, onAdd, onDelet
           <p className="muted">No breakpoints or watchpoints. Click in the disassembly’s margin, or select bytes in the memory view.</p>
         ) : (
           <ul className="trap-list" aria-label="Breakpoints and watchpoints">
-            {traps.map((t) => {
+            {grouped(traps).map(({ first: t, addresses }) => {
               const name = t.kind === 'breakpoint' ? `Breakpoint ${t.id}` : `Watchpoint ${t.id}`;
               return (
-                <li key={t.id} className={t.enabled ? 'trap' : 'trap disabled'}>
+                <li key={`${t.kind}${t.id}`} className={t.enabled ? 'trap' : 'trap disabled'}>
                   <input
                     type="checkbox"
                     checked={t.enabled}
@@ -66,8 +94,12 @@ export const TrapsPanel = memo(function TrapsPanel({ traps, busy, onAdd, onDelet
                       {t.kind === 'watchpoint' ? t.label || hexAddress(t.address) : t.source ?? t.label}
                     </button>
                     <span className="trap-detail">
-                      {t.kind === 'watchpoint' ? `${ACCESS[t.access ?? 'write']} watch, ${t.length} B at ` : t.source ? `${t.label} at ` : ''}
-                      <code className="trap-address">{hexAddress(t.address)}</code>
+                      {addresses.length > 1
+                        ? <>{`${addresses.length} locations: `}<code className="trap-address">{addresses.map(hexAddress).join(', ')}</code></>
+                        : <>
+                          {t.kind === 'watchpoint' ? `${ACCESS[t.access ?? 'write']} watch, ${t.length} B at ` : t.source ? `${t.label} at ` : ''}
+                          <code className="trap-address">{hexAddress(t.address)}</code>
+                        </>}
                     </span>
                   </span>
                   <button type="button" className="icon" disabled={busy} aria-label={`Delete ${name.toLowerCase()}`} title="Delete" onClick={() => onDelete(t.id)}>

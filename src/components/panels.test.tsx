@@ -209,6 +209,24 @@ describe('TrapsPanel', () => {
     await userEvent.type(screen.getByRole('textbox', { name: 'Break at' }), 'main{Enter}');
     expect(onAdd).toHaveBeenCalledWith('main');
   });
+
+  it('shows a breakpoint with several locations once, and suggests what to type', async () => {
+    const inlined: TrapInfo[] = [
+      { id: 4, kind: 'breakpoint', address: 0x8000032a, label: 'collect_samples+0x2a', enabled: true, source: 'read_sensor' },
+      { id: 4, kind: 'breakpoint', address: 0x80000396, label: 'collect_samples+0x96', enabled: true, source: 'read_sensor' },
+    ];
+    const complete = vi.fn((prefix: string) => Promise.resolve(['read_sensor', 'corruption.c:'].filter((n) => n.startsWith(prefix))));
+    render(<TrapsPanel traps={inlined} busy={false} onAdd={() => {}} onDelete={() => {}} onEnable={() => {}} onShow={() => {}} complete={complete} />);
+    const items = within(screen.getByRole('list', { name: 'Breakpoints and watchpoints' })).getAllByRole('listitem');
+    expect(items).toHaveLength(1);
+    expect(items[0].textContent).toContain('read_sensor');
+    expect(items[0].textContent).toContain('2 locations: 8000032a, 80000396');
+    const box = screen.getByRole('combobox', { name: 'Break at' });
+    await userEvent.type(box, 'read');
+    expect(complete).toHaveBeenLastCalledWith('read');
+    const list = document.getElementById(box.getAttribute('list') ?? '');
+    await vi.waitFor(() => expect([...(list?.querySelectorAll('option') ?? [])].map((o) => o.value)).toEqual(['read_sensor']));
+  });
 });
 
 describe('TimelineBar', () => {

@@ -381,6 +381,11 @@ export class DebuggerController {
     return this.traps(() => this.engine.addBreakpoint(address));
   }
 
+  /** Completions for the Break at box (none if the engine cannot say). */
+  completeLocation(prefix: string): Promise<string[]> {
+    return this.engine.completeLocation(prefix).catch(() => []);
+  }
+
   addBreakpoint(where: string): Promise<boolean> {
     return this.traps(() => this.engine.addBreakpoint(where));
   }

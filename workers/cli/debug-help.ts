@@ -22,7 +22,14 @@ export const HELP = `commands:
   reverse-nexti (rni)         step one instruction back, over calls
   continue (c)                run forward to a breakpoint, watchpoint, replay-break, exit or the end
   reverse-continue (rc)       run backward to the last breakpoint or watchpoint hit
-  break ADDR|SYMBOL|FILE:LINE (b)   set a breakpoint
+  break LOCATION [if EXPR] (b)      set a breakpoint, as GDB resolves LOCATION: FUNCTION (after its prologue where
+                              GDB skips it; also NAME for NAME.constprop.N/.isra.N/.part.N, and every inlined copy),
+                              [FILE:]LINE (a partial path will do; a line without code moves to the next one),
+                              *ADDRESS, 0xADDRESS or SYMBOL+OFFSET (exactly there); stops only where EXPR is true
+  tbreak LOCATION [if EXPR]   the same, deleted when it first stops
+  condition N [EXPR]          stop at breakpoint N only where EXPR is true (no EXPR: always)
+  ignore N COUNT              let breakpoint N pass COUNT times before it stops
+  enable [N...] / disable [N...]   turn breakpoints and watchpoints on or off (all without N)
   watch [-r|-a] EXPR | ADDR [LEN]   watch writes to the expression's storage and size (-r reads, -a both)
   delete [N]                  delete breakpoint/watchpoint N, or all
   seek ICOUNT                 go to an instruction count

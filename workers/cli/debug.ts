@@ -15,13 +15,18 @@ import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES, FCSR_NUMBER } from '../engine/me
 import { loadCoreWasm } from './node-host';
 import { parseArgs, UsageError } from './args';
 import { loadRecording } from './record-replay';
-import { CliFailure, EXIT } from './output';
+import { CliFailure, EXIT, terminalSafe } from './output';
 import { evaluateExpression } from '../formats/dwarf/expr';
 import { sizeOf, typeName, type Type } from '../formats/dwarf/types';
 import type { Value } from '../formats/dwarf/value';
 import { computeValueHistory, exploreTimeline, HistoryError, pooledSpawner, type HistoryChannel, type HistoryRange } from '../replay/value-history';
 import { examineLines, frameArguments, historyLines, parseExamine, ptypeText } from './debug-data';
 import { historyWorkerCount, nodeHistorySpawner } from './history-workers';
+import { BreakpointResolver } from '../replay/breakpoint-location';
+import { UserBreakpoints } from '../replay/user-breakpoints';
+import { BreakpointCommands, BreakpointCommandError } from './debug-breakpoints';
+import { saveNotes } from './notes-file';
+import type { Note } from '../formats/annotations';
 
 /** Commands that run the machine (or await workers): never inside another hart's view. */
 const RUNNING_COMMANDS = new Set(['stepi', 'si', 'reverse-stepi', 'rsi', 'step', 's', 'next', 'n', 'finish', 'reverse-step', 'rs',
@@ -55,6 +60,10 @@ export async function cmdDebug(argv: string[]): Promise<number> {
       process.stderr.write(`\r\x1b[Khistory: ${f === undefined ? 'preparing the timeline' : `${pct}% of the recording`} (Ctrl-C cancels)`);
     } : undefined,
   });
+  session.notes = {
+    list: (recording.annotations?.notes ?? []).map((n) => ({ ...n })),
+    save: (notes) => saveNotes(path, notes),
+  };
   for (const problem of session.debugProblems().slice(0, 5)) process.stderr.write(`hindsight: ${path}: debug information: ${problem}\n`);
   const interactive = process.stdin.isTTY === true;
   const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
@@ -104,6 +113,13 @@ export class DebugSession {
   cancelHistory: (() => void) | undefined;
   private nextDisplay = 1;
   private lastExamine = { format: 'x', size: 4 };
+  /** break/tbreak/watch numbering (one number per breakpoint, whatever its locations), conditions, ignore counts. */
+  private readonly breakpoints: UserBreakpoints;
+  private readonly breakpointCommands: BreakpointCommands;
+  /** The user breakpoint of the last stop (a temporary one is gone by the time the stop is printed). */
+  private lastStop: { trapId: number; number: number } | undefined;
+  /** The recording's notes, and where `note` saves them (the CLI: into the recording file). */
+  notes: { list: Note[]; save?: (notes: Note[]) => string } = { list: [] };
 
   constructor(private readonly timeline: Timeline, private readonly print: (line: string) => void, sources: Record<string, string> = {},
     private readonly historyOptions: {
@@ -116,6 +132,9 @@ export class DebugSession {
     this.debugInfo = debug;
     this.source = debug && debug.lineTable().length > 0 ? new SourceDebugger(timeline, debug) : undefined;
     this.sourceFiles = sources;
+    this.breakpoints = new UserBreakpoints(timeline);
+    this.breakpointCommands = new BreakpointCommands(timeline, this.breakpoints,
+      new BreakpointResolver(debug, image?.symbols ?? [], timeline.machine.symbols), (l) => this.print(l), () => this.source?.where()?.file);
   }
 
   /** What is wrong with the program's debug information (empty when nothing is). */
@@ -315,6 +334,17 @@ export class DebugSession {
       case 'help': case 'h':
         this.print(HELP);
         return true;
+      case 'note': {
+        const text = line.trim().replace(/^\S+\s*/, '');
+        if (text === '') throw new CommandError('note needs some text: note TEXT');
+        const list = this.notes.list;
+        const id = list.reduce((m, n) => Math.max(m, n.id), 0) + 1;
+        list.push({ id, icount: t.icount, text });
+        list.sort((a, b) => (a.icount < b.icount ? -1 : a.icount > b.icount ? 1 : a.id - b.id));
+        const saved = this.notes.save?.(list);
+        this.print(`note ${id} at icount ${t.icount}${saved ? `: ${saved}` : ''}`);
+        return true;
+      }
       case 'stepi': case 'si':
         this.motion(this.onSelectedHart(rest[0], () => t.stepiOnHart(this.selectedHart as number), (n) => t.stepi(n)));
         return true;
@@ -401,10 +431,10 @@ export class DebugSession {
         this.motion(await t.reverseStepOver());
         return true;
       case 'continue': case 'c':
-        this.motion(await t.continue());
+        this.motion(await this.untilUserStop(() => t.continue()));
         return true;
       case 'reverse-continue': case 'rc':
-        this.motion(await t.reverseContinue());
+        this.motion(await this.untilUserStop(() => t.reverseContinue()));
         return true;
       case 'seek':
         this.motion(t.seek(this.number(rest[0], 'seek needs an instruction count')));
@@ -414,19 +444,9 @@ export class DebugSession {
         t.replayBreak(this.number(rest[0], 'replay-break needs an instruction count'));
         this.print(`replay-break at icount ${rest[0]}`);
         return true;
-      case 'break': case 'b': {
-        if (!rest[0]) throw new CommandError('break needs an address or a symbol');
-        const fileLine = /^(.+):(\d+)$/.exec(rest[0]);
-        if (fileLine) {
-          const bps = this.needSource().breakAtLine(fileLine[1], Number(fileLine[2]));
-          if (bps.length === 0) throw new CommandError(`no code for line ${fileLine[2]} of ${fileLine[1]}`);
-          for (const b of bps) this.print(`breakpoint ${b.id} at 0x${b.address.toString(16)}: ${rest[0]}`);
-          return true;
-        }
-        const bp = t.addBreakpoint(this.location(rest[0]));
-        this.print(`breakpoint ${bp.id} at 0x${bp.address.toString(16)} <${t.machine.symbols.format(Number(bp.address))}>`);
+      case 'break': case 'b': case 'tbreak': case 'condition': case 'ignore': case 'enable': case 'disable':
+        this.breakpointCommand(cmd, line.trim().replace(/^\S+\s*/, ''));
         return true;
-      }
       case 'watch': {
         let access: 'write' | 'read' | 'access' = 'write';
         const a = [...rest];
@@ -440,7 +460,8 @@ export class DebugSession {
           if (storage) {
             const wp = t.addWatchpoint(storage.range.address, storage.range.length, access);
             wp.label = text;
-            this.print(`watchpoint ${wp.id}: ${access} of ${storage.range.length} bytes at 0x${wp.address.toString(16)} <${text}>`);
+            const n = this.breakpoints.adoptWatchpoint(wp).number;
+            this.print(`watchpoint ${n}: ${access} of ${storage.range.length} bytes at 0x${wp.address.toString(16)} <${text}>`);
             return true;
           }
         }
@@ -448,12 +469,13 @@ export class DebugSession {
         const sym = typeof where === 'string' ? t.machine.symbols.lookup(where) : undefined;
         const length = a[1] ? Number(this.number(a[1], 'watch length must be a number')) : sym && sym.size > 0 && sym.size <= 8 ? sym.size : 8;
         const wp = t.addWatchpoint(where, length, access);
-        this.print(`watchpoint ${wp.id}: ${access} of ${length} bytes at 0x${wp.address.toString(16)} <${wp.label}>`);
+        const n = this.breakpoints.adoptWatchpoint(wp).number;
+        this.print(`watchpoint ${n}: ${access} of ${length} bytes at 0x${wp.address.toString(16)} <${wp.label}>`);
         return true;
       }
       case 'delete': case 'd':
-        if (rest[0] === undefined) { for (const tr of t.listTraps()) t.deleteTrap(tr.id); this.print('deleted all breakpoints and watchpoints'); return true; }
-        if (!t.deleteTrap(Number(this.number(rest[0], 'delete needs a number')))) throw new CommandError(`no breakpoint or watchpoint ${rest[0]}`);
+        if (rest[0] === undefined) { this.breakpoints.deleteAll(); this.print('deleted all breakpoints and watchpoints'); return true; }
+        if (!this.breakpoints.delete(Number(this.number(rest[0], 'delete needs a number')))) throw new CommandError(`no breakpoint or watchpoint ${rest[0]}`);
         this.print(`deleted ${rest[0]}`);
         return true;
       case 'info': case 'i':
@@ -463,6 +485,43 @@ export class DebugSession {
         if (cmd.startsWith('x/') || cmd === 'x') { this.examine(cmd, line.trim().replace(/^\S+\s*/, '')); return true; }
         throw new CommandError(`unknown command "${cmd}" (try "help")`);
     }
+  }
+
+  /** break, tbreak, condition, ignore, enable, disable: debug-breakpoints.ts, with its errors as this prompt's. */
+  private breakpointCommand(cmd: string, args: string): void {
+    try {
+      this.breakpointCommands.run(cmd, args);
+    } catch (e) {
+      if (e instanceof BreakpointCommandError) throw new CommandError(e.message);
+      throw e;
+    }
+  }
+
+  /** The number the user knows a Timeline trap by. */
+  private userNumber(trapId: number | undefined): string {
+    if (trapId === undefined) return '?';
+    const n = this.breakpoints.ofTrap(trapId)?.number ?? (this.lastStop?.trapId === trapId ? this.lastStop.number : undefined);
+    return String(n ?? trapId);
+  }
+
+  /** continue / reverse-continue past stops whose condition is false or whose ignore count is not spent, as GDB does. */
+  private async untilUserStop(run: () => Promise<MotionResult>): Promise<MotionResult> {
+    for (;;) {
+      const r = await run();
+      const trapId = r.reason === 'breakpoint' ? r.breakpointId : r.reason === 'watchpoint' ? r.watchpointId : undefined;
+      if (trapId === undefined) return r;
+      const number = this.breakpoints.ofTrap(trapId)?.number;
+      const verdict = this.breakpoints.judge(trapId, (expr) => this.truth(expr));
+      if (verdict.stop) {
+        if (number !== undefined) this.lastStop = { trapId, number };
+        return r;
+      }
+    }
+  }
+
+  /** A condition's value as C truth: not all zero. Errors propagate (the breakpoint then stops, as GDB's does). */
+  private truth(expr: string): boolean {
+    return this.evaluate(expr).bytes.some((b) => b !== 0);
   }
 
   private count(word: string | undefined): bigint {
@@ -519,14 +578,15 @@ export class DebugSession {
   private reason(r: MotionResult): string {
     switch (r.reason) {
       case 'step': return 'stepped';
-      case 'breakpoint': return `breakpoint ${r.breakpointId ?? '?'}`;
+      case 'breakpoint': return `breakpoint ${this.userNumber(r.breakpointId)}`;
       case 'watchpoint': {
         const w = r.watch;
-        if (!w) return `watchpoint ${r.watchpointId ?? '?'}`;
+        const n = this.userNumber(r.watchpointId);
+        if (!w) return `watchpoint ${n}`;
         const by = `by 0x${w.pc.toString(16)} <${this.timeline.machine.symbols.format(Number(w.pc))}>`;
         return w.kind === 'write'
-          ? `watchpoint ${r.watchpointId ?? '?'}: write of ${w.size} bytes at 0x${w.address.toString(16)} ${by}: old 0x${w.oldValue.toString(16)}, new 0x${w.newValue.toString(16)}`
-          : `watchpoint ${r.watchpointId ?? '?'}: read of ${w.size} bytes at 0x${w.address.toString(16)} ${by}: value 0x${w.newValue.toString(16)}`;
+          ? `watchpoint ${n}: write of ${w.size} bytes at 0x${w.address.toString(16)} ${by}: old 0x${w.oldValue.toString(16)}, new 0x${w.newValue.toString(16)}`
+          : `watchpoint ${n}: read of ${w.size} bytes at 0x${w.address.toString(16)} ${by}: value 0x${w.newValue.toString(16)}`;
       }
       case 'replay-break': return 'replay-break';
       case 'exit': return `program exited with status ${r.exitCode ?? '?'} (end of the recording)`;
@@ -562,14 +622,12 @@ export class DebugSession {
           `${i.replayBreak !== undefined ? `, replay-break at ${i.replayBreak}` : ''}`);
         return;
       }
-      case 'breakpoints': case 'break': case 'b': case 'watchpoints': {
-        const traps = t.listTraps();
-        if (traps.length === 0) { this.print('no breakpoints or watchpoints'); return; }
-        for (const tr of traps) {
-          this.print(tr.kind === 'breakpoint'
-            ? `${tr.id}  breakpoint  0x${tr.address.toString(16)} <${t.machine.symbols.format(Number(tr.address))}>${tr.enabled ? '' : ' (disabled)'}`
-            : `${tr.id}  watchpoint  ${tr.access} ${tr.length} bytes at 0x${tr.address.toString(16)} <${tr.label}>${tr.enabled ? '' : ' (disabled)'}`);
-        }
+      case 'breakpoints': case 'break': case 'b': case 'watchpoints':
+        this.breakpointCommands.info();
+        return;
+      case 'notes': {
+        if (this.notes.list.length === 0) { this.print('no notes'); return; }
+        for (const n of this.notes.list) this.print(`${n.id}  icount ${n.icount}${n.end !== undefined ? `-${n.end}` : ''}  ${terminalSafe(n.text)}`);
         return;
       }
       case 'locals': case 'args': {
@@ -579,7 +637,7 @@ export class DebugSession {
         return;
       }
       default:
-        throw new CommandError('info needs one of: registers, float, replay, breakpoints, locals, args');
+        throw new CommandError('info needs one of: registers, float, replay, breakpoints, notes, locals, args');
     }
   }
 

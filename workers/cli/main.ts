@@ -33,6 +33,8 @@ Usage:
                                               --embed stores the image in the recording, so opening it needs no replay
   hindsight debug <file.hsr>                  travel through a recording at a prompt (reads commands from stdin)
   hindsight gdbserver <file.hsr|prog.elf>     serve GDB's remote protocol with reverse execution [--port N] [--host ADDR] [--smp N]
+  hindsight serve <file.hsr>                  serve the web app and the recording, and print a link that opens it
+                                              in a browser [--port N (4180)] [--host ADDR (loopback)] [--app DIR]
 
 Options for run:
   --ram MiB          guest RAM size (default ${DEFAULT_RAM_MIB}, up to ${MAX_RAM_MIB})
@@ -204,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'snapshots': return await cmdSnapshots(rest);
       case 'debug': return await cmdDebug(rest);
       case 'gdbserver': return await (await import('./gdbserver')).cmdGdbserver(rest);
+      case 'serve': return await (await import('./serve')).cmdServe(rest);
       default: throw new UsageError(`unknown command "${command}" (try hindsight --help)`);
     }
   } catch (e) {

@@ -16,7 +16,7 @@
 import { SymbolTable, type ElfImage } from './elf';
 import { DwarfError, StringSection, TWO_53, hex } from './dwarf/reader';
 import { parseLineProgram, type LineProgram, type LineRow } from './dwarf/line';
-import { describe, parseDebugInfo, type FunctionNode, type InlineNode, type Range, type SubprogramRecord } from './dwarf/info';
+import { describe, parseDebugInfo, type FunctionNode, type InlineNode, type LexicalBlock, type Range, type SubprogramRecord } from './dwarf/info';
 import { CallFrameInfo, evaluate, type Fde, type RegRule } from './dwarf/frame';
 
 export { DwarfError } from './dwarf/reader';
@@ -85,6 +85,17 @@ export interface Frame {
   inlined?: boolean;
 }
 
+/** An inlined copy of a function (DW_TAG_inlined_subroutine), wherever it is: for breakpoints on the function's name. */
+export interface InlinedInstance {
+  /** The inlined function's name. */
+  name: string;
+  /** Where the copy begins, as GDB 13's block entry pc: the start of its first range (DW_AT_entry_pc is not used). */
+  entry: number;
+  ranges: Range[];
+  /** The out-of-line function it was inlined into (perhaps through other inlined calls). */
+  container: string;
+}
+
 export type ReadRegister = (n: number) => bigint;
 export type ReadMemory = (addr: number, length: number) => Uint8Array | undefined;
 
@@ -122,6 +133,7 @@ export class DebugInfo {
   private cfi: CallFrameInfo[] = [];
   private entryRange: Range | undefined;
   private symbols = new SymbolTable([]);
+  private lexicalBlocks: LexicalBlock[] = [];
 
   private constructor() {}
 
@@ -236,6 +248,7 @@ export class DebugInfo {
         problem,
       );
       this.records = tree.records;
+      this.lexicalBlocks = tree.lexicalBlocks.filter((b) => b.ranges.some((r) => real(r.low)));
       for (const fn of tree.functions) {
         fn.ranges.sort((a, b) => a.low - b.low);
         for (const r of fn.ranges) if (real(r.low)) this.functionRanges.push({ low: r.low, high: r.high, fn });
@@ -406,6 +419,80 @@ export class DebugInfo {
       out.push(this.describeFunction(f.fn, f));
     }
     return out;
+  }
+
+  /** Every inlined copy of every function, in address order of the functions they are in. */
+  inlinedInstances(): InlinedInstance[] {
+    const out: InlinedInstance[] = [];
+    const seen = new Set<FunctionNode>();
+    const walk = (nodes: InlineNode[], container: string, depth: number): void => {
+      if (depth > 64) return;
+      for (const node of nodes) {
+        if (node.ranges.length === 0) continue;
+        out.push({ name: describe(this.records, node.origin).name ?? '??', entry: node.ranges[0].low, ranges: node.ranges.slice(), container });
+        walk(node.children, container, depth + 1);
+      }
+    };
+    for (const f of this.functionRanges) {
+      if (seen.has(f.fn)) continue;
+      seen.add(f.fn);
+      walk(f.fn.children, describe(this.records, f.fn.die).name ?? '??', 0);
+    }
+    return out;
+  }
+
+  /**
+   * The innermost block containing `address` (the function, an inlined call
+   * or a lexical block with variables of its own, as GDB's blocks), as an
+   * object to compare by identity; undefined outside every function.
+   */
+  blockAt(address: number): object | undefined {
+    const list = this.functionRanges;
+    let best: FunctionRange | undefined;
+    for (let i = lastAtOrBefore(list, address); i >= 0 && this.fnMaxHigh[i] > address; i--) {
+      const f = list[i];
+      if (address < f.high && (best === undefined || f.high - f.low < best.high - best.low)) best = f;
+    }
+    if (!best) return undefined;
+    // Blocks nest, so the innermost one containing the address is the one covering the fewest bytes.
+    const total = (ranges: Range[]) => ranges.reduce((n, r) => n + (r.high - r.low), 0);
+    let block: object = best.fn;
+    let size = total(best.fn.ranges);
+    let children = best.fn.children;
+    for (let depth = 0; depth < 64; depth++) {
+      const hit = findInline(children, address);
+      if (!hit) break;
+      block = hit.node;
+      size = total(hit.node.ranges);
+      children = hit.node.children;
+    }
+    for (const b of this.lexicalBlocks) {
+      if (b.ranges.some((r) => address >= r.low && address < r.high)) {
+        const n = total(b.ranges);
+        if (n <= size) { block = b; size = n; }
+      }
+    }
+    return block;
+  }
+
+  /**
+   * GDB's locations_valid for the unit of the function at `address`: GCC 4.5
+   * or later made it and some variable has a location list, so the variables
+   * are right from the first instruction and `break FUNCTION` does not skip
+   * the prologue.
+   */
+  locationsValidAt(address: number): boolean {
+    const list = this.functionRanges;
+    for (let i = lastAtOrBefore(list, address); i >= 0 && this.fnMaxHigh[i] > address; i--) {
+      const f = list[i];
+      if (address < f.high) {
+        const unit = f.fn.unit;
+        if (!unit?.hasLocationList || !unit.producer) return false;
+        const m = /^GNU [^ ]+ (\d+)\.(\d+)/.exec(unit.producer);
+        return m !== null && (Number(m[1]) > 4 || (Number(m[1]) === 4 && Number(m[2]) >= 5));
+      }
+    }
+    return false;
   }
 
   private describeFunction(fn: FunctionNode, range: Range): FunctionInfo {

@@ -25,7 +25,11 @@ import { loadDwarf, loadSnapshotImageExporter, type DebugInfoLike } from './opti
 import { RecordingSaver } from './saver';
 import { SourceSet } from './sources';
 import { SessionVariables, type HistoryHost } from './variables';
-import type { HistoryAnswer, VariableNode, VariablesView } from '../engine-api';
+import type { HistoryAnswer, NoteInfo, VariableNode, VariablesView } from '../engine-api';
+import { SessionAnnotations, withAnnotations } from './annotations';
+import type { Annotations, SavedTrap } from '../formats/annotations';
+import { BreakpointResolver, type ResolvedLocation } from '../replay/breakpoint-location';
+import { UserBreakpoints } from '../replay/user-breakpoints';
 
 /** Instructions per slice of a long operation: a few milliseconds, so pause() gets through quickly. */
 export const SLICE = 4_000_000n;
@@ -78,6 +82,8 @@ export interface SessionSetup {
   recordingId?: string | null;
   input?: LiveInput;
   truncation?: string;
+  /** Notes, breakpoints, watchpoints and the instant saved with the recording. */
+  annotations?: Annotations;
 }
 
 export class Session {
@@ -103,13 +109,17 @@ export class Session {
   /** How far this session has executed: seeks beyond it run in slices. */
   private explored = 0n;
   private op: { name: string; controller: AbortController; done: Promise<unknown> } | null = null;
-  private readonly sourceLines = new Map<number, string>();
+  /** The user's breakpoints and watchpoints, numbered one per breakpoint whatever its locations (the Timeline's traps are per address). */
+  private readonly userTraps: UserBreakpoints;
+  private resolverCache: BreakpointResolver | undefined;
   private readonly symbolize;
   private snapshotImage = false;
   private variablesCache: SessionVariables | undefined;
+  readonly annotations: SessionAnnotations;
 
   private constructor(setup: SessionSetup) {
     this.timeline = setup.timeline;
+    this.userTraps = new UserBreakpoints(this.timeline);
     this.name = setup.name;
     this.programName = setup.programName;
     this.sources = new SourceSet(setup.sources);
@@ -126,6 +136,14 @@ export class Session {
     this.symbolize = symbolizer(machine.symbols);
     this.takeConsole();
     if (this.timeline.mode === 'record') this.explored = this.timeline.length;
+    this.annotations = new SessionAnnotations({
+      traps: () => this.savedTraps(),
+      save: async (a) => {
+        const id = this.status().recordingId;
+        if (id && this.store) await this.store.setAnnotations(id, a);
+      },
+    }, setup.annotations);
+    if (setup.annotations) this.restoreTraps(setup.annotations.traps);
   }
 
   /** A session around a timeline: reads the debug info when this build can. */
@@ -177,6 +195,7 @@ export class Session {
       sources: this.sources.names(),
       snapshotImage: this.snapshotImage,
       traps: this.traps(),
+      notes: this.annotations.list(),
       ...(this.example ? { example: this.example } : {}),
       ...(this.truncation ? { truncation: this.truncation } : {}),
     };
@@ -194,6 +213,7 @@ export class Session {
     const running = this.timeline.hartAt(this.timeline.icount);
     const count = this.timeline.machine.hartCount;
     const hart = request.hart !== undefined && Number.isInteger(request.hart) && request.hart >= 0 && request.hart < count ? request.hart : running;
+    this.annotations.moved(this.timeline.icount, hart);
     return { ...this.timeline.machine.withHart(hart, () => this.hartView(request)), hart, hartCount: count, runningHart: running };
   }
 
@@ -439,6 +459,9 @@ export class Session {
       this.saver.settle();
       await this.saver.idle();
     }
+    // Last: a recording being made has its stored id only once the saver has written it.
+    await this.annotations.flush(true);
+    this.annotations.dispose();
   }
 
   private answer(r: MotionResult, request: ViewRequest, from?: bigint): MotionAnswer {
@@ -452,8 +475,9 @@ export class Session {
 
   private summarize(r: MotionResult): MotionSummary {
     const s: MotionSummary = { reason: r.reason as MotionReason, icount: Number(r.icount), pc: hex(r.pc) };
-    if (r.breakpointId !== undefined) s.breakpointId = r.breakpointId;
-    if (r.watchpointId !== undefined) s.watchpointId = r.watchpointId;
+    // The numbers the user knows (the Timeline's trap ids are per address).
+    if (r.breakpointId !== undefined) s.breakpointId = this.userTraps.ofTrap(r.breakpointId)?.number ?? r.breakpointId;
+    if (r.watchpointId !== undefined) s.watchpointId = this.userTraps.ofTrap(r.watchpointId)?.number ?? r.watchpointId;
     if (r.exitCode !== undefined) s.exitCode = r.exitCode;
     if (r.message !== undefined) s.message = r.message;
     if (r.watch) {
@@ -781,37 +805,61 @@ export class Session {
 
   // ---- breakpoints and watchpoints ----
 
+  /**
+   * One entry per location: a breakpoint with several (an inlined function, a
+   * line in several blocks) is listed once per address, all with its one
+   * number, so that the disassembly marks each address and the list groups them.
+   */
   traps(): TrapInfo[] {
-    return this.timeline.listTraps().map((t: Trap) => {
-      const info: TrapInfo = { id: t.id, kind: t.kind, address: Number(t.address), label: t.label, enabled: t.enabled };
-      if (t.kind === 'watchpoint') { info.length = t.length; info.access = t.access; }
-      const source = this.sourceLines.get(t.id);
-      if (source) info.source = source;
+    const raw = new Map(this.timeline.listTraps().map((t: Trap) => [t.id, t]));
+    const symbols = this.timeline.machine.symbols;
+    return this.userTraps.list().flatMap((b) => b.locations.map((l) => {
+      const t = raw.get(l.trapId);
+      const label = b.kind === 'breakpoint' && (b.source || b.locations.length > 1) ? symbols.format(l.address) : b.label;
+      const info: TrapInfo = { id: b.number, kind: b.kind, address: l.address, label, enabled: b.enabled };
+      if (t?.kind === 'watchpoint') { info.length = t.length; info.access = t.access; }
+      if (b.source) info.source = `${b.source.file}:${b.source.line}`;
+      else if (b.locations.length > 1) info.source = b.label;
       return info;
-    });
+    }));
   }
 
   private guardIdle(): void {
     if (this.op && this.op.name !== 'seeking') throw new Error(`The engine is busy ${this.op.name}; pause it first.`);
   }
 
+  /** Resolves breakpoint text as GDB does (breakpoint-location.ts); built once the debug info is read. */
+  private resolver(): BreakpointResolver {
+    const machine = this.timeline.machine;
+    this.resolverCache ??= new BreakpointResolver(this.lineInfo(), machine.program?.symbols ?? [], machine.symbols);
+    return this.resolverCache;
+  }
+
+  /** Text for the "Break at" box: FUNCTION, FILE:LINE, LINE (in the current file), *ADDRESS, SYMBOL+OFFSET, an address. */
+  private resolveBreakpoint(text: string): ResolvedLocation {
+    const machine = this.timeline.machine;
+    const here = this.lineInfo()?.lineAt(Number(machine.pc), { statement: true });
+    return this.resolver().resolve(text, { file: here?.file, pc: machine.pc, registers: () => machine.registers() });
+  }
+
   addBreakpoint(where: number | string): TrapInfo[] {
     this.guardIdle();
-    const address = typeof where === 'number' ? where : this.resolve(where).address;
-    this.timeline.addBreakpoint(BigInt(address));
+    const resolved: ResolvedLocation = typeof where === 'number'
+      ? { label: this.timeline.machine.symbols.format(where), kind: 'address', locations: [{ address: where }] }
+      : this.resolveBreakpoint(where);
+    this.userTraps.addBreakpoint(resolved);
     return this.traps();
   }
 
   addSourceBreakpoint(file: string, line: number): TrapInfo[] {
     this.guardIdle();
-    const addresses = this.debug?.addressesForLine(file, line) ?? [];
-    if (addresses.length === 0) throw new Error(`line ${line} of ${file} has no code`);
-    const name = file.replace(/^.*\//, '');
-    for (const a of addresses) {
-      const bp = this.timeline.addBreakpoint(BigInt(a));
-      this.sourceLines.set(bp.id, `${name}:${line}`);
-    }
+    this.userTraps.addBreakpoint(this.resolver().resolve(`${file}:${line}`));
     return this.traps();
+  }
+
+  /** Candidates for what has been typed in the "Break at" box: function names (without GCC's suffixes), then "FILE:". */
+  completeLocation(prefix: string, limit = 50): string[] {
+    return this.resolver().complete(prefix, limit);
   }
 
   lineAddresses(file: string, line: number): number[] {
@@ -823,19 +871,20 @@ export class Session {
     const target = typeof where === 'number' ? { address: where, label: '' } : this.resolve(where);
     const wp = this.timeline.addWatchpoint(BigInt(target.address), length, access);
     if (typeof where === 'string' && !/^(0x)?[0-9a-f]+$/i.test(where.trim())) wp.label = where.trim();
+    this.userTraps.adoptWatchpoint(wp);
     return this.traps();
   }
 
+  /** Deletes breakpoint or watchpoint `id` (its number); one already gone is no error (a list may name it twice). */
   deleteTrap(id: number): TrapInfo[] {
     this.guardIdle();
-    this.timeline.deleteTrap(id);
-    this.sourceLines.delete(id);
+    this.userTraps.delete(id);
     return this.traps();
   }
 
   setTrapEnabled(id: number, enabled: boolean): TrapInfo[] {
     this.guardIdle();
-    this.timeline.setTrapEnabled(id, enabled);
+    if (!this.userTraps.setEnabled(id, enabled)) throw new Error(`There is no breakpoint or watchpoint ${id}.`);
     return this.traps();
   }
 
@@ -905,10 +954,56 @@ export class Session {
       await this.saver.idle();
     }
     const storedOk = id !== null && this.store !== null && !(this.saver?.problem);
+    const annotations = this.annotations.snapshot();
     if (storedOk && this.store && id) {
-      return { name, bytes: withSources(await this.store.exportFile(id), this.sources.toRecord()) };
+      return { name, bytes: withAnnotations(withSources(await this.store.exportFile(id), this.sources.toRecord()), annotations) };
     }
-    return { name, bytes: this.fileFromMemory() };
+    return { name, bytes: withAnnotations(this.fileFromMemory(), annotations) };
+  }
+
+  // ---- notes, and the traps as saved with the recording ----
+
+  addNote(text: string, at?: number, end?: number): NoteInfo[] {
+    const length = this.timeline.length;
+    const clamp = (v: number) => { const b = BigInt(Math.max(0, Math.floor(v))); return b > length ? length : b; };
+    return this.annotations.add(text, at === undefined ? this.timeline.icount : clamp(at), end === undefined ? undefined : clamp(end));
+  }
+
+  /** The traps as they are saved with the recording: addresses (the program is the same wherever it is opened) and labels, one per location. */
+  private savedTraps(): SavedTrap[] {
+    const raw = new Map(this.timeline.listTraps().map((t: Trap) => [t.id, t]));
+    return this.userTraps.list().flatMap((b) => b.locations.map((l): SavedTrap => {
+      const t = raw.get(l.trapId);
+      const label = b.source ? `${b.source.file}:${b.source.line}` : b.label;
+      return t?.kind === 'watchpoint'
+        ? { kind: 'watchpoint', address: t.address, length: t.length, access: t.access, label, enabled: b.enabled }
+        : { kind: 'breakpoint', address: BigInt(l.address), label, enabled: b.enabled };
+    }));
+  }
+
+  /** Saved locations of one breakpoint follow each other with the same label: they become one breakpoint again. */
+  private restoreTraps(saved: readonly SavedTrap[]): void {
+    for (let i = 0; i < saved.length; i++) {
+      const s = saved[i];
+      try {
+        if (s.kind === 'watchpoint') {
+          const wp = this.timeline.addWatchpoint(s.address, s.length ?? 1, s.access ?? 'write');
+          wp.label = s.label;
+          const entry = this.userTraps.adoptWatchpoint(wp);
+          if (!s.enabled) this.userTraps.setEnabled(entry.number, false);
+          continue;
+        }
+        const group = [s];
+        while (i + 1 < saved.length && saved[i + 1].kind === 'breakpoint' && saved[i + 1].label === s.label && saved[i + 1].enabled === s.enabled) group.push(saved[++i]);
+        const line = /^(.*):(\d+)$/.exec(s.label);
+        const resolved: ResolvedLocation = { label: s.label, kind: line ? 'line' : 'function', locations: group.map((g) => ({ address: Number(g.address) })) };
+        if (line) resolved.source = { file: line[1], line: Number(line[2]) };
+        const bp = this.userTraps.addBreakpoint(resolved);
+        if (!s.enabled) this.userTraps.setEnabled(bp.number, false);
+      } catch {
+        // More watchpoints than this machine has slots: the rest are dropped (the file keeps them).
+      }
+    }
   }
 
   private fileFromMemory(): Uint8Array {

@@ -53,21 +53,47 @@ export interface FunctionNode {
   die: number;
   ranges: Range[];
   children: InlineNode[];
+  /** What its compilation unit says about itself (shared by the unit's functions). */
+  unit?: UnitFacts;
+}
+
+/** Facts about a compilation unit that breakpoint placement needs (GDB's locations_valid). */
+export interface UnitFacts {
+  /** DW_AT_producer, e.g. "GNU C17 12.2.0 -mcmodel=medany -g -O2". */
+  producer?: string;
+  /** Some variable or parameter of the unit has a location list. */
+  hasLocationList: boolean;
+}
+
+/**
+ * A lexical block with symbols of its own (DW_TAG_lexical_block). GDB makes
+ * a block only of those; FILE:LINE breakpoints keep one location per block.
+ */
+export interface LexicalBlock {
+  ranges: Range[];
 }
 
 export interface DebugInfoTree {
   functions: FunctionNode[];
   records: Map<number, SubprogramRecord>;
+  lexicalBlocks: LexicalBlock[];
 }
 
 // Tags.
 const DW_TAG_inlined_subroutine = 0x1d;
+const DW_TAG_lexical_block = 0x0b;
+const DW_TAG_variable = 0x34;
+const DW_TAG_formal_parameter = 0x05;
+/** Children of a lexical block that are not symbols of its own (GDB creates no block for them alone). */
+const NOT_SYMBOLS = new Set([DW_TAG_lexical_block, DW_TAG_inlined_subroutine, 0x48 /* call_site */, 0x4109 /* GNU_call_site */]);
 const DW_TAG_subprogram = 0x2e;
 const DW_TAG_compile_unit = 0x11;
 const DW_TAG_partial_unit = 0x3c;
 const DW_TAG_skeleton_unit = 0x4a;
 // Attributes.
+const DW_AT_location = 0x02;
 const DW_AT_name = 0x03;
+const DW_AT_producer = 0x25;
 const DW_AT_stmt_list = 0x10;
 const DW_AT_low_pc = 0x11;
 const DW_AT_high_pc = 0x12;
@@ -90,7 +116,7 @@ const INTERESTING = new Set([
   DW_AT_name, DW_AT_stmt_list, DW_AT_low_pc, DW_AT_high_pc, DW_AT_abstract_origin, DW_AT_decl_file,
   DW_AT_decl_line, DW_AT_specification, DW_AT_ranges, DW_AT_call_column, DW_AT_call_file, DW_AT_call_line,
   DW_AT_linkage_name, DW_AT_str_offsets_base, DW_AT_addr_base, DW_AT_rnglists_base, DW_AT_MIPS_linkage_name,
-  DW_AT_GNU_addr_base,
+  DW_AT_GNU_addr_base, DW_AT_producer,
 ]);
 
 // Forms.
@@ -252,6 +278,7 @@ export function parseDebugInfo(
 ): DebugInfoTree {
   const functions: FunctionNode[] = [];
   const records = new Map<number, SubprogramRecord>();
+  const lexicalBlocks: LexicalBlock[] = [];
   const abbrevCache = new Map<number, Map<number, Abbrev> | DwarfError>();
   const budget = new Budget(((s.rnglists?.length ?? 0) + (s.ranges?.length ?? 0)) * 4 + 0x100000);
   const info = s.info;
@@ -278,7 +305,7 @@ export function parseDebugInfo(
     }
     offset = next;
   }
-  return { functions, records };
+  return { functions, records, lexicalBlocks };
 
   function parseUnit(r: Reader, unitOffset: number, end: number, offsetSize: 4 | 8): void {
     r.limit = end;
@@ -329,6 +356,11 @@ export function parseDebugInfo(
     type Context = FunctionNode | InlineNode | undefined;
     const stack: Context[] = [];
     let ctx: Context;
+    // The lexical block being read (its children decide whether it is a block of its own), kept beside ctx.
+    type Lexical = { block: LexicalBlock; hasSymbols: boolean } | undefined;
+    const lexicalStack: Lexical[] = [];
+    let lexical: Lexical;
+    const facts: UnitFacts = { hasLocationList: false };
     let first = true;
     const vals = new Map<number, Value>();
 
@@ -337,16 +369,25 @@ export function parseDebugInfo(
       const code = r.uleb('abbreviation code');
       if (code === 0) {
         // End of a list of siblings (or padding after the unit's DIE).
-        if (stack.length > 0) ctx = stack.pop();
+        if (stack.length > 0) {
+          ctx = stack.pop();
+          if (lexical?.hasSymbols && lexical.block.ranges.length > 0) lexicalBlocks.push(lexical.block);
+          lexical = lexicalStack.pop();
+        }
         continue;
       }
       const ab = abbrevs.get(code);
       if (ab === undefined) throw r.error(`DIE has abbreviation code ${code}, which is not in its table`, dieOffset);
       vals.clear();
+      const symbol = ab.tag === DW_TAG_variable || ab.tag === DW_TAG_formal_parameter;
       for (const a of ab.attrs) {
         const v = readValue(r, a.form, a.implicit, u);
         if (INTERESTING.has(a.name) && !vals.has(a.name)) vals.set(a.name, v);
+        // GDB's has_loclist: a variable whose location is a location list (not an expression).
+        if (symbol && a.name === DW_AT_location && (a.form === F.sec_offset || a.form === F.loclistx ||
+          (version < 4 && (a.form === F.data4 || a.form === F.data8)))) facts.hasLocationList = true;
       }
+      if (lexical && !NOT_SYMBOLS.has(ab.tag)) lexical.hasSymbols = true;
       const where = `DWARF .debug_info DIE at offset ${hex(dieOffset)}`;
       let childCtx: Context = ctx;
 
@@ -361,6 +402,8 @@ export function parseDebugInfo(
           if (rb) u.rnglistsBase = rb.v;
           const low = vals.get(DW_AT_low_pc);
           if (low) u.base = address(low, u, where);
+          const producer = vals.get(DW_AT_producer);
+          if (producer) facts.producer = str(producer, u, where);
           const stmt = vals.get(DW_AT_stmt_list);
           if (stmt && (stmt.cls === 'secoff' || stmt.cls === 'const')) {
             const program = lineProgramAt(stmt.v);
@@ -380,7 +423,7 @@ export function parseDebugInfo(
         records.set(dieOffset, rec);
         const ranges = pcRanges(vals, u, where);
         if (ranges.length > 0) {
-          const fn: FunctionNode = { die: dieOffset, ranges, children: [] };
+          const fn: FunctionNode = { die: dieOffset, ranges, children: [], unit: facts };
           functions.push(fn);
           childCtx = fn;
         } else {
@@ -401,9 +444,15 @@ export function parseDebugInfo(
           childCtx = node;
         }
       }
+      let childLexical: Lexical;
+      if (ab.tag === DW_TAG_lexical_block && ctx !== undefined) {
+        childLexical = { block: { ranges: pcRanges(vals, u, where) }, hasSymbols: false };
+      }
       if (ab.hasChildren) {
         stack.push(ctx);
         ctx = childCtx;
+        lexicalStack.push(lexical);
+        lexical = childLexical;
       }
     }
   }
