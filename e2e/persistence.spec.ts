@@ -9,7 +9,7 @@ test('a recording survives a reload (IndexedDB): the same moment opens again, an
   await clickTimeline(page, 0.6);
   const before = await expectPageMatchesEngine(page);
   // The position and the recording are in the URL.
-  await expect(page).toHaveURL(new RegExp(`#rec=[0-9a-f-]{36}&t=${before.icount}$`));
+  await expect(page).toHaveURL(new RegExp(`#rec=[0-9a-f]{32}&t=${before.icount}$`));
   const url = page.url();
 
   await page.reload();

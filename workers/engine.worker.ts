@@ -258,6 +258,7 @@ class Engine implements Local<EngineApi> {
     const generation = await this.closeSession();
     const { example, elf, sources } = await this.fetchExample(name);
     const session = await this.newRecording(generation, elf, example.elf, sources, example);
+    await session.startAtMain();
     return { session: session.info(), view: session.view(request) };
   }
 
@@ -298,6 +299,7 @@ class Engine implements Local<EngineApi> {
       const generation = await this.closeSession();
       if (kind === 'elf') {
         const session = await this.newRecording(generation, bytes, fileName, {}, undefined, disk);
+        await session.startAtMain();
         return { session: session.info(), view: session.view(request) };
       }
       let parsed: ParsedRecording;

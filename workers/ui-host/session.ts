@@ -33,6 +33,8 @@ import { UserBreakpoints } from '../replay/user-breakpoints';
 
 /** Instructions per slice of a long operation: a few milliseconds, so pause() gets through quickly. */
 export const SLICE = 4_000_000n;
+/** A program just opened runs to main within this many instructions, or stays at the start. */
+const START_BUDGET = 50_000_000n;
 /** Progress reports at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
 const MAX_MEMORY = 4096;
@@ -740,6 +742,36 @@ export class Session {
       if (this.saver && !this.saver.id) await this.saver.idle();
       return this.answer(r, request, start);
     });
+  }
+
+  /**
+   * A program just opened runs live to the first line of its `main` (where
+   * GDB's `break main` stops), so that a newcomer lands in their own code
+   * rather than in the reset ROM. At most START_BUDGET instructions, and it
+   * stops early for input or the program's end. Nothing is stored yet: the
+   * saver, made when Record is pressed, takes the whole log from icount 0.
+   */
+  async startAtMain(): Promise<void> {
+    const tl = this.timeline;
+    if (tl.mode !== 'record' || tl.ended || tl.length !== 0n) return;
+    let addresses: number[];
+    try {
+      addresses = this.resolver().resolve('main').locations.map((l) => l.address);
+    } catch {
+      return; // No main (an assembly program): it stays at the reset vector.
+    }
+    if (addresses.length === 0) return;
+    await this.exclusive('running to main', async (signal) => {
+      const temps = addresses.map((a) => tl.addBreakpoint(BigInt(a)));
+      try {
+        const r = await this.forward({ traps: true, until: START_BUDGET, signal });
+        if (r.reason !== 'breakpoint' || !temps.some((t) => t.id === r.breakpointId)) tl.seek(0n);
+      } finally {
+        for (const t of temps) tl.deleteTrap(t.id);
+        this.phase = tl.ended ? 'fixed' : 'live';
+      }
+    });
+    if (tl.icount > this.explored) this.explored = tl.icount;
   }
 
   /** Back to the last time (or on to the next time) a source line runs; see EngineApi.runToLine. */
