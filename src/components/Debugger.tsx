@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { LINE_MOTIONS, type LineMotion, type Motion, type WatchAccess } from '../../workers/engine-api';
 import type { DebuggerController } from '../debugger/controller';
 import { actionFor } from '../debugger/shortcuts';
@@ -19,6 +19,7 @@ import { TrapsPanel } from './TrapsPanel';
 import { CallStackPanel } from './CallStackPanel';
 import { VariablesPanel } from './VariablesPanel';
 import { NotesPanel } from './NotesPanel';
+import { ShortcutHelp } from './ShortcutHelp';
 
 interface Props {
   controller: DebuggerController;
@@ -48,6 +49,8 @@ export function Debugger({ controller: c, onHome }: Props) {
   const notes = useStore(store, (s) => s.notes);
   const shared = useStore(store, (s) => s.shared);
   const jumpRef = useRef<HTMLInputElement>(null);
+  const [help, setHelp] = useState(false);
+  const closeHelp = useCallback(() => setHelp(false), []);
 
   const markers = useMemo(() => {
     const list: Marker[] = [...consoleMarkers(consoleEvents), ...hits, ...ipiMarkers(hartLanes.ipis), ...noteMarkers(notes)];
@@ -100,6 +103,9 @@ export function Debugger({ controller: c, onHome }: Props) {
         case 'record': if (!s.busy && s.status.phase === 'live') void c.record(); break;
         case 'stop': c.stop(); break;
         case 'jump': jumpRef.current?.focus(); jumpRef.current?.select(); break;
+        case 'help': setHelp((shown) => !shown); break;
+        case 'start': if (!s.busy) c.seek(0); break;
+        case 'end': if (!s.busy) c.seek(s.status.length); break;
         default:
           if (s.busy) break;
           if (LINE_MOTIONS.includes(action as LineMotion) && s.info.debugInfo !== 'available') break;
@@ -131,6 +137,9 @@ export function Debugger({ controller: c, onHome }: Props) {
           </span>
         </div>
         <div className="head-actions">
+          <button type="button" className="small" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)" aria-keyshortcuts="?">
+            ?<span className="visually-hidden"> Keyboard shortcuts</span>
+          </button>
           <button type="button" className="small primary" onClick={() => void c.share()} disabled={busy !== null}
             title="Download this recording with its notes, breakpoints and watchpoints, and copy a link to this instant for a teammate">
             Share
@@ -163,6 +172,7 @@ export function Debugger({ controller: c, onHome }: Props) {
         )}
         {info.truncation && <p className="note">This recording was cut off: {info.truncation}. It replays up to where it ends.</p>}
       </div>
+      {help && <ShortcutHelp onClose={closeHelp} />}
       <Toolbar
         live={live}
         phase={status.phase}

@@ -1,7 +1,7 @@
 // Keyboard shortcuts of the debugger (shown in the buttons' tooltips).
 import type { Motion } from '../../workers/engine-api';
 
-export type Action = Motion | 'pause' | 'record' | 'stop' | 'jump';
+export type Action = Motion | 'pause' | 'record' | 'stop' | 'jump' | 'start' | 'end' | 'help';
 
 export interface Shortcut {
   key: string;
@@ -36,6 +36,32 @@ export const SHORTCUTS: Record<Action, Shortcut> = {
   record: k('r'),
   stop: k('x'),
   jump: k('g'),
+  start: k('Home'),
+  end: k('End'),
+  help: { key: '?', shift: false, label: '?', aria: '?' },
+};
+
+/** What each shortcut does, for the `?` overlay. */
+export const ACTION_NAMES: Record<Action, string> = {
+  continue: 'Continue to the next breakpoint or watchpoint hit',
+  'reverse-continue': 'Reverse continue to the previous hit',
+  step: 'Step one instruction',
+  'reverse-step': 'Step one instruction back',
+  'step-over': 'Step over one instruction (over calls)',
+  'reverse-step-over': 'Step back over one instruction',
+  'step-line': 'Step one source line (into calls)',
+  'reverse-step-line': 'Step back one source line',
+  'step-over-line': 'Step over one source line',
+  'reverse-step-over-line': 'Step back over one source line',
+  'step-out': 'Step out of the function',
+  'reverse-step-out': 'Step back out of the function, to its call',
+  pause: 'Pause what runs',
+  record: 'Record (run the live program on)',
+  stop: 'Stop recording',
+  jump: 'Jump to an instruction count',
+  start: 'Go to the start of the recording',
+  end: 'Go to the end of the recording',
+  help: 'Show or hide this list',
 };
 
 /** The action a key press asks for, unless it was typed into a field. */
@@ -46,8 +72,11 @@ export function actionFor(e: KeyboardEvent): Action | undefined {
     const field = target.closest('input, textarea, select, [contenteditable="true"]');
     // Monaco's (read-only) editors keep focus in a textarea: shortcuts still apply there.
     if (field && !target.closest('.monaco-editor')) return undefined;
-    if (target.closest('[role="slider"]') && e.key.startsWith('Arrow')) return undefined;
+    // The slider moves itself with arrows, Home and End.
+    if (target.closest('[role="slider"]') && (e.key.startsWith('Arrow') || e.key === 'Home' || e.key === 'End')) return undefined;
   }
+  // "?" is a shifted key on most layouts: whichever shift state typed it.
+  if (e.key === '?') return 'help';
   const key = e.key.toLowerCase();
   for (const [action, s] of Object.entries(SHORTCUTS) as [Action, Shortcut][]) {
     if (s.key === key && s.shift === e.shiftKey) return action;
