@@ -1,6 +1,6 @@
 // `npm run bench`: prints speed figures (not asserted anywhere: machines are noisy).
-//  1. CPU: the integer and floating-point benchmark examples on Hindsight (in-process) and on
-//     qemu-system-riscv64 -icount shift=0.
+//  1. CPU: the integer and floating-point benchmark examples on Hindsight (in-process; with the
+//     translation tier and with --no-jit) and on qemu-system-riscv64, plain TCG and -icount shift=0.
 //  2. Time travel on a recording of the same program: recording overhead, replay speed,
 //     reverse-stepi at the end, seeks to random positions, reverse-continue to an early breakpoint,
 //     snapshot memory.
@@ -14,7 +14,7 @@
 //     from its snapshots, by worker threads (one per core), and in this thread alone.
 //  7. Several harts: a CPU-bound parallel program with --smp 4 and one hart, and on QEMU -smp 4
 //     with one TCG thread, with -icount, and with MTTCG (bench/smp.ts).
-// `npm run bench -- os|memory|debug|history|smp` runs one section alone.
+// `npm run bench -- cpu|os|memory|debug|history|smp` runs one section alone.
 import { concatBytes } from '../workers/formats/bytes';
 import { smpBenchmark } from './smp';
 import { spawnSync, spawn } from 'node:child_process';
@@ -51,20 +51,22 @@ function random(seed: number): () => number {
   return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
 }
 
-async function plainRun(elf: Uint8Array, name: string): Promise<{ icount: bigint; ms: number }> {
-  const m = await Machine.create(wasm, new BufferedInput(new Uint8Array()), { ramMiB: 128, commandLine: name });
+async function plainRun(elf: Uint8Array, name: string, jit = true): Promise<{ icount: bigint; ms: number; translated: bigint; translateMs: number }> {
+  const m = await Machine.create(wasm, new BufferedInput(new Uint8Array()), { ramMiB: 128, commandLine: name, jit });
   m.load(elf);
   const t0 = now();
   const stop = m.run(1n << 40n);
   const ms = now() - t0;
   if (stop.reason !== 'exit') throw new Error(`${name} did not exit: ${stop.reason}`);
-  return { icount: m.icount, ms };
+  const j = m.core.jitStats();
+  return { icount: m.icount, ms, translated: j.instructions, translateMs: j.translateMs };
 }
 
-function qemuRun(name: string): number | undefined {
+/** One QEMU run of the example: with -icount shift=0 (its deterministic mode) or plain TCG. */
+function qemuRun(name: string, icount = true): number | undefined {
   const t0 = now();
   const r = spawnSync('qemu-system-riscv64', ['-M', 'virt', '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
-    '-bios', 'none', '-kernel', name, '-semihosting', '-icount', 'shift=0,sleep=off'], { cwd: examples });
+    '-bios', 'none', '-kernel', name, '-semihosting', ...(icount ? ['-icount', 'shift=0,sleep=off'] : [])], { cwd: examples });
   const ms = now() - t0;
   if (r.error) return undefined;
   if (r.status !== 0) throw new Error(`qemu failed with status ${r.status}`);
@@ -77,15 +79,22 @@ async function cpuBenchmark(name: string, what: string): Promise<{ icount: bigin
   console.log(`CPU: public/examples/${name} (${what})`);
   let best = await plainRun(elf, name);
   for (let i = 1; i < RUNS; i++) { const r = await plainRun(elf, name); if (r.ms < best.ms) best = r; }
+  let interpreted = await plainRun(elf, name, false);
+  for (let i = 1; i < RUNS; i++) { const r = await plainRun(elf, name, false); if (r.ms < interpreted.ms) interpreted = r; }
+  const share = Number(best.translated * 10000n / best.icount) / 100;
   console.log(`  instructions               ${best.icount.toLocaleString('en-US')}`);
-  console.log(`  Hindsight run              ${(best.ms / 1000).toFixed(3)} s   ${mips(best.icount, best.ms).toFixed(1)} MIPS (best of ${RUNS})`);
-  let qemuBest: number | undefined;
-  for (let i = 0; i < RUNS; i++) { const q = qemuRun(name); if (q === undefined) break; if (qemuBest === undefined || q < qemuBest) qemuBest = q; }
-  if (qemuBest !== undefined) {
-    console.log(`  QEMU -icount shift=0       ${(qemuBest / 1000).toFixed(3)} s   ${mips(best.icount, qemuBest).toFixed(1)} MIPS (whole process, best of ${RUNS})`);
-    console.log(`  Hindsight / QEMU speed     ${(mips(best.icount, best.ms) / mips(best.icount, qemuBest)).toFixed(2)}`);
-  } else {
-    console.log('  QEMU                       qemu-system-riscv64 not found');
+  console.log(`  Hindsight run              ${(best.ms / 1000).toFixed(3)} s   ${mips(best.icount, best.ms).toFixed(1)} MIPS (best of ${RUNS}; ${share.toFixed(1)}% run translated, ${best.translateMs.toFixed(0)} ms translating)`);
+  console.log(`  Hindsight --no-jit         ${(interpreted.ms / 1000).toFixed(3)} s   ${mips(interpreted.icount, interpreted.ms).toFixed(1)} MIPS (best of ${RUNS}, interpreter only)`);
+  for (const icount of [false, true]) {
+    let qemuBest: number | undefined;
+    for (let i = 0; i < RUNS; i++) { const q = qemuRun(name, icount); if (q === undefined) break; if (qemuBest === undefined || q < qemuBest) qemuBest = q; }
+    const label = icount ? 'QEMU -icount shift=0      ' : 'QEMU TCG (no icount)      ';
+    if (qemuBest !== undefined) {
+      console.log(`  ${label} ${(qemuBest / 1000).toFixed(3)} s   ${mips(best.icount, qemuBest).toFixed(1)} MIPS (whole process, best of ${RUNS})`);
+      console.log(`  Hindsight / ${icount ? 'QEMU -icount' : 'QEMU TCG    '}    ${(mips(best.icount, best.ms) / mips(best.icount, qemuBest)).toFixed(2)} (--no-jit ${(mips(interpreted.icount, interpreted.ms) / mips(best.icount, qemuBest)).toFixed(2)})`);
+    } else {
+      console.log('  QEMU                       qemu-system-riscv64 not found');
+    }
   }
   return best;
 }
@@ -101,6 +110,8 @@ async function main(): Promise<void> {
   const best = await cpuBenchmark('bench.elf', 'sorting, hashing, matrix multiplication, pointer chasing');
   console.log('');
   await cpuBenchmark('fpbench.elf', 'floating point: n-body, fused multiply-add matrix product, Mandelbrot, single-precision filter');
+  // `npm run bench -- cpu`: only the CPU section.
+  if (process.argv.includes('cpu')) return;
 
   console.log('\nTime travel on a recording of bench.elf');
   const t0 = now();

@@ -46,7 +46,11 @@ describe('hindsight run', () => {
   it('--stats reports instructions, seconds and MIPS', () => {
     const r = runHindsight(['run', 'hello.elf', '--stats'], { cwd: EXAMPLES_DIR });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^instructions: \d+\nseconds: [\d.]+\nMIPS: [\d.]+\n$/);
+    expect(r.stderr).toMatch(/^instructions: \d+\nseconds: [\d.]+\nMIPS: [\d.]+\ntranslation: \d+ blocks translated \(\d+ reused\), [\d.]+ ms translating, [\d.]+% of instructions run translated \(\d+ blocks entered\)\n$/);
+    const off = runHindsight(['run', 'hello.elf', '--stats', '--no-jit'], { cwd: EXAMPLES_DIR });
+    expect(off.status).toBe(0);
+    expect(off.output).toBe(r.output);
+    expect(off.stderr).toMatch(/\ntranslation: off \(--no-jit\)\n$/);
   });
 
   it('--max-insns stops a program that never ends, with status 124 and where it stopped', () => {

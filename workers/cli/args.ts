@@ -1,4 +1,5 @@
 // A small, strict command-line parser: unknown flags and missing values are errors.
+import { setJitDefault } from '../engine/machine';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -50,6 +51,16 @@ export function integerFlag(args: ParsedArgs, name: string, min: bigint, max: bi
 
 /** The flags that configure several harts: --smp N, --quantum N, --schedule-seed N (run, record, gdbserver). */
 export const HART_FLAGS = { '--smp': { value: true }, '--quantum': { value: true }, '--schedule-seed': { value: true } } as const;
+
+/** --no-jit (interpret every instruction) and --jit (translate hot code, the default): run, record, replay, debug, gdbserver. */
+export const JIT_FLAGS = { '--no-jit': { value: false }, '--jit': { value: false } } as const;
+
+/** Applies --no-jit / --jit to every machine the command makes (they change speed only, never a result). */
+export function applyJitFlags(args: ParsedArgs): void {
+  if (args.flags.has('--no-jit') && args.flags.has('--jit')) throw new UsageError('--jit and --no-jit cannot be used together');
+  if (args.flags.has('--no-jit')) setJitDefault(false);
+  if (args.flags.has('--jit')) setJitDefault(true);
+}
 
 /** The harts the flags ask for, or undefined for the one-hart machine. */
 export function hartsFlags(args: ParsedArgs): { count: number; quantum: number; seed: number } | undefined {

@@ -13,7 +13,7 @@ import { disassemble, FP_REG_NAMES, ROUNDING_MODES } from '../engine/disassemble
 import { instructionAt } from '../engine/instructions';
 import { ABI_NAMES, MAIN_CSRS, PRIVILEGE_NAMES, FCSR_NUMBER } from '../engine/memory-map';
 import { loadCoreWasm } from './node-host';
-import { parseArgs, UsageError } from './args';
+import { parseArgs, UsageError, JIT_FLAGS, applyJitFlags } from './args';
 import { loadRecording } from './record-replay';
 import { CliFailure, EXIT, terminalSafe } from './output';
 import { evaluateExpression } from '../formats/dwarf/expr';
@@ -35,7 +35,8 @@ const RUNNING_COMMANDS = new Set(['stepi', 'si', 'reverse-stepi', 'rsi', 'step',
 
 
 export async function cmdDebug(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, {});
+  const args = parseArgs(argv, { ...JIT_FLAGS });
+  applyJitFlags(args);
   if (args.positional.length !== 1) throw new UsageError('debug needs one recording: hindsight debug <file.hsr>');
   const path = args.positional[0];
   const recording = loadRecording(path);

@@ -13,7 +13,7 @@ import { RECORDING_MAGIC } from '../formats/recording';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
 import { GdbSession } from '../gdb/session';
 import { loadCoreWasm, StdinInput, CLI_SNAPSHOT_BUDGET } from './node-host';
-import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags } from './args';
+import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags, JIT_FLAGS, applyJitFlags } from './args';
 import { loadRecording } from './record-replay';
 import { writeAll, CliFailure, EXIT } from './output';
 
@@ -21,8 +21,9 @@ const DEFAULT_PORT = 1234;
 
 export async function cmdGdbserver(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    '--port': { value: true }, '--host': { value: true }, '--stdin': { value: true }, '--ram': { value: true }, ...HART_FLAGS,
+    '--port': { value: true }, '--host': { value: true }, '--stdin': { value: true }, '--ram': { value: true }, ...HART_FLAGS, ...JIT_FLAGS,
   });
+  applyJitFlags(args);
   if (args.positional.length !== 1) throw new UsageError('gdbserver needs one recording or program: hindsight gdbserver <file.hsr|prog.elf> [--port N] [--host ADDR]');
   const port = Number(integerFlag(args, '--port', 0n, 65535n) ?? BigInt(DEFAULT_PORT));
   const hostFlag = args.flags.get('--host');

@@ -14,7 +14,8 @@ import { traceRun, formatTraceStep } from '../engine/trace';
 import { ElfError } from '../formats/elf';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
 import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag } from './node-host';
-import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags } from './args';
+import { jitStatsText } from './jit-stats';
+import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags, JIT_FLAGS, applyJitFlags } from './args';
 import { serveIfHistoryWorker } from './history-workers';
 
 const HELP = `hindsight: a time-travel debugger for RISC-V programs
@@ -48,7 +49,8 @@ Options for run:
                      the schedule is part of the recording, so each seed's run replays exactly
   --max-insns N      stop with an error after N instructions
   --stdin FILE       console input for the guest (default: this process's stdin)
-  --stats            print instructions retired, seconds and MIPS to stderr
+  --stats            print instructions retired, seconds, MIPS and the translation counters to stderr
+  --no-jit           interpret every instruction: no translation of hot code to WebAssembly (run, record, replay, debug, gdbserver; results are the same, only speed differs)
   --trace FILE       write one line per instruction: icount, pc, instruction, changed registers
 
   -h, --help         show this help
@@ -75,8 +77,9 @@ function fail(status: number, message: string): never {
 async function cmdRun(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     '--ram': { value: true }, '--max-insns': { value: true }, '--stdin': { value: true },
-    '--stats': { value: false }, '--trace': { value: true }, '--disk': { value: true }, '--console': { value: true }, ...HART_FLAGS,
+    '--stats': { value: false }, '--trace': { value: true }, '--disk': { value: true }, '--console': { value: true }, ...HART_FLAGS, ...JIT_FLAGS,
   });
+  applyJitFlags(args);
   if (args.positional.length !== 1) throw new UsageError('run needs exactly one program: hindsight run <prog.elf>');
   const ramMiB = Number(integerFlag(args, '--ram', 1n, BigInt(MAX_RAM_MIB)) ?? BigInt(DEFAULT_RAM_MIB));
   const harts = hartsFlags(args);
@@ -141,7 +144,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   if (args.flags.has('--stats')) {
     const n = machine.icount;
-    process.stderr.write(`instructions: ${n}\nseconds: ${seconds.toFixed(3)}\nMIPS: ${(Number(n) / seconds / 1e6).toFixed(1)}\n`);
+    process.stderr.write(`instructions: ${n}\nseconds: ${seconds.toFixed(3)}\nMIPS: ${(Number(n) / seconds / 1e6).toFixed(1)}\n${jitStatsText(machine.core.jitStats(), n)}`);
   }
   return exitStatusFor(stop, machine);
 }

@@ -13,7 +13,8 @@ import { BufferedInput, type HostInput } from '../engine/host-input';
 import { ElfError } from '../formats/elf';
 import { DEFAULT_RAM_MIB, MAX_RAM_MIB } from '../engine/memory-map';
 import { loadCoreWasm, StdinInput, streamStdinTo, readDiskImage, consoleFlag, CLI_SNAPSHOT_BUDGET } from './node-host';
-import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags } from './args';
+import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags, JIT_FLAGS, applyJitFlags } from './args';
+import { jitStatsText } from './jit-stats';
 import { RecordingFileWriter, readRecordingFile } from './recording-file';
 import { writeAll, CliFailure, EXIT, terminalSafe, jsonTerminalSafe } from './output';
 import { recordingMachineProblem } from './recording-check';
@@ -21,8 +22,9 @@ import { recordingMachineProblem } from './recording-check';
 export async function cmdRecord(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     '-o': { value: true }, '--output': { value: true }, '--stdin': { value: true }, '--ram': { value: true },
-    '--max-insns': { value: true }, '--stats': { value: false }, '--disk': { value: true }, '--console': { value: true }, ...HART_FLAGS,
+    '--max-insns': { value: true }, '--stats': { value: false }, '--disk': { value: true }, '--console': { value: true }, ...HART_FLAGS, ...JIT_FLAGS,
   });
+  applyJitFlags(args);
   if (args.positional.length !== 1) throw new UsageError('record needs one program: hindsight record <prog.elf> -o <file.hsr>');
   const consoleMode = consoleFlag(args.flags.get('--console'));
   const diskPath = args.flags.get('--disk');
@@ -88,7 +90,8 @@ export async function cmdRecord(argv: string[]): Promise<number> {
 }
 
 export async function cmdReplay(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { '--stats': { value: false } });
+  const args = parseArgs(argv, { '--stats': { value: false }, ...JIT_FLAGS });
+  applyJitFlags(args);
   if (args.positional.length !== 1) throw new UsageError('replay needs one recording: hindsight replay <file.hsr>');
   const path = args.positional[0];
   const recording = loadRecording(path);
@@ -253,7 +256,7 @@ function printStats(icount: bigint, ms: number, timeline: Timeline): void {
   const s = ms / 1000;
   const snaps = timeline.snapshots.stats();
   process.stderr.write(`instructions: ${icount}\nseconds: ${s.toFixed(3)}\nMIPS: ${(Number(icount) / s / 1e6).toFixed(1)}\n` +
-    `snapshots: ${snaps.count} (${(snaps.bytes / 1048576).toFixed(1)} MiB)\n`);
+    `snapshots: ${snaps.count} (${(snaps.bytes / 1048576).toFixed(1)} MiB)\n` + jitStatsText(timeline.machine.core.jitStats(), icount));
 }
 
 function statusFor(result: MotionResult, timeline: Timeline, limitFlag: string): number {

@@ -17,6 +17,7 @@ import { virtioRead, virtioWrite } from './virtio';
 import { raiseException, pmpAllows, dataPrivilege, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
 import { translates, translate } from './mmu';
 import { dataTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
+import { jitCheckWrite, jitCheckRange } from './jit';
 
 const PAGE_SIZE: u64 = 4096;
 const PAGE_MASK: u64 = 4095;
@@ -40,6 +41,7 @@ export function markDirty(off: u64, size: u64): void {
   const last = <u32>((off + size - 1) >> PAGE_SHIFT);
   store<u8>(DIRTY_PAGES + first, 1);
   if (last != first) store<u8>(DIRTY_PAGES + last, 1);
+  jitCheckWrite(off, size); // translated code made from these bytes is dropped
 }
 
 /** Marks every page of a longer write (device DMA), in RAM or, past ramSize, in the disk. */
@@ -47,6 +49,7 @@ export function markDirtyRange(off: u64, size: u64): void {
   if (size == 0) return;
   const last = <u32>((off + size - 1) >> PAGE_SHIFT);
   for (let page = <u32>(off >> PAGE_SHIFT); page <= last; page++) store<u8>(DIRTY_PAGES + page, 1);
+  jitCheckRange(off, size);
 }
 
 @inline function readRam(off: u64, size: u64): u64 {

@@ -20,6 +20,7 @@ import { raiseException, pendingInterrupt, takeInterrupt, doMret, doSret, active
 import { bitmanip, bitmanipMatched } from './bitmanip';
 import { executeFp } from './fpu';
 import { csrRead, csrWrite, csrAccessAllowed, csrIllegal } from './csr';
+import { jitUsable, jitLookup, jitCheckWrite, jitExit, jitInstructions, jitBlocksRun } from './jit';
 
 @inline function rx(i: u32): u64 { return load<u64>(REGS + (i << 3)); }
 @inline function wx(i: u32, v: u64): void { store<u64>(REGS + (i << 3), v); }
@@ -41,6 +42,46 @@ function mulhsu(a: u64, b: u64): u64 {
   let r = mulhu(a, b);
   if (<i64>a < 0) r -= b;
   return r;
+}
+
+/**
+ * RV64M's op (funct7 1) by funct3, on 64-bit operands: the one definition the
+ * interpreter and translated code (which imports it, workers/engine/jit) share.
+ */
+export function mulDiv64(f3: u32, a: u64, b: u64): u64 {
+  switch (f3) {
+    case 0: return a * b;
+    case 1: return mulh(a, b);
+    case 2: return mulhsu(a, b);
+    case 3: return mulhu(a, b);
+    case 4:
+      if (b == 0) return NEVER;
+      if (a == 0x8000000000000000 && b == NEVER) return a;
+      return <u64>(<i64>a / <i64>b);
+    case 5: return b == 0 ? NEVER : a / b;
+    case 6:
+      if (b == 0) return a;
+      if (a == 0x8000000000000000 && b == NEVER) return 0;
+      return <u64>(<i64>a % <i64>b);
+    default: return b == 0 ? a : a % b;
+  }
+}
+
+/** RV64M's op-32 (funct7 1) for funct3 0, 4..7 on the operands' low words; the result sign-extended. */
+export function mulDiv32(f3: u32, a: u32, b: u32): u64 {
+  switch (f3) {
+    case 0: return sx32(<u64>(a * b));
+    case 4:
+      if (b == 0) return NEVER;
+      if (a == 0x80000000 && b == 0xffffffff) return sx32(<u64>a);
+      return <u64><i64>(<i32>a / <i32>b);
+    case 5: return b == 0 ? NEVER : sx32(<u64>(a / b));
+    case 6:
+      if (b == 0) return sx32(<u64>a);
+      if (a == 0x80000000 && b == 0xffffffff) return 0;
+      return <u64><i64>(<i32>a % <i32>b);
+    default: return b == 0 ? sx32(<u64>a) : sx32(<u64>(a % b));
+  }
 }
 
 /** Whether the 32-bit ebreak at p is wrapped in the semihosting marker sequence. */
@@ -200,6 +241,7 @@ function executeOne(): void {
         // Marks the page of the first byte; a store crossing into the next page marks it too.
         store<u8>(DIRTY_PAGES + <usize>(off >> 12), 1);
         if (((off & 0xfff) + (<u64>1 << f3)) > 0x1000) store<u8>(DIRTY_PAGES + <usize>((off >> 12) + 1), 1);
+        jitCheckWrite(off, <u64>1 << f3);
       } else {
         storeSlow(addr, <u64>1 << f3, v);
         if (faulted) { faulted = false; return; }
@@ -249,24 +291,7 @@ function executeOne(): void {
         else if (f3 == 5) v = <u64>(<i64>a >> <i64>(b & 63));
         else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       } else if (f7 == 1) {
-        switch (f3) {
-          case 0: v = a * b; break;
-          case 1: v = mulh(a, b); break;
-          case 2: v = mulhsu(a, b); break;
-          case 3: v = mulhu(a, b); break;
-          case 4:
-            if (b == 0) v = NEVER;
-            else if (a == 0x8000000000000000 && b == NEVER) v = a;
-            else v = <u64>(<i64>a / <i64>b);
-            break;
-          case 5: v = b == 0 ? NEVER : a / b; break;
-          case 6:
-            if (b == 0) v = a;
-            else if (a == 0x8000000000000000 && b == NEVER) v = 0;
-            else v = <u64>(<i64>a % <i64>b);
-            break;
-          default: v = b == 0 ? a : a % b; break;
-        }
+        v = mulDiv64(f3, a, b);
       } else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       wx(rd, v);
       break;
@@ -301,22 +326,8 @@ function executeOne(): void {
         else if (f3 == 5) v = <u64><i64>(<i32>a >> (b & 31));
         else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       } else if (f7 == 1) {
-        switch (f3) {
-          case 0: v = sx32(<u64>(a * b)); break;
-          case 4:
-            if (b == 0) v = NEVER;
-            else if (a == 0x80000000 && b == 0xffffffff) v = sx32(<u64>a);
-            else v = <u64><i64>(<i32>a / <i32>b);
-            break;
-          case 5: v = b == 0 ? NEVER : sx32(<u64>(a / b)); break;
-          case 6:
-            if (b == 0) v = sx32(<u64>a);
-            else if (a == 0x80000000 && b == 0xffffffff) v = 0;
-            else v = <u64><i64>(<i32>a % <i32>b);
-            break;
-          case 7: v = b == 0 ? sx32(<u64>a) : sx32(<u64>(a % b)); break;
-          default: bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return;
-        }
+        if (f3 != 0 && f3 < 4) { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
+        v = mulDiv32(f3, a, b);
       } else { bitmanipOrIllegal(insn, raw, rd, rs1, rs2, npc); return; }
       wx(rd, v);
       break;
@@ -424,6 +435,9 @@ function interpret(): void {
   let dataEnd = dataLimit;
   // The 64-byte code block last marked in the executed-code map (reverse-continue skips segments with it).
   let execBlock: u64 = NEVER;
+  // Translated blocks (jit.ts) start where control arrives: here, after a branch or jump, after the slow path.
+  let useJit = jitUsable();
+  let head = true;
   while (ic < end) {
     if (checkBreakpoints) {
       if (ic != skipBreakpointIcount && isBreakpoint(p)) {
@@ -435,6 +449,27 @@ function interpret(): void {
     let insn: u32 = 0;
     let npc = p + 4;
     let fast = fo < fetchEnd;
+    if (head && useJit && fast) {
+      head = false;
+      const info = jitLookup(fo);
+      if (info != 0) {
+        const n = <u64>(info & 0xff);
+        // Entered only when the whole block fits in the slice and below the fetch limit: it then
+        // retires exactly what the interpreter would, or stops early at what it does not cover.
+        if (end - ic >= n && fo + (n << 2) <= fetchEnd) {
+          p = call_indirect<u64>(info >> 8, dataEnd);
+          const retired = <u64>load<u32>(jitExit);
+          ic += retired;
+          jitInstructions += retired;
+          jitBlocksRun++;
+          execBlock = NEVER;
+          // A block that stopped early stopped before an instruction it leaves to the interpreter
+          // (which would otherwise enter the block again, retiring nothing, forever).
+          head = retired == n;
+          continue;
+        }
+      }
+    }
     if (fast) {
       const block = fo >> EXEC_BLOCK_SHIFT;
       if (block != execBlock) { execBlock = block; store<u8>(execMap + <usize>block, 1); }
@@ -460,6 +495,7 @@ function interpret(): void {
           const imm = ((<i32>insn >> 11) & 0xfff00000) | (insn & 0xff000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
           wx(rd, npc);
           npc = p + <u64><i64><i32>imm;
+          head = true;
           break;
         }
         case 0x67: { // jalr
@@ -467,6 +503,7 @@ function interpret(): void {
           const target = (rx(rs1) + <u64>(<i32>insn >> 20)) & ~<u64>1;
           wx(rd, npc);
           npc = target;
+          head = true;
           break;
         }
         case 0x63: { // branches
@@ -485,6 +522,7 @@ function interpret(): void {
             const imm = ((<i32>insn >> 19) & 0xfffff000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
             npc = p + <u64><i64><i32>imm;
           }
+          head = true;
           break;
         }
         case 0x03: { // loads from RAM
@@ -518,6 +556,8 @@ function interpret(): void {
           // Marks the page of the first byte; a store crossing into the next page marks it too.
           store<u8>(DIRTY_PAGES + <usize>(off >> 12), 1);
           if (((off & 0xfff) + (<u64>1 << f3)) > 0x1000) store<u8>(DIRTY_PAGES + <usize>((off >> 12) + 1), 1);
+          // A store into bytes translated code was made from drops those translations (self-modifying code).
+          jitCheckWrite(off, <u64>1 << f3);
           break;
         }
         case 0x13: { // op-imm
@@ -609,6 +649,8 @@ function interpret(): void {
     end = sliceEnd;
     fetchEnd = fetchLimit;
     dataEnd = dataLimit;
+    useJit = jitUsable();
+    head = true;
     if (stopReason != STOP_NONE) break;
   }
   pc = p;

@@ -8,11 +8,13 @@ import { csrRead, csrWrite, csrIllegal } from './csr';
 import { updateFastPath, setSlowPathOnly as setSlow, resetTlb } from './trap';
 import { uartReceive as pushRx, uartStatusReads as statusReads } from './uart';
 import * as H from './harts';
+import * as J from './jit';
+import { mulDiv64, mulDiv32 } from './cpu';
 
 export {
   REGS, FREGS, REGISTER_FILE_BYTES, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
   WATCHPOINTS, WATCHPOINT_SLOTS, WATCHPOINT_SIZE, MROM, MROM_SIZE, DIRTY_PAGES, DIRTY_CAPACITY, SCRATCH,
-  SCRATCH_SIZE, RAM, SCHEDULE_LOG,
+  SCRATCH_SIZE, RAM, SCHEDULE_LOG, COMPRESSED_TABLE,
 } from './layout';
 
 /** Called by the runtime on an internal assertion failure: a core bug, never guest behaviour. */
@@ -36,7 +38,7 @@ export function init(ramBytes: u64, diskBytes: u64, board: u32): bool {
   // The disk occupies whole pages of the dirty map (the tail of the last one stays zero).
   const diskPagesBytes = (diskBytes + 0xfff) & ~<u64>0xfff;
   const execBytes = ramBytes >> L.EXEC_BLOCK_SHIFT;
-  const needed = <u64>L.RAM + ramBytes + diskPagesBytes + 64 + execBytes;
+  const needed = <u64>L.RAM + ramBytes + diskPagesBytes + 64 + execBytes + J.jitBytes(ramBytes);
   const have = <u64>memory.size() << 16;
   if (needed > have) {
     const pages = <i32>((needed - have + 0xffff) >> 16);
@@ -46,6 +48,8 @@ export function init(ramBytes: u64, diskBytes: u64, board: u32): bool {
   S.diskSize = diskBytes;
   S.boardRevision = board;
   S.execMap = L.RAM + <usize>(ramBytes + diskPagesBytes) + 64;
+  // The translation tier's tables follow the executed-code map (8-byte aligned).
+  J.jitPlace((S.execMap + <usize>execBytes + 7) & ~<usize>7);
   buildCompressedTable();
   return true;
 }
@@ -112,6 +116,7 @@ export function reset(): void {
   resetTlb();
   updateFastPath();
   H.resetHarts();
+  J.jitFlush();
 }
 
 /**
@@ -177,7 +182,26 @@ export function writeCsr(csr: u32, v: u64): void {
 export function csrFailed(): bool { return csrIllegal; }
 
 /** Forgets cached translations: the debugger wrote guest memory (it may have changed a page table). */
-export function flushTranslations(): void { resetTlb(); }
+export function flushTranslations(): void { resetTlb(); J.jitFlush(); }
+
+// ---- the translation tier (jit.ts, workers/engine/jit) ----
+
+/** Turns translated code on or off (off: every instruction is interpreted); forgets every translation. */
+export function setJitEnabled(on: bool): void { J.setJitEnabled(on); }
+export function jitEnabled(): bool { return J.jitEnabled; }
+/** Where a translated block leaves the instructions it retired. */
+export function jitExitOffset(): usize { return J.jitExit; }
+export function jitCodeMapOffset(): usize { return J.codeMap; }
+export function jitExecMapOffset(): usize { return S.execMap; }
+export function jitGeneration(): u32 { return J.jitGeneration; }
+export function jitInstructions(): u64 { return J.jitInstructions; }
+export function jitBlocksRun(): u64 { return J.jitBlocksRun; }
+export function jitMarkCode(off: u64, bytes: u32): void { J.jitMarkCode(off, bytes); }
+/** Translated code's helpers: a store into translated bytes, and RV64M's multiply-high, divide and remainder. */
+export function jitInvalidate(off: u64, size: u64): void { J.jitInvalidate(off, size); }
+export function jitMulDiv(f3: u32, a: u64, b: u64): u64 { return mulDiv64(f3, a, b); }
+export function jitMulDivW(f3: u32, a: u64, b: u64): u64 { return mulDiv32(f3, <u32>a, <u32>b); }
+export function flushJit(): void { J.jitFlush(); }
 
 /** Tests only: run every instruction through the checked slow path (to compare it with the hot loop). */
 export function setSlowPathOnly(on: bool): void { setSlow(on); }
@@ -330,6 +354,8 @@ export function loadState(): void {
   S.stopReason = S.STOP_NONE;
   resetTlb();
   updateFastPath();
+  // RAM was written by the host (snapshot pages): translations made from the old bytes go.
+  J.jitFlush();
 }
 
 // ---- hashing, for state digests ----

@@ -1,5 +1,6 @@
 // Typed access to the AssemblyScript core (workers/core), shared by every host.
 // The host supplies the compiled wasm (Node reads the file, the browser fetches it).
+import { Jit, type JitStats } from './jit/index';
 
 /** Why the core's run() returned (the STOP_* values of workers/core/state.ts). */
 export const CoreStop = {
@@ -60,6 +61,21 @@ interface RawExports {
   getScheduledHart(): number;
   viewHart(hart: number): number;
   takeScheduleLog(): number;
+  table: WebAssembly.Table;
+  setJitEnabled(on: number): void;
+  jitEnabled(): number;
+  jitExitOffset(): number;
+  jitCodeMapOffset(): number;
+  jitExecMapOffset(): number;
+  jitGeneration(): number;
+  jitInstructions(): bigint;
+  jitBlocksRun(): bigint;
+  jitMarkCode(off: bigint, bytes: number): void;
+  jitInvalidate(off: bigint, size: bigint): void;
+  jitMulDiv(f3: number, a: bigint, b: bigint): bigint;
+  jitMulDivW(f3: number, a: bigint, b: bigint): bigint;
+  flushJit(): void;
+  COMPRESSED_TABLE: WebAssembly.Global;
   REGS: WebAssembly.Global;
   SCHEDULE_LOG: WebAssembly.Global;
   FREGS: WebAssembly.Global;
@@ -96,10 +112,20 @@ export interface CoreLayout {
   scheduleLog: number;
 }
 
+/** What the translation tier has done (Core.jitStats). */
+export interface JitReport extends JitStats {
+  enabled: boolean;
+  /** Instructions retired by translated code, and translated blocks entered, since the core was made. */
+  instructions: bigint;
+  blocksRun: bigint;
+}
+
 /** One instance of the CPU core with its linear memory. */
 export class Core {
   readonly raw: RawExports;
   readonly layout: CoreLayout;
+  /** The translator, once translation has been turned on (after init()). */
+  private jit: Jit | undefined;
 
   private constructor(instance: WebAssembly.Instance) {
     this.raw = instance.exports as unknown as RawExports;
@@ -114,12 +140,38 @@ export class Core {
 
   static async instantiate(wasm: BufferSource | WebAssembly.Module): Promise<Core> {
     const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+    // The core asks for a translation through this import; it is bound to the Core made below.
+    const bound: { core?: Core } = {};
     const instance = await WebAssembly.instantiate(module, {
       env: {
         abort: () => { throw new Error('core: internal assertion failed'); },
+        jitTranslate: (off: bigint): number => bound.core?.jit?.translate(off) ?? 0,
       },
     });
-    return new Core(instance);
+    const core = new Core(instance);
+    bound.core = core;
+    return core;
+  }
+
+  /**
+   * Turns the translation tier on or off (after init(): it needs the RAM size).
+   * Either way the core forgets its translations; results are the same, only speed differs.
+   */
+  setJit(on: boolean): void {
+    if (on && this.jit === undefined) {
+      const r = this.raw;
+      this.jit = new Jit(r, {
+        regs: this.layout.regs, ram: this.layout.ram, dirtyPages: this.layout.dirtyPages,
+        execMap: r.jitExecMapOffset(), codeMap: r.jitCodeMapOffset(), exit: r.jitExitOffset(),
+        compressedTable: Number(r.COMPRESSED_TABLE.value),
+      }, Number(r.getRamSize()));
+    }
+    this.raw.setJitEnabled(on ? 1 : 0);
+  }
+
+  jitStats(): JitReport {
+    const s = this.jit?.stats ?? { blocksTranslated: 0, blocksReused: 0, translateMs: 0 };
+    return { ...s, enabled: this.raw.jitEnabled() !== 0, instructions: this.raw.jitInstructions(), blocksRun: this.raw.jitBlocksRun() };
   }
 
   /** A fresh view: linear memory may have grown since the last call. */

@@ -37,7 +37,16 @@ export interface MachineConfig {
   bootargs?: string;
   /** Several harts and their schedule (board revision 2); one hart if absent. */
   harts?: HartsConfig;
+  /**
+   * Whether hot code is translated to WebAssembly (docs/machine.md, "Translation"):
+   * JIT_DEFAULT if absent. Only speed depends on it, never a result or a digest.
+   */
+  jit?: boolean;
 }
+
+/** Whether translation is on when a machine's configuration does not say (the CLI's --no-jit changes it for the process). */
+export let JIT_DEFAULT = true;
+export function setJitDefault(on: boolean): void { JIT_DEFAULT = on; }
 
 export const CURRENT_BOARD_REVISION = 2;
 
@@ -168,6 +177,7 @@ export class Machine {
       throw new MachineError(`cannot configure ${harts.count} harts`);
     }
     core.raw.reset();
+    core.setJit(config.jit ?? JIT_DEFAULT);
     return new Machine(core, config, input);
   }
 

@@ -22,6 +22,15 @@ const MAX_CORE_STATE = 0x4000;
 const MAX_SEMIHOSTING = 0x10000;
 const MAX_HANDLES = 4096;
 
+/**
+ * The largest VM state decodeVmState accepts for a core state of this length:
+ * a reader checks a snapshot's VM state size against it before reading (and
+ * allocating) the VM state, which an image may claim to be up to a gigabyte.
+ */
+export function maxVmStateSize(coreLength: number): number {
+  return HEADER + REGISTERS + Math.min(coreLength, MAX_CORE_STATE) + MAX_SEMIHOSTING;
+}
+
 export class VmStateError extends Error {
   override name = 'VmStateError';
 }

@@ -3,7 +3,7 @@
 // state as its VM state. Exported for qemu-img and for sharing; loaded back so
 // that opening a recording does not need to replay it from the start.
 import { Qcow2Writer, Qcow2Image, MemoryImageStore, Qcow2Error, type ImageStore } from '../formats/qcow2';
-import { encodeVmState, decodeVmState, VmStateError } from '../formats/vmstate';
+import { encodeVmState, decodeVmState, maxVmStateSize, VmStateError } from '../formats/vmstate';
 import type { MachineState } from '../engine/machine';
 import type { Snapshot } from './snapshots';
 import type { Timeline } from './timeline';
@@ -77,6 +77,11 @@ export function* readSnapshotImage(image: Uint8Array, pagedBytes: number, coreSt
   let prev: (typeof sorted)[number] | undefined;
   for (const s of sorted) {
     if (prev && prev.icount === s.icount) throw new SnapshotImageError(`snapshot image: two snapshots at icount ${s.icount}`);
+    // Checked before reading: qcow2 allows a VM state of up to 1 GiB, and reading one allocates all of it.
+    const maxState = maxVmStateSize(coreStateLength);
+    if (s.vmStateSize > maxState) {
+      throw new SnapshotImageError(`snapshot image: "${s.name}": its VM state size ${s.vmStateSize} is larger than a machine state can be (${maxState} bytes)`);
+    }
     let state: MachineState;
     try {
       const vm = decodeVmState(img.readVmState(s), coreStateLength);

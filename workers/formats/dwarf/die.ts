@@ -175,11 +175,12 @@ function readAttr(r: Reader, form: number, implicit: number, u: DieUnit): Attr {
 export class DieTree {
   readonly units: DieUnit[] = [];
   private readonly byOffset = new Map<number, Die>();
+  private readonly badNames = new Set<number>();
 
   constructor(
     readonly s: DieSections,
     filesOf: (stmtList: number) => (string | undefined)[] | undefined,
-    problem: (m: string) => void,
+    private readonly problem: (m: string) => void,
   ) {
     const info = s.info;
     const abbrevCache = new Map<number, Map<number, Abbrev>>();
@@ -293,9 +294,23 @@ export class DieTree {
     return a?.cls === 'ref' ? this.byOffset.get(a.v) : undefined;
   }
 
+  /**
+   * The DIE's DW_AT_name, or undefined when it has none or it cannot be read
+   * (a string offset outside .debug_str): that is reported as a problem, so a
+   * bad name costs its DIE its name, not the whole debug info.
+   */
   name(die: Die): string | undefined {
     const a = this.attr(die, AT.name);
-    return a ? this.string(a, die.unit) : undefined;
+    if (!a) return undefined;
+    try {
+      return this.string(a, die.unit);
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+      // Once per DIE: names are looked up again and again.
+      if (!this.badNames.has(die.offset)) this.problem(`DIE at ${hex(die.offset)}: DW_AT_name: ${e.message}`);
+      this.badNames.add(die.offset);
+      return undefined;
+    }
   }
 
   string(a: Attr, u: DieUnit): string | undefined {

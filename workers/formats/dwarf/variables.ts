@@ -279,7 +279,14 @@ export class Variables {
     const cv = this.tree.attr(die, AT.const_value);
     if (cv && !die.attrs.has(AT.location)) {
       // A string constant (DW_FORM_strp and friends): the characters and their NUL.
-      const text = cv.cls === 'block' || cv.cls === 'const' || cv.cls === 'sconst' ? undefined : this.tree.string(cv, die.unit);
+      let text: string | undefined;
+      try {
+        text = cv.cls === 'block' || cv.cls === 'const' || cv.cls === 'sconst' ? undefined : this.tree.string(cv, die.unit);
+      } catch (e) {
+        // A string offset outside .debug_str: this value's error, not the session's.
+        if (e instanceof DwarfError) throw new VariableError(`DW_AT_const_value: ${e.message}`);
+        throw e;
+      }
       if (text !== undefined) return constValue({ cls: 'block', v: 0, bytes: new Uint8Array([...new TextEncoder().encode(text), 0]) }, type);
       return constValue(cv, type);
     }
