@@ -29,6 +29,8 @@ test('export a recording, import the file again, and see the same timeline', asy
   await expect(slider(page)).toHaveAttribute('aria-valuemax', String(length));
   await expect(page.getByText('replay', { exact: true })).toBeVisible();
   await expect(page.locator('.recording-name')).toHaveText('corruption');
+  // Opening replayed it through to the end, every digest and output matching: it says so.
+  await expect(page.getByText('verified', { exact: true })).toBeVisible();
   for (let i = 0; i < positions.length; i++) {
     await page.getByRole('textbox', { name: 'Go to icount' }).fill(String(positions[i]));
     await page.getByRole('button', { name: 'Go', exact: true }).click();

@@ -126,6 +126,12 @@ export interface SessionStatus {
   recordingId: string | null;
   /** Why the recording is no longer being saved, if storage failed (e.g. the disk is full). */
   storageProblem: string | null;
+  /**
+   * A recording opened from a file or storage: replay has run through all of
+   * it here, and every recorded output, input, exit and state digest matched
+   * (a difference stops the replay with an error that says where).
+   */
+  verified?: boolean;
 }
 
 export interface SessionInfo extends SessionStatus {

@@ -132,6 +132,11 @@ export function Debugger({ controller: c, onHome }: Props) {
         <div className="recording-title">
           <span className="recording-name">{info.name}</span>
           <span className={`badge badge-${live && status.phase !== 'fixed' ? 'live' : 'replay'}`}>{modeText}</span>
+          {status.verified && (
+            <span className="badge badge-verified" title="Replayed in full in this browser: every recorded output, input, exit status and state digest matched">
+              verified
+            </span>
+          )}
           <span className="muted small-text">
             {formatCount(status.length)} instructions · {describeEnd(status.ended)} · {formatDate(info.createdAt)}
           </span>

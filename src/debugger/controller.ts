@@ -582,5 +582,6 @@ export class DebuggerController {
 }
 
 function statusOf(info: SessionInfo): SessionStatus {
-  return { length: info.length, ended: info.ended, phase: info.phase, recordingId: info.recordingId, storageProblem: info.storageProblem };
+  return { length: info.length, ended: info.ended, phase: info.phase, recordingId: info.recordingId, storageProblem: info.storageProblem,
+    ...(info.verified !== undefined ? { verified: info.verified } : {}) };
 }

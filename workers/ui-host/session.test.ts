@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Timeline } from '../replay/timeline';
-import { parseRecording } from '../formats/recording';
+import { RecordingWriter, parseRecording } from '../formats/recording';
 import { RecordingStore, StorageFullError } from '../storage';
 import type { ProgressEvent } from '../engine-api';
 import { LiveInput } from './live-input';
@@ -277,6 +277,24 @@ describe('Session', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a replayed recording is verified only once replay has run through all of it; a tampered one stops with where it differs', async () => {
+    const { session } = await liveSession('hello', null);
+    await session.record({}, () => {});
+    expect(session.status().verified).toBeUndefined();
+    const { bytes } = await session.exportFile();
+    const replay = await replaySession(bytes);
+    expect(replay.status().verified).toBe(false);
+    await replay.prime(0, undefined);
+    expect(replay.status().verified).toBe(true);
+    // The output changed in the file (checksums fixed by rewriting it): replay finds it.
+    const parsed = parseRecording(bytes);
+    const events = parsed.events.map((e) => (e.kind === 'output' ? { ...e, bytes: new TextEncoder().encode('Hello, forged!\n'.slice(0, e.bytes.length).padEnd(e.bytes.length, '!')) } : e));
+    const forged = concatAll([RecordingWriter.start(parsed.meta, parsed.program), RecordingWriter.events(events), RecordingWriter.end(parsed.end!)]);
+    const tampered = await replaySession(forged);
+    await expect(tampered.prime(0, undefined)).rejects.toThrow(/replay diverged at icount \d+: stdout/);
+    expect(tampered.status().verified).toBe(false);
   });
 
   it('adds a SRCS chunk before END when exporting', async () => {

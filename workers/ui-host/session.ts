@@ -179,6 +179,7 @@ export class Session {
       phase: this.phase,
       recordingId: this.saver ? (this.saver.problem && !this.saver.id ? null : this.saver.id) : this.recordingId,
       storageProblem: this.saver?.problem ?? this.storageProblem,
+      ...(tl.mode === 'replay' ? { verified: this.explored >= tl.length } : {}),
     };
   }
 
