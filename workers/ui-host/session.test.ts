@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Timeline } from '../replay/timeline';
+import { setJitDefault } from '../engine/machine';
 import { RecordingWriter, parseRecording } from '../formats/recording';
 import { RecordingStore, StorageFullError } from '../storage';
 import type { ProgressEvent } from '../engine-api';
@@ -123,18 +124,20 @@ describe('Session', () => {
   });
 
   it('a full disk stops the recording with a clear message; the recording is kept and can be exported', async () => {
-    // A store that keeps pieces in memory and is full after its first appended piece.
+    // A store that keeps the start of the file in memory and is full at the first piece appended to it
+    // (the saver's first flush, a second into the run).
     const pieces: Uint8Array[] = [];
     const full = {
       create: async (_info: unknown, first: Uint8Array) => { pieces.push(first); return 'rec-1'; },
       putSources: async () => {},
-      appendLog: async (_id: string, piece: Uint8Array) => {
-        if (pieces.length > 1) throw new StorageFullError('browser storage is full: the recording was stopped at icount 123 and keeps everything written before');
-        pieces.push(piece);
+      appendLog: async () => {
+        throw new StorageFullError('browser storage is full: the recording was stopped at icount 123 and keeps everything written before');
       },
       exportFile: async () => concatAll(pieces),
     } as unknown as RecordingStore;
-    const { session } = await liveSession('bench', full);
+    // Interpreted, so that the run certainly outlasts that first second on any machine.
+    setJitDefault(false);
+    const { session } = await liveSession('bench', full).finally(() => setJitDefault(true));
     const answer = await session.record({}, () => {});
     expect(answer.result.reason).toBe('stopped');
     expect(answer.result.message).toMatch(/^browser storage is full/);
