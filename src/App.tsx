@@ -28,6 +28,11 @@ function initialRequest(example?: string): ViewRequest {
   return { memory: { at: example === 'corruption' ? 'calibration_offset' : 'sp', length: DEFAULT_MEMORY_LENGTH } };
 }
 
+/** The first view of a recording a link names: on the link's hart, if it names one. */
+function linkRequest(route: Route & { kind: 'recording' }): ViewRequest {
+  return { ...initialRequest(), ...(route.hart !== undefined ? { hart: route.hart } : {}) };
+}
+
 export function App() {
   const [screen, setScreen] = useState<Screen>(() => (parseRoute(location.hash).kind === 'start' && !new URLSearchParams(location.search).has('src')
     ? { kind: 'start' } : { kind: 'opening', what: 'the recording', progress: null }));
@@ -114,7 +119,7 @@ export function App() {
 
   const openRoute = useCallback((route: Route, push: boolean) => {
     if (route.kind === 'recording') {
-      const request = { ...initialRequest(), ...(route.hart !== undefined ? { hart: route.hart } : {}) };
+      const request = linkRequest(route);
       return (async () => {
         // A link from a teammate names a recording this browser may not have: ask for its file, keeping the link.
         if (!(await engine.hasRecording(route.id).catch(() => false))) {
@@ -161,7 +166,7 @@ export function App() {
     if (id !== openId.current) return;
     const { name, bytes } = fetched;
     if (route.kind === 'recording') {
-      const request = { ...initialRequest(), ...(route.hart !== undefined ? { hart: route.hart } : {}) };
+      const request = linkRequest(route);
       return open(name, false, (listener) => engine.openLinkedFile(bytes, name, route.id, route.t ?? 0, request, proxy(listener)));
     }
     return open(name, false, (listener) => engine.openFile(bytes, name, initialRequest(), proxy(listener)));
@@ -199,7 +204,7 @@ export function App() {
 
   /** The file a link asked for: checked to be that recording, stored, and opened at the link's instant. */
   const openLinkedFile = useCallback((route: Route & { kind: 'recording' }, file: File) => {
-    const request = { ...initialRequest(), ...(route.hart !== undefined ? { hart: route.hart } : {}) };
+    const request = linkRequest(route);
     // On failure, back to the request for the file, saying what was wrong with this one.
     return open(file.name, false, async (listener) => engine.openLinkedFile(await readFile(file), file.name, route.id, route.t ?? 0, request, proxy(listener)),
       { screen: { kind: 'need-file', route }, route });

@@ -16,6 +16,7 @@ import { loadCoreWasm, StdinInput, CLI_SNAPSHOT_BUDGET } from './node-host';
 import { parseArgs, integerFlag, UsageError, HART_FLAGS, hartsFlags, JIT_FLAGS, applyJitFlags } from './args';
 import { loadRecording } from './record-replay';
 import { writeAll, CliFailure, EXIT } from './output';
+import { isLoopback, listenOn, localAddress } from './listen';
 
 const DEFAULT_PORT = 1234;
 
@@ -63,21 +64,11 @@ export async function cmdGdbserver(argv: string[]): Promise<number> {
 
   const log = (message: string) => process.stderr.write(`hindsight gdbserver: ${message}\n`);
   const server = createServer({ pauseOnConnect: true });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(); });
-    });
-  } catch (e) {
-    throw new CliFailure(EXIT.load, `cannot listen on ${host}:${port}: ${(e as Error).message}`);
-  }
+  const actualPort = await listenOn(server, host, port);
   server.on('error', (e) => log(`server error: ${e.message}`));
-  const address = server.address();
-  const actualPort = address && typeof address === 'object' ? address.port : port;
   // Listening on every interface: from this machine, GDB connects to the loopback address.
-  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
-  const hostForGdb = bracket(local);
+  const hostForGdb = localAddress(host);
   if (!isLoopback(host)) {
     process.stderr.write(`hindsight gdbserver: warning: listening on ${host}, not on the loopback interface: anyone who can reach ` +
       'this address can connect, read the program\'s memory and drive it. The protocol has no authentication.\n');
@@ -140,6 +131,3 @@ export async function cmdGdbserver(argv: string[]): Promise<number> {
   });
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::ffff:127.0.0.1';
-}

@@ -10,6 +10,7 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, integerFlag, UsageError } from './args';
 import { CliFailure, EXIT, terminalSafe } from './output';
+import { isLoopback, listenOn, localAddress } from './listen';
 import { loadRecording } from './record-replay';
 import { formatRoute } from '../../src/lib/route';
 
@@ -26,7 +27,6 @@ function defaultAppDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'web');
 }
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export async function cmdServe(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { '--port': { value: true }, '--host': { value: true }, '--app': { value: true } });
@@ -47,18 +47,8 @@ export async function cmdServe(argv: string[]): Promise<number> {
   const recordingPath = `/recordings/${encodeURIComponent(name)}`;
 
   const server = createServer((req, res) => answer(req, res, appDir, recordingPath, bytes));
-  try {
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(port, host, () => { server.off('error', fail); done(); });
-    });
-  } catch (e) {
-    throw new CliFailure(EXIT.load, `cannot listen on ${host}:${port}: ${(e as Error).message}`);
-  }
-  const address = server.address();
-  const actualPort = address && typeof address === 'object' ? address.port : port;
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const hostPart = shown.includes(':') ? `[${shown}]` : shown;
+  const actualPort = await listenOn(server, host, port);
+  const hostPart = localAddress(host);
   const hash = formatRoute({ kind: 'recording', id: recording.id, file: name, size: bytes.length });
   const link = `http://${hostPart}:${actualPort}/?src=${encodeURIComponent(recordingPath)}${hash}`;
   if (!isLoopback(host)) {

@@ -380,14 +380,20 @@ export class DebugInfo {
     return [...out].sort((a, b) => a - b);
   }
 
-  /** The function whose code contains `address` (the innermost, if nested), with the inlined calls there. */
-  functionAt(address: number): FunctionInfo | undefined {
+  /** The smallest function range containing `address` (functions nest: the innermost one). */
+  private innermostRange(address: number): FunctionRange | undefined {
     const list = this.functionRanges;
     let best: FunctionRange | undefined;
     for (let i = lastAtOrBefore(list, address); i >= 0 && this.fnMaxHigh[i] > address; i--) {
       const f = list[i];
       if (address < f.high && (best === undefined || f.high - f.low < best.high - best.low)) best = f;
     }
+    return best;
+  }
+
+  /** The function whose code contains `address` (the innermost, if nested), with the inlined calls there. */
+  functionAt(address: number): FunctionInfo | undefined {
+    const best = this.innermostRange(address);
     if (!best) return undefined;
     const info = this.describeFunction(best.fn, best);
     const inlined: InlinedCall[] = [];
@@ -447,12 +453,7 @@ export class DebugInfo {
    * object to compare by identity; undefined outside every function.
    */
   blockAt(address: number): object | undefined {
-    const list = this.functionRanges;
-    let best: FunctionRange | undefined;
-    for (let i = lastAtOrBefore(list, address); i >= 0 && this.fnMaxHigh[i] > address; i--) {
-      const f = list[i];
-      if (address < f.high && (best === undefined || f.high - f.low < best.high - best.low)) best = f;
-    }
+    const best = this.innermostRange(address);
     if (!best) return undefined;
     // Blocks nest, so the innermost one containing the address is the one covering the fewest bytes.
     const total = (ranges: Range[]) => ranges.reduce((n, r) => n + (r.high - r.low), 0);
