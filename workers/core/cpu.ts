@@ -9,7 +9,7 @@ import {
   fetchLimit, dataLimit, breakpointCount, execMap, ramSize, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
   hartCount, PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
-  IRQ_STI, CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers,
+  IRQ_STI, CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers, dataTranslated, dataMode,
 } from './state';
 import { fetchSlow, loadSlow, storeSlow, probeStore, triggerFires } from './bus';
 import { execTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
@@ -457,7 +457,9 @@ function interpret(): void {
         // Entered only when the whole block fits in the slice and below the fetch limit: it then
         // retires exactly what the interpreter would, or stops early at what it does not cover.
         if (end - ic >= n && fo + (n << 2) <= fetchEnd) {
-          p = call_indirect<u64>(info >> 8, dataEnd);
+          // Loads and stores look up the TLB of dataMode when data is translated (mode -1: untranslated).
+          const mode: u64 = dataTranslated ? <u64>dataMode : <u64>-1;
+          p = call_indirect<u64>(info >> 8, dataEnd, p, end - ic, mode);
           const retired = <u64>load<u32>(jitExit);
           ic += retired;
           jitInstructions += retired;
@@ -465,7 +467,7 @@ function interpret(): void {
           execBlock = NEVER;
           // A block that stopped early stopped before an instruction it leaves to the interpreter
           // (which would otherwise enter the block again, retiring nothing, forever).
-          head = retired == n;
+          head = load<u32>(jitExit, 4) == 0;
           continue;
         }
       }

@@ -192,6 +192,9 @@ export function jitEnabled(): bool { return J.jitEnabled; }
 /** Where a translated block leaves the instructions it retired. */
 export function jitExitOffset(): usize { return J.jitExit; }
 export function jitCodeMapOffset(): usize { return J.codeMap; }
+/** The TLB translated loads and stores look up (mmu.ts). */
+export function jitTlbOffset(): usize { return L.TLB; }
+export function jitTlbEntries(): u32 { return L.TLB_ENTRIES; }
 export function jitExecMapOffset(): usize { return S.execMap; }
 export function jitGeneration(): u32 { return J.jitGeneration; }
 export function jitInstructions(): u64 { return J.jitInstructions; }

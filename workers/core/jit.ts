@@ -4,16 +4,18 @@
 // interpret() calls one with call_indirect when it reaches the block's first
 // instruction and the slice's remaining budget covers the whole block.
 //
-// Blocks are keyed by the RAM offset of their first instruction and are only
-// used while fetches and data accesses are untranslated (M-mode, or satp Bare),
-// so that offset and pc name the same instruction. A direct-mapped table of
+// Blocks are keyed by the RAM offset of their first instruction (a physical
+// key: the interpreter has already translated the pc through the fetch TLB);
+// a block takes its virtual pc as an argument, so one translation serves every
+// mapping of its page, and satp writes or sfence.vma need not drop it (its
+// loads and stores use the current TLB). A direct-mapped table of
 // JIT_ENTRIES entries {tag: u64 offset, info: u32 = function index << 8 | instructions,
 // bytes: u16, hits: u16} counts executions of block heads until they are hot.
 // A code map (one byte per 64 bytes of RAM) marks the bytes translated code was
 // made from; every write to RAM checks it, and a hit drops the blocks made
 // from those bytes (self-modifying code, a loader, virtio DMA).
 import { RAM_BASE } from './layout';
-import { ramSize, NEVER, fetchTranslated, dataTranslated, breakpointCount, watchpointCount } from './state';
+import { ramSize, NEVER, breakpointCount, watchpointCount } from './state';
 
 /** The engine's translator: translates the block at RAM offset `off`; returns function index << 8 | instructions, or 0. */
 @external("env", "jitTranslate")
@@ -31,7 +33,7 @@ export let jitEnabled: bool = false;
 /** Linear-memory offset of the code map (one byte per 64 bytes of RAM) and of the block table. */
 export let codeMap: usize = 0;
 export let jitTable: usize = 0;
-/** Where a translated block leaves the number of instructions it retired (its result is the next pc). */
+/** Where a translated block leaves the number of instructions it retired (u32) and whether it stopped early (u32 at +4); its result is the next pc. */
 export let jitExit: usize = 0;
 /** Instructions retired by translated code, blocks entered: for --stats. */
 export let jitInstructions: u64 = 0;
@@ -67,7 +69,7 @@ export function jitFlush(): void {
 
 /** Whether translated code may run now: the conditions under which a block's offsets are its pcs and nothing needs per-instruction checks. */
 @inline export function jitUsable(): bool {
-  return jitEnabled && !fetchTranslated && !dataTranslated && breakpointCount == 0 && watchpointCount == 0;
+  return jitEnabled && breakpointCount == 0 && watchpointCount == 0;
 }
 
 @inline export function jitEntry(off: u64): usize {

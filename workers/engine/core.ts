@@ -65,6 +65,8 @@ interface RawExports {
   setJitEnabled(on: number): void;
   jitEnabled(): number;
   jitExitOffset(): number;
+  jitTlbOffset(): number;
+  jitTlbEntries(): number;
   jitCodeMapOffset(): number;
   jitExecMapOffset(): number;
   jitGeneration(): number;
@@ -164,6 +166,7 @@ export class Core {
         regs: this.layout.regs, ram: this.layout.ram, dirtyPages: this.layout.dirtyPages,
         execMap: r.jitExecMapOffset(), codeMap: r.jitCodeMapOffset(), exit: r.jitExitOffset(),
         compressedTable: Number(r.COMPRESSED_TABLE.value),
+        tlb: r.jitTlbOffset(), tlbEntries: r.jitTlbEntries(),
       }, Number(r.getRamSize()));
     }
     this.raw.setJitEnabled(on ? 1 : 0);

@@ -27,7 +27,7 @@ export interface JitStats {
 }
 
 const TYPES: FuncType[] = [
-  { params: [I64], results: [I64] }, // a block: (dataEnd) -> next pc
+  { params: [I64, I64, I64, I64], results: [I64] }, // a block: (dataEnd, pc, budget, mode) -> next pc
   { params: [I32, I64, I64], results: [I64] }, // jitMulDiv, jitMulDivW
   { params: [I64, I64], results: [] }, // jitInvalidate
 ];
