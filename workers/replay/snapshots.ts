@@ -154,8 +154,11 @@ export class SnapshotStore {
     const existing = this.at(icount);
     if (existing) { this.rebase(existing); return existing; }
     const dirty = this.dirtyPages();
-    let cost = STATE_OVERHEAD;
-    for (const p of dirty) if (this.uniformValue(p) < 0) cost += PAGE_SIZE;
+    // Each page is scanned once: its uniform value, or -1 for a page to copy.
+    const uniform = dirty.map((p) => this.uniformValue(p));
+    let copies = 0;
+    for (const v of uniform) if (v < 0) copies++;
+    const cost = STATE_OVERHEAD + copies * PAGE_SIZE;
     if (this.totalBytes + cost > this.budgetBytes) this.thin(this.budgetBytes - cost);
     if (this.totalBytes + cost > this.budgetBytes) {
       this.updateMemoryDigest();
@@ -163,8 +166,20 @@ export class SnapshotStore {
     }
     const pages = new Map<number, Uint8Array>();
     const bitmap = this.machine.dirtyBitmap();
-    for (const p of dirty) {
-      pages.set(p, this.copyPage(p));
+    // One allocation for all the copies (one per page costs more than the copying: an OS pass over all RAM
+    // dirties tens of thousands of pages); remove() gives a page its own copy if it outlives this snapshot.
+    const ram = this.machine.pagedView();
+    const slab = new Uint8Array(copies * PAGE_SIZE);
+    let used = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const p = dirty[i];
+      if (uniform[i] >= 0) pages.set(p, uniformPage(uniform[i]));
+      else {
+        const copy = slab.subarray(used, used + PAGE_SIZE);
+        copy.set(ram.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+        pages.set(p, copy);
+        used += PAGE_SIZE;
+      }
       // The bitmap is cleared below: the memory digest must see these pages first (folded ones it has seen).
       if (bitmap[p]) this.memory.update(p);
     }
@@ -343,7 +358,8 @@ export class SnapshotStore {
     // Pages the next snapshot lacks are its latest versions: hand them over.
     for (const [p, c] of gone.pages) {
       if (next.pages.has(p)) continue;
-      next.pages.set(p, c);
+      // A page in the gone snapshot's slab gets its own copy, so the slab can be freed.
+      next.pages.set(p, this.isShared(c) || c.buffer.byteLength === PAGE_SIZE ? c : c.slice());
       if (!this.isShared(c)) { next.bytes += PAGE_SIZE; this.totalBytes += PAGE_SIZE; }
     }
     for (const b of gone.execBlocks) next.execBlocks.add(b);
