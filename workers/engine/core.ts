@@ -18,7 +18,8 @@ export const CoreStop = {
 interface RawExports {
   memory: WebAssembly.Memory;
   init(ramBytes: bigint, diskBytes: bigint, boardRevision: number): number;
-  reset(): void;
+  /** Power-on state; RAM and the disk are cleared unless the caller knows they are zero (a machine nothing has written yet). */
+  reset(ramKnownZero?: boolean): void;
   run(budget: bigint, flags: number): number;
   lastFetchFaulted(): number;
   lastAttemptPc(): bigint;
@@ -76,6 +77,10 @@ interface RawExports {
   jitInvalidate(off: bigint, size: bigint): void;
   jitMulDiv(f3: number, a: bigint, b: bigint): bigint;
   jitMulDivW(f3: number, a: bigint, b: bigint): bigint;
+  jitFp(insn: number, x: bigint): bigint;
+  jitFflags: WebAssembly.Global;
+  jitFrm: WebAssembly.Global;
+  jitMstatus: WebAssembly.Global;
   flushJit(): void;
   COMPRESSED_TABLE: WebAssembly.Global;
   REGS: WebAssembly.Global;
@@ -166,7 +171,7 @@ export class Core {
         regs: this.layout.regs, ram: this.layout.ram, dirtyPages: this.layout.dirtyPages,
         execMap: r.jitExecMapOffset(), codeMap: r.jitCodeMapOffset(), exit: r.jitExitOffset(),
         compressedTable: Number(r.COMPRESSED_TABLE.value),
-        tlb: r.jitTlbOffset(), tlbEntries: r.jitTlbEntries(),
+        tlb: r.jitTlbOffset(), tlbEntries: r.jitTlbEntries(), fregs: this.layout.fregs,
       }, Number(r.getRamSize()));
     }
     this.raw.setJitEnabled(on ? 1 : 0);

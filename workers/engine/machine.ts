@@ -140,6 +140,8 @@ export class Machine {
   readonly schedule = new ScheduleLog();
   /** Set after a breakpoint stop, so the next run steps over it. */
   private resumeOverBreakpoint = false;
+  /** False until something may have written RAM (a load, a run, a write through pagedView): reset then need not clear it. */
+  private ramWritten = false;
 
   private constructor(core: Core, config: MachineConfig, private input: HostInput) {
     this.core = core;
@@ -176,7 +178,7 @@ export class Machine {
     if (!core.raw.configureHarts(harts.count, BigInt(harts.quantum), BigInt(harts.seed))) {
       throw new MachineError(`cannot configure ${harts.count} harts`);
     }
-    core.raw.reset();
+    core.raw.reset(true);
     core.setJit(config.jit ?? JIT_DEFAULT);
     return new Machine(core, config, input);
   }
@@ -202,7 +204,8 @@ export class Machine {
     checkLoadable(image, { name: 'RAM', base: RAM_BASE, size: this.ramBytes }, DEVICES.map((d) => ({ ...d })));
     const dtbAddress = this.deviceTreeAddress();
     if (dtbAddress !== undefined) checkDeviceTreeOverlap(image, dtbAddress);
-    this.core.raw.reset();
+    this.core.raw.reset(!this.ramWritten);
+    this.ramWritten = true;
     this.schedule.clear();
     this.drainSchedule();
     const mem = this.core.bytes();
@@ -283,6 +286,7 @@ export class Machine {
    */
   run(budget: bigint, range?: { lo: bigint; hi: bigint }): Stop {
     if (this.exited) return { ...this.exited, reason: 'exit' };
+    this.ramWritten = true;
     this.viewRunningHart();
     const end = this.icount + budget;
     if (range) this.core.raw.setStepRange(range.lo, range.hi);
@@ -629,6 +633,7 @@ export class Machine {
 
   /** RAM then the disk, as snapshots see them: a view into linear memory (valid until memory grows). */
   pagedView(): Uint8Array {
+    this.ramWritten = true;
     return this.core.bytes().subarray(this.core.layout.ram, this.core.layout.ram + this.pagedBytes);
   }
 
