@@ -269,8 +269,9 @@ export class SnapshotStore {
     for (let i = lo + 1; i <= hi; i++) for (const p of this.snaps[i].pages.keys()) pages.add(p);
     const ram = this.machine.pagedView();
     const zero = new Uint8Array(PAGE_SIZE);
+    const versions = this.versionsAt(pages, b);
     for (const p of pages) {
-      ram.set(this.pageAt(p, b) ?? zero, p * PAGE_SIZE);
+      ram.set(versions.get(p) ?? zero, p * PAGE_SIZE);
       this.memory.update(p);
     }
     this.machine.restoreState(target.state);
@@ -285,6 +286,26 @@ export class SnapshotStore {
     // snap's view, so fold them in by restoring through the normal path.
     if (this.base === snap) return;
     this.restore(snap);
+  }
+
+  /**
+   * The version of each of `pages` as of snapshot `index` (absent: zero). Either
+   * looks each page up going back from `index`, or walks the snapshots' page
+   * lists back once, whichever touches fewer entries: a seek across an OS's
+   * boot restores tens of thousands of pages last written many snapshots ago.
+   */
+  private versionsAt(pages: Set<number>, index: number): Map<number, Uint8Array> {
+    const found = new Map<number, Uint8Array>();
+    let listed = 0;
+    for (let i = 0; i <= index; i++) listed += this.snaps[i].pages.size;
+    if (pages.size * (index + 1) <= listed) {
+      for (const p of pages) { const c = this.pageAt(p, index); if (c) found.set(p, c); }
+      return found;
+    }
+    for (let i = index; i >= 0 && found.size < pages.size; i--) {
+      for (const [p, c] of this.snaps[i].pages) if (!found.has(p) && pages.has(p)) found.set(p, c);
+    }
+    return found;
   }
 
   private pageAt(page: number, index: number): Uint8Array | undefined {
