@@ -48,7 +48,10 @@ export function runQemu(elf: string, opts: { cwd: string; stdin?: string; logFil
     args.push('-serial', 'none', '-chardev', `file,id=out,path=${outFile}`,
       '-semihosting-config', 'enable=on,target=native,chardev=out');
   } else {
-    args.push('-serial', 'stdio', '-semihosting');
+    // The UART writes to a file, not to a pipe: a write to a busy pipe can fail, QEMU retries it
+    // later, and a guest that powers off right after its last byte loses that byte.
+    outFile = join(tempDir('qemu-out'), 'uart.txt');
+    args.push('-chardev', `file,id=uart,path=${outFile}`, '-serial', 'chardev:uart', '-semihosting');
   }
   if (opts.logFile) args.push('-singlestep', '-d', 'cpu,nochain', '-D', opts.logFile);
   const r = spawnSync('qemu-system-riscv64', args, {
