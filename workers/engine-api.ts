@@ -262,6 +262,66 @@ export interface HartLanes {
   ipis: { icount: number; from: number; to: number }[];
 }
 
+/** A stretch of the function-call lane: a function seen running at one depth of the call stack. */
+export interface CallSegment {
+  /** 0: the outermost frame sampled (main, once it runs; before it, the start-up code). */
+  depth: number;
+  /** The function, as the call stack names it. */
+  name: string;
+  /** Its source is the user's (at hand), not a library's. */
+  user: boolean;
+  /** The stretch, [start, end): from the first sample that saw it to the next sample that did not. */
+  start: number;
+  end: number;
+  /** The first sample inside it: an instant where it is running (what a click goes to). */
+  at: number;
+}
+
+/** A trap or interrupt: where its handler's first instruction runs. */
+export interface TrapMark {
+  icount: number;
+  hart: number;
+  interrupt: boolean;
+  /** The exception or interrupt code (mcause/scause without the interrupt bit). */
+  code: number;
+  /** "machine timer interrupt", "ecall from U-mode", "load page fault". */
+  name: string;
+  /** The trapping pc (hex) and its symbol. */
+  epc: string;
+  where: string;
+  /** The handler's privilege level. */
+  mode: 'M' | 'S';
+}
+
+/** Where the user's own code last ran in a finished recording (see workers/replay/user-end.ts). */
+export interface UserEndInfo {
+  icount: number;
+  /** 'end': the recording ends in user code; 'call': at a call that never returned (exit); 'return': at the last instruction of user code. */
+  via: 'end' | 'call' | 'return';
+  callee?: string;
+  /** The source line there. */
+  source?: SourcePosition;
+}
+
+/** The timeline's lanes of the run's shape (EngineApi.runLanes), computed a little at a time. */
+export interface RunLanes {
+  /** The recording's length they were computed for. */
+  length: number;
+  /** All of it is computed. */
+  done: boolean;
+  /** 0..1 */
+  fraction: number;
+  calls: CallSegment[];
+  /** Call stacks sampled so far. */
+  samples: number;
+  traps: TrapMark[];
+  /** Traps were looked for in [0, trapsScannedTo); less than length when the scan's budget ran out. */
+  trapsScannedTo: number;
+  trapsTruncated: boolean;
+  /** A finished recording: where the user's code last ran (null: not found, or the recording has not ended). */
+  userEnd: UserEndInfo | null;
+}
+
 /** What a view should include besides the registers. */
 export interface ViewRequest {
   /** Memory to read: an address (hex or decimal) or a symbol, and a byte count (at most 4096). */
@@ -451,6 +511,14 @@ export interface EngineApi {
    * inter-processor interrupts seen (CLINT msip raised by one hart for another).
    */
   hartLanes(buckets: number): Promise<HartLanes>;
+  /**
+   * Computes a little more of the timeline's lanes of the run (function calls, traps), for at most
+   * about `budgetMs`, and answers what is known; null while an operation runs (ask again later).
+   * Between calls the position is the user's: each call puts the timeline back where it was.
+   */
+  runLanes(budgetMs: number): Promise<RunLanes | null>;
+  /** A finished recording: where the user's own code last ran (what the End key goes to first); null if none. */
+  userEnd(): Promise<UserEndInfo | null>;
   renameRecording(id: string, name: string): Promise<void>;
   deleteRecording(id: string): Promise<void>;
   /** A stored recording as a .hsr file (with its sources in a SRCS chunk). */

@@ -8,6 +8,7 @@ import coreUrl from '../build/core.release.wasm?url';
 import type {
   EngineApi, EngineState, ExampleInfo, Motion, MotionAnswer, OpenAnswer, PositionView, ProgressEvent, ProgressListener,
   SnapshotImageAnswer, StorageOverview, TrapInfo, ViewRequest, HartLanes, WatchAccess, HistoryAnswer, NoteInfo, VariableNode, VariablesView,
+  RunLanes, UserEndInfo,
 } from './engine-api';
 import { pooledSpawner, type FromWorker, type HistoryChannel, type ToWorker } from './replay/value-history';
 import { Timeline } from './replay/timeline';
@@ -191,6 +192,14 @@ class Engine implements Local<EngineApi> {
 
   async hartLanes(buckets: number): Promise<HartLanes> {
     return this.session ? this.session.hartLanes(buckets) : { lanes: [], ipis: [] };
+  }
+
+  async runLanes(budgetMs: number): Promise<RunLanes | null> {
+    return this.session ? this.session.runLanes(budgetMs) : null;
+  }
+
+  async userEnd(): Promise<UserEndInfo | null> {
+    return this.current().userEnd();
   }
 
   async setSnapshotBudget(settingMiB: number | null): Promise<SnapshotBudget> {

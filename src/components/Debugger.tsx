@@ -3,7 +3,8 @@ import { LINE_MOTIONS, type LineMotion, type Motion, type WatchAccess } from '..
 import type { DebuggerController } from '../debugger/controller';
 import { actionFor } from '../debugger/shortcuts';
 import { useStore } from '../lib/store';
-import { consoleMarkers, ipiMarkers, noteMarkers, type Marker } from '../lib/markers';
+import { ipiMarkers, type Marker } from '../lib/markers';
+import { exitMark } from '../lib/lanes';
 import { readFile } from '../lib/download';
 import { describeEnd, formatCount, formatDate } from '../format';
 import { ErrorAlert } from './ErrorAlert';
@@ -48,15 +49,19 @@ export function Debugger({ controller: c, onHome }: Props) {
   const frameIndex = useStore(store, (s) => s.frame);
   const notes = useStore(store, (s) => s.notes);
   const shared = useStore(store, (s) => s.shared);
+  const lanes = useStore(store, (s) => s.lanes);
   const jumpRef = useRef<HTMLInputElement>(null);
   const [help, setHelp] = useState(false);
   const closeHelp = useCallback(() => setHelp(false), []);
 
+  // The scrubber's own marks; console events, notes and the rest have lanes under it (TimelineLanes).
   const markers = useMemo(() => {
-    const list: Marker[] = [...consoleMarkers(consoleEvents), ...hits, ...ipiMarkers(hartLanes.ipis), ...noteMarkers(notes)];
+    const list: Marker[] = [...hits, ...ipiMarkers(hartLanes.ipis)];
     if (status.ended) list.push({ kind: 'end', icount: status.length, label: `end: ${describeEnd(status.ended)}` });
+    const exit = exitMark(status.ended, lanes?.userEnd ?? null);
+    if (exit) list.push({ kind: 'exit', icount: exit.icount, label: exit.label });
     return list.sort((a, b) => a.icount - b.icount);
-  }, [consoleEvents, hits, status.ended, status.length, hartLanes.ipis, notes]);
+  }, [hits, status.ended, status.length, hartLanes.ipis, lanes]);
 
   const onMove = useCallback((m: Motion) => void c.move(m), [c]);
   const onRecord = useCallback(() => void c.record(), [c]);
@@ -80,6 +85,9 @@ export function Debugger({ controller: c, onHome }: Props) {
   const onShowTrap = useCallback((a: number) => void c.goTo(`0x${a.toString(16)}`), [c]);
   const sourceText = useCallback((name: string) => c.sourceText(name), [c]);
   const onToggleLine = useCallback((file: string, line: number) => void c.toggleSourceBreakpoint(file, line), [c]);
+  const pcNumber = Number(BigInt(view.pc));
+  const sourceListing = useMemo(() => ({ program: info.listing, local: view.localListing, pc: pcNumber, onToggleBreakpoint }),
+    [info.listing, view.localListing, pcNumber, onToggleBreakpoint]);
   const onRunToLine = useCallback((file: string, line: number, direction: 'backward' | 'forward') => void c.runToLine(file, line, direction), [c]);
   const onSelectFrame = useCallback((i: number) => c.selectFrame(i), [c]);
   const loadVariables = useCallback((f: number, x: string[]) => c.variables(f, x), [c]);
@@ -105,7 +113,7 @@ export function Debugger({ controller: c, onHome }: Props) {
         case 'jump': jumpRef.current?.focus(); jumpRef.current?.select(); break;
         case 'help': setHelp((shown) => !shown); break;
         case 'start': if (!s.busy) c.seek(0); break;
-        case 'end': if (!s.busy) c.seek(s.status.length); break;
+        case 'end': if (!s.busy) void c.goToEnd(); break;
         default:
           if (s.busy) break;
           if (LINE_MOTIONS.includes(action as LineMotion) && s.info.debugInfo !== 'available') break;
@@ -191,8 +199,9 @@ export function Debugger({ controller: c, onHome }: Props) {
         onJump={onScrub}
         jumpRef={jumpRef}
       />
-      <TimelineBar length={status.length} position={position} markers={markers} disabled={busy !== null} onScrub={onScrub} lanes={hartLanes.lanes} />
-      <StatusLine view={view} status={status} busy={busy} lastStop={lastStop} traps={traps} position={position} seeking={seeking} />
+      <TimelineBar length={status.length} position={position} markers={markers} disabled={busy !== null} onScrub={onScrub} lanes={hartLanes.lanes}
+        run={lanes} consoleEvents={consoleEvents} notes={notes} ended={status.ended} />
+      <StatusLine view={view} status={status} busy={busy} lastStop={lastStop} traps={traps} position={position} seeking={seeking} userEnd={lanes?.userEnd ?? null} />
       <div className="workspace">
         <DisassemblyPanel
           program={info.listing}
@@ -217,6 +226,7 @@ export function Debugger({ controller: c, onHome }: Props) {
           onToggleLine={onToggleLine}
           onAddFiles={onAddFiles}
           onRunToLine={onRunToLine}
+          listing={sourceListing}
         />
         <CallStackPanel frames={view.callStack} selected={frameIndex} onSelect={onSelectFrame} />
         <VariablesPanel

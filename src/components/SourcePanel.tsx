@@ -1,6 +1,7 @@
 import { Component, memo, Suspense, use, useCallback, useId, useMemo, useState, type ChangeEvent, type ReactNode } from 'react';
-import type { DebugInfoState, ExecutedLines, SourcePosition, StackFrame, TrapInfo } from '../../workers/engine-api';
+import type { DebugInfoState, ExecutedLines, Listing, SourcePosition, StackFrame, TrapInfo } from '../../workers/engine-api';
 import { MonacoView, loadMonaco, type LineDecoration } from '../monaco/MonacoView';
+import { LibraryDisassembly } from './LibraryDisassembly';
 
 interface Props {
   debugInfo: DebugInfoState;
@@ -21,6 +22,8 @@ interface Props {
   onAddFiles: (files: File[]) => void;
   /** Go to the last (or next) time a line ran. */
   onRunToLine?: (file: string, line: number, direction: 'backward' | 'forward') => void;
+  /** For code whose source is not at hand: the disassembly is shown instead (the program's listing, the code around the pc). */
+  listing?: { program: Listing; local: Listing | undefined; pc: number; onToggleBreakpoint: (address: number) => void };
 }
 
 const baseName = (path: string) => path.replace(/^.*[\\/]/, '');
@@ -105,7 +108,7 @@ class ErrorBoundary extends Component<{ children: ReactNode; resetKey: string },
 
 /** The source line of the pc in Monaco, when the debug info gives one and the file is at hand. */
 export const SourcePanel = memo(function SourcePanel({
-  debugInfo, position: pcPosition, pcLabel, traps, frame, executed, accessed, busy = false, sourceText, onToggleLine, onAddFiles, onRunToLine,
+  debugInfo, position: pcPosition, pcLabel, traps, frame, executed, accessed, busy = false, sourceText, onToggleLine, onAddFiles, onRunToLine, listing,
 }: Props) {
   const headingId = useId();
   const fileId = useId();
@@ -136,6 +139,12 @@ export const SourcePanel = memo(function SourcePanel({
     body = <p className="placeholder">This program has no line information (it was built without <code>-g</code>, or stripped): debug it in the disassembly.</p>;
   } else if (!position) {
     body = <p className="placeholder">No source line for the code at the pc ({pcLabel}).</p>;
+  } else if (!position.source && listing) {
+    const framePc = frame ? Number(BigInt(frame.pc)) : undefined;
+    body = (
+      <LibraryDisassembly position={position} program={listing.program} local={listing.local} address={framePc ?? listing.pc}
+        atPc={framePc === undefined} traps={traps} onToggleBreakpoint={listing.onToggleBreakpoint} />
+    );
   } else if (!position.source) {
     body = (
       <p className="placeholder">

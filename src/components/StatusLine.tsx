@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { MotionSummary, PositionView, SessionStatus, TrapInfo } from '../../workers/engine-api';
+import type { MotionSummary, PositionView, SessionStatus, TrapInfo, UserEndInfo } from '../../workers/engine-api';
 import type { Busy } from '../debugger/controller';
 import { describeEnd, describeStop, formatCount, formatSpeed, shortHex } from '../format';
 
@@ -12,10 +12,12 @@ interface Props {
   /** Where the scrubber is while a seek is on its way. */
   position: number;
   seeking: boolean;
+  /** Where the user's own code last ran (the End key's first stop), when known. */
+  userEnd?: UserEndInfo | null;
 }
 
 /** The current icount and pc, why the last motion stopped, or what is running. */
-export const StatusLine = memo(function StatusLine({ view, status, busy, lastStop, traps, position, seeking }: Props) {
+export const StatusLine = memo(function StatusLine({ view, status, busy, lastStop, traps, position, seeking, userEnd }: Props) {
   let state = 'stopped';
   let text: string;
   if (busy) {
@@ -36,6 +38,7 @@ export const StatusLine = memo(function StatusLine({ view, status, busy, lastSto
     const why = lastStop ? describeStop(lastStop, traps, status) : '';
     if (why) parts.push(why);
     else if (view.icount === status.length && status.ended) parts.push(`end of the recording: ${describeEnd(status.ended)}`);
+    else if (status.ended && userEnd && view.icount === userEnd.icount) parts.push('the last of your code that ran (End again: the last instruction)');
     if (lastStop?.reason === 'exit' || (status.ended && view.icount === status.length)) state = status.ended?.exitCode === 0 ? 'exited' : 'failed';
     text = parts.join(' · ');
   }

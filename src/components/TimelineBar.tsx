@@ -1,6 +1,8 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
+import type { ConsoleEvent, NoteInfo, RunLanes, SessionStatus } from '../../workers/engine-api';
 import { visibleMarkers, type Marker, type MarkerKind } from '../lib/markers';
 import { formatCount } from '../format';
+import { TimelineLanes } from './TimelineLanes';
 
 interface Props {
   /** The recording spans 0 to length. */
@@ -13,7 +15,18 @@ interface Props {
   onScrub: (icount: number) => void;
   /** Several harts: per hart, the share of each equal stretch of the whole recording it ran. */
   lanes?: number[][];
+  /** The lanes of the run's shape (function calls, traps), as far as the engine has them. */
+  run?: RunLanes | null;
+  /** For the console lane. */
+  consoleEvents?: readonly ConsoleEvent[];
+  /** For the notes lane. */
+  notes?: readonly NoteInfo[];
+  /** How the run ended: a failure is marked where the user's code last ran. */
+  ended?: SessionStatus['ended'];
 }
+
+const NO_EVENTS: readonly ConsoleEvent[] = [];
+const NO_NOTES: readonly NoteInfo[] = [];
 
 const HART_COLORS = ['#4ec9b0', '#c586c0', '#dcdcaa', '#569cd6', '#ce9178', '#9cdcfe', '#d16969', '#b5cea8'];
 
@@ -46,6 +59,7 @@ const MARKER_COLORS: Record<MarkerKind, string> = {
   watchpoint: '#f0a030',
   end: '#98c379',
   note: '#c678dd',
+  exit: '#f14c4c',
 };
 
 const MARKER_ROWS: Record<MarkerKind, [number, number]> = {
@@ -56,6 +70,7 @@ const MARKER_ROWS: Record<MarkerKind, [number, number]> = {
   end: [0, 1],
   ipi: [0.4, 0.6],
   note: [0, 1],
+  exit: [0, 1],
 };
 
 /** Smallest visible span, in instructions. */
@@ -71,7 +86,7 @@ function clampWindow(start: number, span: number, length: number): Window | null
  * The scrubber: a slider over the whole recording (icount 0 to its length),
  * draggable, with zoom and pan for long recordings and marks for events.
  */
-export const TimelineBar = memo(function TimelineBar({ length, position, markers, disabled, onScrub, lanes }: Props) {
+export const TimelineBar = memo(function TimelineBar({ length, position, markers, disabled, onScrub, lanes, run = null, consoleEvents = NO_EVENTS, notes = NO_NOTES, ended = null }: Props) {
   const [zoom, setZoom] = useState<Window | null>(null);
   const [dragging, setDragging] = useState<'thumb' | 'overview' | null>(null);
   const [seen, setSeen] = useState(position);
@@ -81,6 +96,7 @@ export const TimelineBar = memo(function TimelineBar({ length, position, markers
 
   const win: Window = zoom && zoom.end <= length ? zoom : { start: 0, end: length };
   const span = Math.max(1, win.end - win.start);
+  const laneWindow = useMemo(() => ({ start: win.start, end: win.end, width }), [win.start, win.end, width]);
 
   // Follow the position when a motion takes it out of view.
   if (position !== seen) {
@@ -112,7 +128,8 @@ export const TimelineBar = memo(function TimelineBar({ length, position, markers
     for (const { marker, x } of visibleMarkers(markers, win.start, win.end, width)) {
       const [top, bottom] = MARKER_ROWS[marker.kind];
       ctx.fillStyle = MARKER_COLORS[marker.kind];
-      ctx.fillRect(Math.min(width - 2, x) - (marker.kind === 'end' ? 1 : 0), top * height, marker.kind === 'end' || marker.kind === 'note' ? 3 : 2, (bottom - top) * height);
+      const wide = marker.kind === 'end' || marker.kind === 'note' || marker.kind === 'exit';
+      ctx.fillRect(Math.min(width - 2, x) - (wide ? 1 : 0), top * height, wide ? 3 : 2, (bottom - top) * height);
     }
   }, [markers, win.start, win.end, width]);
 
@@ -221,15 +238,15 @@ export const TimelineBar = memo(function TimelineBar({ length, position, markers
         </div>
       </div>
       {lanes && lanes.length > 1 && !zoom && <HartLanes lanes={lanes} />}
+      <TimelineLanes window={laneWindow} run={run} console={consoleEvents} notes={notes} ended={ended} disabled={disabled} onSeek={onScrub} />
       <div className="timeline-scale" aria-hidden="true">
         <span>{formatCount(win.start)}</span>
         <span className="timeline-legend">
-          <i style={{ background: MARKER_COLORS.output }} />output
-          <i style={{ background: MARKER_COLORS.input }} />input
           <i style={{ background: MARKER_COLORS.breakpoint }} />breakpoint
           <i style={{ background: MARKER_COLORS.watchpoint }} />watchpoint
           <i style={{ background: MARKER_COLORS.end }} />end
           {lanes && lanes.length > 1 && <><i style={{ background: MARKER_COLORS.ipi }} />IPI</>}
+          {run && run.traps.length > 0 && <><i className="trap-interrupt" />interrupt<i className="trap-ecall" />ecall<i className="trap-breakpoint" />ebreak<i className="trap-fault" />fault</>}
         </span>
         <span>{formatCount(win.end)}</span>
       </div>

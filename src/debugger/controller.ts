@@ -7,7 +7,7 @@
 import { proxy } from 'comlink';
 import type {
   ConsoleEvent, EngineApi, ExecutedLines, Motion, MotionAnswer, MotionSummary, OpenAnswer, PositionView, ProgressEvent, SessionInfo,
-  SessionStatus, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView, HartLanes, NoteInfo,
+  SessionStatus, TrapInfo, ViewRequest, WatchAccess, HistoryAnswer, VariableNode, VariablesView, HartLanes, NoteInfo, RunLanes, UserEndInfo,
 } from '../../workers/engine-api';
 import { recordingIdOf } from '../../workers/formats/recording';
 import { formatRoute } from '../lib/route';
@@ -64,12 +64,19 @@ export interface DebuggerState {
   notes: NoteInfo[];
   /** After Share: the link to this instant in the file just downloaded. */
   shared: { link: string; file: string; copied: boolean } | null;
+  /** The timeline's lanes of the run (function calls, traps), as far as the engine has computed them. */
+  lanes: RunLanes | null;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export const DEFAULT_MEMORY_LENGTH = 256;
 const ROUTE_DELAY_MS = 250;
+/** Each step of the lanes' computation takes the engine about this long: short enough not to be felt. */
+const LANES_STEP_MS = 40;
+/** The lanes wait while the user scrubs or steps, and this long after: the user's requests come first. */
+const LANES_QUIET_MS = 400;
+const LANES_MAX_REFUSALS = 20;
 
 export interface ControllerOptions {
   /** Called with the URL's new place (throttled). */
@@ -88,6 +95,12 @@ export class DebuggerController {
   private disposed = false;
   /** Counts the answers applied: a view asked for before a newer answer arrived is stale. */
   private version = 0;
+  /** The lanes' computation is under way (one loop at a time). */
+  private lanesRunning = false;
+  /** When the user last asked for a seek or a motion: the lanes wait a little after it. */
+  private lastRequestAt = 0;
+  /** The End key's first stop, per recording length (it changes only as a recording grows). */
+  private userEndCache: { length: number; promise: Promise<UserEndInfo | null> } | undefined;
   /** Answers and requests of seeks, and their round-trip times (the test hook reports them). */
   readonly stats = { seeksRequested: 0, seeksAnswered: 0, views: 0, seekRoundTripsMs: [] as number[] };
 
@@ -111,6 +124,7 @@ export class DebuggerController {
       hartLanes: { lanes: [], ipis: [] },
       notes: session.notes,
       shared: null,
+      lanes: null,
       sources: session.sources,
       error: null,
       reveal: null,
@@ -139,6 +153,7 @@ export class DebuggerController {
     );
     if (view.memory === undefined) void this.refreshView();
     this.scheduleRoute();
+    void this.computeLanes();
   }
 
   get state(): DebuggerState {
@@ -186,6 +201,7 @@ export class DebuggerController {
     this.scheduleRoute();
     // The frontier may have moved: the lanes grow with a recording.
     if (o.motion && answer.view.hartCount > 1) void this.refreshHartLanes().catch(() => undefined);
+    if (o.motion) void this.computeLanes();
   }
 
   private fail(e: unknown): void {
@@ -217,13 +233,83 @@ export class DebuggerController {
     if (s.busy) return;
     const clamped = Math.max(0, Math.min(s.status.length, Math.round(t)));
     this.stats.seeksRequested++;
+    this.lastRequestAt = performance.now();
     this.store.set({ position: clamped, seeking: true, error: null });
     this.scrubber.request(clamped);
+  }
+
+  /**
+   * The End key: the last line of the user's own code that ran (not the C
+   * library's exit), from anywhere, even from the last instruction, where a
+   * recording just made stops; pressed there, the last instruction.
+   */
+  async goToEnd(): Promise<void> {
+    if (this.store.get().busy) return;
+    await this.scrubber.idle();
+    const end = await this.userEnd();
+    const s = this.store.get();
+    if (s.busy) return;
+    this.seek(end && s.position !== end.icount ? end.icount : s.status.length);
+  }
+
+  /** Where the user's code last ran in a finished recording (asked once per length). */
+  userEnd(): Promise<UserEndInfo | null> {
+    const { status, lanes } = this.store.get();
+    if (!status.ended) return Promise.resolve(null);
+    if (lanes?.userEnd && lanes.length === status.length) return Promise.resolve(lanes.userEnd);
+    if (this.userEndCache?.length !== status.length) {
+      // A refusal (the engine was busy) is not an answer: asked again next time.
+      const promise: Promise<UserEndInfo | null> = this.engine.userEnd().catch(() => {
+        if (this.userEndCache?.promise === promise) this.userEndCache = undefined;
+        return null;
+      });
+      this.userEndCache = { length: status.length, promise };
+    }
+    return this.userEndCache.promise;
+  }
+
+  /**
+   * Computes the timeline's lanes, a short engine step at a time, between the
+   * user's requests (never during a motion, and not while the user scrubs),
+   * showing each step's answer; until they are done for the current length.
+   */
+  private async computeLanes(): Promise<void> {
+    if (this.lanesRunning) return;
+    this.lanesRunning = true;
+    let refused = 0;
+    try {
+      for (;;) {
+        if (this.disposed) return;
+        const s = this.store.get();
+        if (s.status.phase === 'recording' || s.status.phase === 'waiting-input') return; // computed again when it stops
+        if (s.lanes?.done && s.lanes.length === s.status.length) return;
+        if (s.busy || s.seeking || this.operation || performance.now() - this.lastRequestAt < LANES_QUIET_MS) {
+          await sleep(LANES_QUIET_MS / 2);
+          continue;
+        }
+        const lanes = await this.engine.runLanes(LANES_STEP_MS);
+        if (this.disposed) return;
+        if (lanes === null) {
+          // Busy, or a replay not run through yet: tried again for a while, and after the next motion.
+          if (++refused > LANES_MAX_REFUSALS) return;
+          await sleep(LANES_QUIET_MS);
+          continue;
+        }
+        refused = 0;
+        this.store.set({ lanes });
+        await sleep(0);
+      }
+    } catch {
+      // The lanes are an extra: without them the timeline is as before.
+    } finally {
+      this.lanesRunning = false;
+    }
   }
 
   /** Runs an operation that excludes motions and seeks. */
   private async exclusive(busy: Busy, run: (listener: (e: ProgressEvent) => void) => Promise<MotionAnswer>): Promise<void> {
     if (this.store.get().busy || this.operation) return;
+    this.lastRequestAt = performance.now();
     this.scrubber.cancelPending();
     const op = (async () => {
       await this.scrubber.idle();
@@ -580,6 +666,8 @@ export class DebuggerController {
     }
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function statusOf(info: SessionInfo): SessionStatus {
   return { length: info.length, ended: info.ended, phase: info.phase, recordingId: info.recordingId, storageProblem: info.storageProblem,

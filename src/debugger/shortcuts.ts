@@ -60,7 +60,7 @@ export const ACTION_NAMES: Record<Action, string> = {
   stop: 'Stop recording',
   jump: 'Jump to an instruction count',
   start: 'Go to the start of the recording',
-  end: 'Go to the end of the recording',
+  end: 'Go to the last line of your own code that ran; again: the last instruction',
   help: 'Show or hide this list',
 };
 

@@ -1,9 +1,11 @@
 // Marks on the timeline: where the program printed, where it received input,
 // breakpoint and watchpoint hits seen in this session, inter-processor
-// interrupts, the user's notes, and its end.
-import type { ConsoleEvent, NoteInfo } from '../../workers/engine-api';
+// interrupts, the user's notes, its end, and the exit of a failed run (where
+// the user's code last ran). The scrubber draws hits, IPIs, the end and the
+// failed exit; console events and notes have lanes of their own (lanes.ts).
+import type { ConsoleEvent } from '../../workers/engine-api';
 
-export type MarkerKind = 'output' | 'input' | 'breakpoint' | 'watchpoint' | 'end' | 'ipi' | 'note';
+export type MarkerKind = 'output' | 'input' | 'breakpoint' | 'watchpoint' | 'end' | 'ipi' | 'note' | 'exit';
 
 export interface Marker {
   kind: MarkerKind;
@@ -45,9 +47,4 @@ export function visibleMarkers(markers: readonly Marker[], start: number, end: n
 /** Inter-processor interrupts (several harts): one marker each. */
 export function ipiMarkers(ipis: readonly { icount: number; from: number; to: number }[]): Marker[] {
   return ipis.map((i) => ({ kind: 'ipi', icount: i.icount, label: `IPI: hart ${i.from} interrupts hart ${i.to}` }));
-}
-
-/** The user's notes: one marker each, at the note's instant. */
-export function noteMarkers(notes: readonly NoteInfo[]): Marker[] {
-  return notes.map((n) => ({ kind: 'note', icount: n.icount, label: `note: ${n.text.slice(0, 60)}` }));
 }

@@ -23,9 +23,18 @@ describe('translation on and off: identical states', () => {
       const translated = lockstep(plain, fast, steps, ex.benchmark ? 30_000_000n : 50_000_000n);
       expect(plain.core.jitStats().instructions).toBe(0n);
       if (fast.icount > 100_000n) expect(translated).toBeGreaterThan(0n);
+      // The floating-point examples run translated too (F/D in translated code), not just their integer parts.
+      const share = FP_SHARE[ex.name];
+      if (share !== undefined) expect(Number(translated) / Number(fast.icount), `${ex.name}: share run translated`).toBeGreaterThan(share);
     });
   }
+  it('covers the floating-point examples', () => {
+    for (const name of Object.keys(FP_SHARE)) expect(examples().map((e) => e.name)).toContain(name);
+  });
 });
+
+/** Shares of instructions the FP examples must run translated in the lockstep runs (most of the rest is the small steps). */
+const FP_SHARE: Record<string, number> = { fpbench: 0.95, orbits: 0.8 };
 
 describe('exact icount inside a hot loop', () => {
   it('stops at every budget from 1 to 200 instructions into translated code as the interpreter does', { timeout: 120_000 }, async () => {

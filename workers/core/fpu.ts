@@ -4,6 +4,9 @@
 // and flags are the same in every host (wasm's own f32/f64 ops would be
 // neither exact in every rounding mode nor reproducible in their NaN bits).
 //
+// In round-to-nearest-even with NX already accrued, +, -, *, / and sqrt use
+// wasm's own arithmetic where it is provably identical (fp-fast.ts).
+//
 // QEMU 7.2's rules, which decide what a program can observe:
 // - with mstatus.FS = Off every FP instruction is illegal at decode (counted);
 // - a reserved static rounding mode, or the dynamic one while frm holds a
@@ -16,6 +19,7 @@ import { loadSlow, storeSlow, markDirty } from './bus';
 import { loadOffset, storeOffset } from './mmu';
 import { illegalInstruction, refusedInstruction } from './trap';
 import * as SF from './softfloat';
+import { fastArith64, fastSqrt64, fastArith32, fastSqrt32, NO_FAST64, NO_FAST32 } from './fp-fast';
 
 const F32_BOX: u64 = 0xffffffff00000000;
 
@@ -23,14 +27,20 @@ const F32_BOX: u64 = 0xffffffff00000000;
 @inline function wx(i: u32, v: u64): void { if (i != 0) store<u64>(REGS + (i << 3), v); }
 @inline function rd64(i: u32): u64 { return load<u64>(FREGS + (i << 3)); }
 /** A single-precision operand: an improperly NaN-boxed register reads as the canonical NaN. */
-@inline function rd32(i: u32): u32 {
-  const v = load<u64>(FREGS + (i << 3));
-  return (v & F32_BOX) == F32_BOX ? <u32>v : SF.F32_CANONICAL_NAN;
-}
+@inline function unbox(v: u64): u32 { return (v & F32_BOX) == F32_BOX ? <u32>v : SF.F32_CANONICAL_NAN; }
+@inline function rd32(i: u32): u32 { return unbox(load<u64>(FREGS + (i << 3))); }
 @inline function markDirtyFs(): void { mstatus |= MSTATUS_FS; }
 @inline function wf64(i: u32, v: u64): void { store<u64>(FREGS + (i << 3), v); markDirtyFs(); }
 @inline function wf32(i: u32, v: u32): void { store<u64>(FREGS + (i << 3), F32_BOX | <u64>v); markDirtyFs(); }
 @inline function sx32(v: u32): u64 { return <u64><i64><i32>v; }
+
+// OP-FP takes integer register rs1's value as an argument and leaves an integer result here rather
+// than using REGS: translated code keeps integer registers in its own locals (jitFp passes the
+// operand and takes the result); the interpreter's executeFp reads and writes REGS around it.
+/** The integer result of the last fpOp, and whether it has one (FCVT to an integer, compares, FMV.X, FCLASS). */
+let xResult: u64 = 0;
+let xWritten: bool = false;
+@inline function setX(v: u64): void { xResult = v; xWritten = true; }
 
 /** Whether FP instructions are enabled (mstatus.FS != Off). */
 @inline export function fpEnabled(): bool { return (mstatus & MSTATUS_FS) != 0; }
@@ -42,6 +52,10 @@ function roundingMode(rm: u32): i32 {
 }
 
 @inline function accrue(): void { fflags |= SF.fpFlags; }
+
+const NX: u32 = 1;
+/** Whether the native fast path may run (fp-fast.ts): round-to-nearest-even in effect, NX already accrued. */
+@inline function fastAllowed(mode: u32): bool { return mode == 0 && (fflags & NX) != 0; }
 
 /**
  * Executes a LOAD-FP, STORE-FP, FMADD/FMSUB/FNMSUB/FNMADD or OP-FP instruction.
@@ -59,7 +73,56 @@ export function executeFp(insn: u32, raw: u32, p: u64): bool {
   const fmt = (insn >> 25) & 3;
   if (fmt > 1) { illegalInstruction(raw); return false; } // H and Q are not implemented
   if (opcode != 0x53) return fpFused(insn, raw, rd, rs1, rs2, f3, fmt, opcode);
-  return fpOp(insn, raw, rd, rs1, rs2, f3, fmt);
+  xWritten = false;
+  if (!fpOp(insn, raw, rd, rs1, rs2, f3, fmt, rx(rs1))) return false;
+  if (xWritten) wx(rd, xResult);
+  return true;
+}
+
+/**
+ * For translated code (workers/engine/jit/translate-fp.ts): executes the
+ * OP-FP or fused instruction `insn`, with `x` the value of integer register
+ * rs1, and returns its integer result (0 if it has none). The translator only
+ * calls it for an instruction that cannot trap here: a legal encoding, with FS
+ * on and the rounding mode valid (it checks those, and leaves the block for
+ * the interpreter otherwise). So this is the interpreter's executeFp, minus
+ * those checks: one implementation of the arithmetic for both.
+ */
+export function jitFp(insn: u32, x: u64): u64 {
+  const rd = (insn >> 7) & 31;
+  const rs1 = (insn >> 15) & 31;
+  const rs2 = (insn >> 20) & 31;
+  const f3 = (insn >> 12) & 7;
+  const opcode = insn & 0x7f;
+  const fmt = (insn >> 25) & 3;
+  xWritten = false;
+  xResult = 0;
+  const done = opcode == 0x53 ? fpOp(insn, insn, rd, rs1, rs2, f3, fmt, x) : fpFused(insn, insn, rd, rs1, rs2, f3, fmt, opcode);
+  // A trap here would be a translator bug (the machine's state would then be wrong): stop loudly.
+  if (!done) unreachable();
+  return xResult;
+}
+
+/**
+ * For translated code: a fused multiply-add on operand values (f register
+ * contents, unboxed here for singles), so that the block need not pass the
+ * instruction for decoding. ctl: bit 0 negates the product, bit 1 the addend
+ * (fmsub, fnmsub, fnmadd), bit 2 selects single precision, bits 3..5 hold
+ * the rm field (7: frm, which the translator has checked is not reserved).
+ * Returns rd's new contents; accrues the flags and makes FS Dirty, as fpFused.
+ */
+export function jitFma(a: u64, b: u64, c: u64, ctl: u32): u64 {
+  const rm = ctl >> 3;
+  const mode = rm == 7 ? frm : rm;
+  const negateProduct = (ctl & 1) != 0;
+  const negateAddend = (ctl & 2) != 0;
+  SF.fpFlags = 0;
+  let r: u64;
+  if ((ctl & 4) != 0) r = F32_BOX | <u64>SF.f32MulAdd(unbox(a), unbox(b), unbox(c), negateProduct, negateAddend, mode);
+  else r = SF.f64MulAdd(a, b, c, negateProduct, negateAddend, mode);
+  accrue();
+  markDirtyFs();
+  return r;
 }
 
 function fpLoad(insn: u32, raw: u32, rd: u32, rs1: u32, f3: u32): bool {
@@ -110,7 +173,8 @@ function fpFused(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, rm: u32, fmt:
   return true;
 }
 
-function fpOp(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, fmt: u32): bool {
+/** OP-FP; x is integer register rs1's value, an integer result goes to setX. */
+function fpOp(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, fmt: u32, x: u64): bool {
   const funct5 = insn >> 27;
   const single = fmt == 0;
   SF.fpFlags = 0;
@@ -121,9 +185,17 @@ function fpOp(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, fmt: u3
       const m = <u32>mode;
       if (single) {
         const a = rd32(rs1), b = rd32(rs2);
+        if (fastAllowed(m)) {
+          const r = fastArith32(funct5, a, b);
+          if (r != NO_FAST32) { wf32(rd, r); break; }
+        }
         wf32(rd, funct5 == 0 ? SF.f32Add(a, b, m) : funct5 == 1 ? SF.f32Sub(a, b, m) : funct5 == 2 ? SF.f32Mul(a, b, m) : SF.f32Div(a, b, m));
       } else {
         const a = rd64(rs1), b = rd64(rs2);
+        if (fastAllowed(m)) {
+          const r = fastArith64(funct5, a, b);
+          if (r != NO_FAST64) { wf64(rd, r); break; }
+        }
         wf64(rd, funct5 == 0 ? SF.f64Add(a, b, m) : funct5 == 1 ? SF.f64Sub(a, b, m) : funct5 == 2 ? SF.f64Mul(a, b, m) : SF.f64Div(a, b, m));
       }
       break;
@@ -132,8 +204,15 @@ function fpOp(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, fmt: u3
       if (rs2 != 0) { illegalInstruction(raw); return false; }
       const mode = roundingMode(f3);
       if (mode < 0) { refusedInstruction(raw); return false; }
-      if (single) wf32(rd, SF.f32Sqrt(rd32(rs1), <u32>mode));
-      else wf64(rd, SF.f64Sqrt(rd64(rs1), <u32>mode));
+      if (single) {
+        const a = rd32(rs1);
+        const r = fastAllowed(<u32>mode) ? fastSqrt32(a) : NO_FAST32;
+        wf32(rd, r != NO_FAST32 ? r : SF.f32Sqrt(a, <u32>mode));
+      } else {
+        const a = rd64(rs1);
+        const r = fastAllowed(<u32>mode) ? fastSqrt64(a) : NO_FAST64;
+        wf64(rd, r != NO_FAST64 ? r : SF.f64Sqrt(a, <u32>mode));
+      }
       break;
     }
     case 0x04: { // fsgnj, fsgnjn, fsgnjx
@@ -173,7 +252,7 @@ function fpOp(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, fmt: u3
         const a = rd64(rs1), b = rd64(rs2);
         r = f3 == 0 ? SF.f64Le(a, b) : f3 == 1 ? SF.f64Lt(a, b) : SF.f64Eq(a, b);
       }
-      wx(rd, r ? 1 : 0);
+      setX(r ? 1 : 0);
       break;
     }
     case 0x18: { // fcvt.{w,wu,l,lu}.{s,d}
@@ -189,7 +268,7 @@ function fpOp(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, fmt: u3
         const a = rd64(rs1);
         v = rs2 == 0 ? SF.f64ToI32(a, m) : rs2 == 1 ? SF.f64ToU32(a, m) : rs2 == 2 ? SF.f64ToI64(a, m) : SF.f64ToU64(a, m);
       }
-      wx(rd, v);
+      setX(v);
       break;
     }
     case 0x1a: { // fcvt.{s,d}.{w,wu,l,lu}
@@ -197,20 +276,20 @@ function fpOp(insn: u32, raw: u32, rd: u32, rs1: u32, rs2: u32, f3: u32, fmt: u3
       const mode = roundingMode(f3);
       if (mode < 0) { refusedInstruction(raw); return false; }
       const m = <u32>mode;
-      const a = rx(rs1);
+      const a = x;
       if (single) wf32(rd, rs2 == 0 ? SF.i32ToF32(a, m) : rs2 == 1 ? SF.u32ToF32(a, m) : rs2 == 2 ? SF.i64ToF32(a, m) : SF.u64ToF32(a, m));
       else wf64(rd, rs2 == 0 ? SF.i32ToF64(a, m) : rs2 == 1 ? SF.u32ToF64(a, m) : rs2 == 2 ? SF.i64ToF64(a, m) : SF.u64ToF64(a, m));
       break;
     }
     case 0x1c: { // fmv.x.{w,d}, fclass
       if (rs2 != 0 || f3 > 1) { illegalInstruction(raw); return false; }
-      if (f3 == 0) wx(rd, single ? sx32(<u32>rd64(rs1)) : rd64(rs1));
-      else wx(rd, <u64>(single ? SF.f32Classify(rd32(rs1)) : SF.f64Classify(rd64(rs1))));
+      if (f3 == 0) setX(single ? sx32(<u32>rd64(rs1)) : rd64(rs1));
+      else setX(<u64>(single ? SF.f32Classify(rd32(rs1)) : SF.f64Classify(rd64(rs1))));
       break;
     }
     case 0x1e: { // fmv.{w,d}.x
       if (rs2 != 0 || f3 != 0) { illegalInstruction(raw); return false; }
-      if (single) wf32(rd, <u32>rx(rs1)); else wf64(rd, rx(rs1));
+      if (single) wf32(rd, <u32>x); else wf64(rd, x);
       break;
     }
     default:

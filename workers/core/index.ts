@@ -10,6 +10,7 @@ import { uartReceive as pushRx, uartStatusReads as statusReads } from './uart';
 import * as H from './harts';
 import * as J from './jit';
 import { mulDiv64, mulDiv32 } from './cpu';
+import { jitFp as fpuJitFp, jitFma as fpuJitFma } from './fpu';
 
 export {
   REGS, FREGS, REGISTER_FILE_BYTES, STATE, STATE_CAPACITY, WATCH_HIT, TX_BUFFER, TX_CAPACITY, RX_CAPACITY, BREAKPOINTS, BREAKPOINT_SLOTS,
@@ -205,6 +206,12 @@ export function jitMarkCode(off: u64, bytes: u32): void { J.jitMarkCode(off, byt
 export function jitInvalidate(off: u64, size: u64): void { J.jitInvalidate(off, size); }
 export function jitMulDiv(f3: u32, a: u64, b: u64): u64 { return mulDiv64(f3, a, b); }
 export function jitMulDivW(f3: u32, a: u64, b: u64): u64 { return mulDiv32(f3, <u32>a, <u32>b); }
+/** Translated F/D instructions the block does not do natively: fpu.ts's own implementation (x: rs1's value; returns the integer result). */
+export function jitFp(insn: u32, x: u64): u64 { return fpuJitFp(insn, x); }
+/** Translated fused multiply-adds, on operand values (fpu.ts jitFma). */
+export function jitFma(a: u64, b: u64, c: u64, ctl: u32): u64 { return fpuJitFma(a, b, c, ctl); }
+// Translated F/D code reads fflags, frm and mstatus (FS) and sets FS Dirty directly: these globals, imported by its modules.
+export { fflags as jitFflags, frm as jitFrm, mstatus as jitMstatus } from './state';
 export function flushJit(): void { J.jitFlush(); }
 
 /** Tests only: run every instruction through the checked slow path (to compare it with the hot loop). */

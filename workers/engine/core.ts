@@ -77,6 +77,11 @@ interface RawExports {
   jitInvalidate(off: bigint, size: bigint): void;
   jitMulDiv(f3: number, a: bigint, b: bigint): bigint;
   jitMulDivW(f3: number, a: bigint, b: bigint): bigint;
+  jitFp(insn: number, x: bigint): bigint;
+  jitFma(a: bigint, b: bigint, c: bigint, ctl: number): bigint;
+  jitFflags: WebAssembly.Global;
+  jitFrm: WebAssembly.Global;
+  jitMstatus: WebAssembly.Global;
   flushJit(): void;
   COMPRESSED_TABLE: WebAssembly.Global;
   REGS: WebAssembly.Global;
@@ -167,7 +172,7 @@ export class Core {
         regs: this.layout.regs, ram: this.layout.ram, dirtyPages: this.layout.dirtyPages,
         execMap: r.jitExecMapOffset(), codeMap: r.jitCodeMapOffset(), exit: r.jitExitOffset(),
         compressedTable: Number(r.COMPRESSED_TABLE.value),
-        tlb: r.jitTlbOffset(), tlbEntries: r.jitTlbEntries(),
+        tlb: r.jitTlbOffset(), tlbEntries: r.jitTlbEntries(), fregs: this.layout.fregs,
       }, Number(r.getRamSize()));
     }
     this.raw.setJitEnabled(on ? 1 : 0);

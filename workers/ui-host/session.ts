@@ -15,9 +15,9 @@ import type { Machine } from '../engine/machine';
 import { RecordingWriter, parseRecording, type ParsedRecording } from '../formats/recording';
 import type { RecordingStore } from '../storage';
 import type {
-  ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, ExecutedLines, FpuView, LineMotion, MemoryBlock, Motion, MotionAnswer,
+  ConsoleEvent, DebugInfoState, EngineState, ExampleInfo, FpuView, LineMotion, MemoryBlock, Motion, MotionAnswer,
   MotionReason, MotionSummary, PositionView, ProgressEvent, RecordingPhase, SessionInfo, SourcePosition, SessionStatus, StackFrame, TrapInfo,
-  ViewRequest, WatchAccess, HartLanes } from '../engine-api';
+  ViewRequest, WatchAccess, HartLanes, RunLanes, UserEndInfo } from '../engine-api';
 import { ConsoleLog } from './console-log';
 import { inListing, memoryListing, programListing, symbolizer, type ProgramListing } from './listing';
 import { LiveInput } from './live-input';
@@ -30,6 +30,10 @@ import { SessionAnnotations, withAnnotations } from './annotations';
 import type { Annotations, SavedTrap } from '../formats/annotations';
 import { BreakpointResolver, type ResolvedLocation } from '../replay/breakpoint-location';
 import { UserBreakpoints } from '../replay/user-breakpoints';
+import { hartLanes } from './hart-lanes';
+import { executedLines } from './executed-lines';
+import { SessionLanes } from './run-lanes';
+import { libraryOf } from './library-files';
 
 /** Instructions per slice of a long operation: a few milliseconds, so pause() gets through quickly. */
 export const SLICE = 4_000_000n;
@@ -39,11 +43,6 @@ const START_BUDGET = 50_000_000n;
 const PROGRESS_INTERVAL_MS = 100;
 const MAX_MEMORY = 4096;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-/** The lines executed during a motion are found by re-running at most this many instructions before where it stopped. */
-const EXECUTED_WINDOW = 2_000_000n;
-/** ... and by at most this many line changes, or this much time. */
-const EXECUTED_MAX_RANGES = 20_000;
-const EXECUTED_MAX_MS = 150;
 const MAX_FRAMES = 32;
 
 const LINE_MOTION_NAMES: Record<LineMotion, string> = {
@@ -325,53 +324,6 @@ export class Session {
     return new SourceDebugger(signalled, debug);
   }
 
-  /**
-   * The source lines that ran between `a` and `b` (either order), found by
-   * running that stretch again one line-table range at a time (at most the
-   * last EXECUTED_WINDOW instructions of it), with traps off. Leaves the
-   * timeline at `b`.
-   */
-  private executedLines(a: bigint, b: bigint): ExecutedLines[] | undefined {
-    const debug = this.lineInfo();
-    if (!debug || a === b) return undefined;
-    const tl = this.timeline;
-    const hi = a > b ? a : b;
-    let lo = a < b ? a : b;
-    if (hi - lo > EXECUTED_WINDOW) lo = hi - EXECUTED_WINDOW;
-    const lines = new Map<string, Set<number>>();
-    const disabled = tl.listTraps().filter((t) => t.enabled);
-    for (const t of disabled) tl.setTrapEnabled(t.id, false);
-    const started = performance.now();
-    try {
-      tl.seek(lo);
-      for (let n = 0; n < EXECUTED_MAX_RANGES && tl.icount < hi; n++) {
-        if ((n & 63) === 63 && performance.now() - started > EXECUTED_MAX_MS) break;
-        const pc = Number(tl.pc);
-        const range = debug.lineRangeAt(pc);
-        let r: MotionResult;
-        if (range) {
-          // A line of a loop body runs again and again: only the line, once, counts.
-          let set = lines.get(range.file);
-          if (!set) lines.set(range.file, (set = new Set()));
-          set.add(range.line);
-          r = tl.stepInRange(BigInt(range.start), BigInt(range.end), hi - tl.icount);
-        } else {
-          const fn = debug.functionAt(pc);
-          const sym = tl.machine.symbols.symbolize(pc);
-          const [start, end] = fn ? [fn.low, fn.high] : sym && sym.offset < sym.symbol.size ? [sym.symbol.address, sym.symbol.address + sym.symbol.size] : [pc, pc + 2];
-          r = tl.stepInRange(BigInt(start), BigInt(end), hi - tl.icount);
-        }
-        if (r.reason !== 'step' && r.reason !== 'limit') break;
-      }
-    } catch {
-      // What was found so far is shown; the position is put back below.
-    } finally {
-      for (const t of disabled) if (tl.listTraps().some((x) => x.id === t.id)) tl.setTrapEnabled(t.id, true);
-      tl.seek(b);
-    }
-    return [...lines].map(([file, set]) => ({ file, lines: [...set].sort((x, y) => x - y) }));
-  }
-
   private memory(at: string, length: number): MemoryBlock {
     let target: { address: number; size: number; label: string };
     try {
@@ -470,7 +422,7 @@ export class Session {
   private answer(r: MotionResult, request: ViewRequest, from?: bigint): MotionAnswer {
     const answer: MotionAnswer = { result: this.summarize(r), view: this.view(request), status: this.status(), console: this.takeConsole() };
     if (from !== undefined && r.reason !== 'cancelled') {
-      const executed = this.executedLines(from, this.timeline.icount);
+      const executed = executedLines(this.timeline, this.lineInfo(), from, this.timeline.icount);
       if (executed) answer.executed = executed;
     }
     return answer;
@@ -931,6 +883,7 @@ export class Session {
 
   async addSources(files: Record<string, string>): Promise<string[]> {
     this.sources.add(files);
+    this.lanesCache = undefined; // which code is the user's may have changed
     const all = this.sources.toRecord();
     if (this.saver) this.saver.putSources(all);
     else if (this.recordingId && this.store) {
@@ -1057,29 +1010,31 @@ export class Session {
 
   /** Per hart, the share of each of `buckets` stretches of the timeline it ran, and the IPIs. */
   hartLanes(buckets: number): HartLanes {
-    const ipis = this.timeline.machine.schedule.ipis.map((i) => ({ icount: Number(i.icount), from: i.from, to: i.to }));
-    return { lanes: this.laneShares(buckets), ipis };
+    return hartLanes(this.timeline, buckets);
   }
 
-  private laneShares(buckets: number): number[][] {
-    const count = this.timeline.machine.hartCount;
-    const n = Math.max(1, Math.min(2000, Math.floor(buckets)));
-    const length = this.timeline.length;
-    const lanes = Array.from({ length: count }, () => new Array<number>(n).fill(0));
-    if (length === 0n) return lanes;
-    const width = Number(length) / n;
-    for (const turn of this.timeline.hartTurns(0n, length)) {
-      let s = Number(turn.start);
-      const e = Number(turn.end);
-      while (s < e) {
-        const b = Math.min(n - 1, Math.floor(s / width));
-        const bucketEnd = (b + 1) * width;
-        const upTo = Math.min(e, bucketEnd);
-        lanes[turn.hart][b] += (upTo - s) / width;
-        s = upTo <= s ? e : upTo;
-      }
-    }
-    return lanes.map((lane) => lane.map((v) => Math.min(1, v)));
+  /** The lanes of the run's shape, a step at a time (run-lanes.ts). */
+  runLanes(budgetMs: number): Promise<RunLanes | null> {
+    return this.lanes.step(budgetMs);
+  }
+
+  /** Where the user's code last ran (the End key's first stop). */
+  userEnd(): Promise<UserEndInfo | null> {
+    return this.lanes.userEnd();
+  }
+
+  private lanesCache: SessionLanes | undefined;
+  private get lanes(): SessionLanes {
+    this.lanesCache ??= new SessionLanes({
+      timeline: this.timeline,
+      debug: () => this.lineInfo(),
+      // The user's code: a file at hand; with none at hand, any file that is not a library's.
+      isUserFile: (file) => this.sources.find(file) !== undefined || (this.sources.size === 0 && libraryOf(file) === undefined),
+      sourcePosition: (address) => this.sourcePosition(address),
+      busy: () => this.op !== null,
+      explored: () => this.explored,
+    });
+    return this.lanesCache;
   }
 
   engineState(): EngineState {

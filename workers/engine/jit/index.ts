@@ -3,8 +3,9 @@
 // module for the block, sharing the core's memory, puts its function in the
 // core's function table and returns the table index and the block's length.
 // See workers/core/jit.ts and docs/machine.md ("Translation").
-import { buildModule, I32, I64, type FuncType, type FuncImport } from './wasm';
+import { buildModule, I32, I64, type FuncType, type FuncImport, type GlobalImport } from './wasm';
 import { translateBlock, HELPER_MULDIV, HELPER_MULDIVW, HELPER_INVALIDATE, type JitLayout } from './translate';
+import { HELPER_FP, HELPER_FMA, GLOBAL_FFLAGS, GLOBAL_FRM, GLOBAL_MSTATUS } from './translate-fp';
 
 /** What the translator needs of the core's exports. */
 export interface JitCoreExports {
@@ -14,6 +15,12 @@ export interface JitCoreExports {
   jitInvalidate(off: bigint, size: bigint): void;
   jitMulDiv(f3: number, a: bigint, b: bigint): bigint;
   jitMulDivW(f3: number, a: bigint, b: bigint): bigint;
+  jitFp(insn: number, x: bigint): bigint;
+  jitFma(a: bigint, b: bigint, c: bigint, ctl: number): bigint;
+  /** The core's fflags, frm and mstatus globals (translated F/D code reads them and sets FS Dirty). */
+  jitFflags: WebAssembly.Global;
+  jitFrm: WebAssembly.Global;
+  jitMstatus: WebAssembly.Global;
   flushJit(): void;
 }
 
@@ -30,11 +37,19 @@ const TYPES: FuncType[] = [
   { params: [I64, I64, I64, I64], results: [I64] }, // a block: (dataEnd, pc, budget, mode) -> next pc
   { params: [I32, I64, I64], results: [I64] }, // jitMulDiv, jitMulDivW
   { params: [I64, I64], results: [] }, // jitInvalidate
+  { params: [I32, I64], results: [I64] }, // jitFp
+  { params: [I64, I64, I64, I32], results: [I64] }, // jitFma
 ];
 const IMPORTS: FuncImport[] = [];
 IMPORTS[HELPER_MULDIV] = { module: 'env', name: 'md', type: 1 };
 IMPORTS[HELPER_MULDIVW] = { module: 'env', name: 'mdw', type: 1 };
 IMPORTS[HELPER_INVALIDATE] = { module: 'env', name: 'inval', type: 2 };
+IMPORTS[HELPER_FP] = { module: 'env', name: 'fp', type: 3 };
+IMPORTS[HELPER_FMA] = { module: 'env', name: 'fma', type: 4 };
+const GLOBALS: GlobalImport[] = [];
+GLOBALS[GLOBAL_FFLAGS] = { module: 'env', name: 'fflags', type: I32, mutable: true };
+GLOBALS[GLOBAL_FRM] = { module: 'env', name: 'frm', type: I32, mutable: true };
+GLOBALS[GLOBAL_MSTATUS] = { module: 'env', name: 'mstatus', type: I64, mutable: true };
 
 /** The shortest block worth translating. */
 const MIN_INSNS = 3;
@@ -53,7 +68,12 @@ export class Jit {
   private cache = new Map<number, Cached>();
 
   constructor(private readonly core: JitCoreExports, private readonly layout: JitLayout, private readonly ramBytes: number) {
-    this.imports = { env: { memory: core.memory, md: core.jitMulDiv, mdw: core.jitMulDivW, inval: core.jitInvalidate } };
+    this.imports = {
+      env: {
+        memory: core.memory, md: core.jitMulDiv, mdw: core.jitMulDivW, inval: core.jitInvalidate, fp: core.jitFp, fma: core.jitFma,
+        fflags: core.jitFflags, frm: core.jitFrm, mstatus: core.jitMstatus,
+      },
+    };
     this.firstSlot = core.table.length;
     this.nextSlot = this.firstSlot;
   }
@@ -80,7 +100,7 @@ export class Jit {
     const block = translateBlock(mem, this.layout, off, this.ramBytes);
     // A block of one or two instructions between uncovered ones (FP code) costs more to enter than to interpret.
     if (block === undefined || block.instructions < MIN_INSNS) { this.stats.translateMs += performance.now() - t0; return 0; }
-    const bytes = buildModule(TYPES, IMPORTS, 0, [block.body]);
+    const bytes = buildModule(TYPES, IMPORTS, 0, [block.body], GLOBALS);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), this.imports);
     const slot = this.nextSlot++;
     const table = this.core.table;

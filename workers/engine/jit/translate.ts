@@ -24,6 +24,7 @@
 // instruction (a loop) runs again inside the function for as long as the
 // budget covers another pass.
 import { Bytes, Op, I32, I64, VOID_BLOCK } from './wasm';
+import { fpCovered, translateFp } from './translate-fp';
 
 export const MAX_INSNS = 64;
 const RAM_BASE = 0x8000_0000n;
@@ -40,6 +41,8 @@ export interface JitLayout {
   /** The TLB (workers/core/mmu.ts): fetch, load and store arrays of `tlbEntries` {tag, addend}. */
   tlb: number;
   tlbEntries: number;
+  /** f0..f31 as raw bits (F/D: translate-fp.ts). */
+  fregs: number;
 }
 
 /** Function indices of the helpers every module imports (see jit/index.ts). */
@@ -109,6 +112,7 @@ function covered(insn: number): boolean {
       if (f7 === 0x20) return f3 === 0 || f3 === 5;
       return f7 === 1 && (f3 === 0 || f3 >= 4);
     case 0x0f: return f3 <= 1; // fence, fence.i: stores already drop stale translations
+    case 0x07: case 0x27: case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53: return fpCovered(insn); // F and D
     default: return false;
   }
 }
@@ -424,6 +428,9 @@ export function translateBlock(mem: Uint8Array, layout: JitLayout, off: number, 
         break;
       }
       case 0x0f: break;
+      case 0x07: case 0x27: case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53: // F and D (L_TMP: its scratch)
+        translateFp(e, insns[k], k, delta, nextDelta, L_TMP);
+        break;
     }
   }
   const end = last.at + last.length - off;

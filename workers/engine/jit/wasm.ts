@@ -84,22 +84,25 @@ export class Bytes {
 
 export interface FuncType { params: number[]; results: number[] }
 export interface FuncImport { module: string; name: string; type: number }
+/** An imported global (global indices 0, 1... in order): its value type and whether it is mutable. */
+export interface GlobalImport { module: string; name: string; type: number; mutable: boolean }
 
 /**
  * A module: `types`, function imports (indices 0..imports-1), the memory import
- * env.memory, then `bodies` (each a complete function body: locals and code
+ * env.memory, the global imports `globals`, then `bodies` (each a complete function body: locals and code
  * ending in `end`) all of type `bodyType`, exported as "f0", "f1"...
  */
-export function buildModule(types: FuncType[], imports: FuncImport[], bodyType: number, bodies: Uint8Array[]): Uint8Array {
+export function buildModule(types: FuncType[], imports: FuncImport[], bodyType: number, bodies: Uint8Array[], globals: GlobalImport[] = []): Uint8Array {
   const out = new Bytes().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const typeSec = new Bytes().u32(types.length);
   for (const t of types) {
     typeSec.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
   }
   out.section(1, typeSec);
-  const importSec = new Bytes().u32(imports.length + 1);
+  const importSec = new Bytes().u32(imports.length + 1 + globals.length);
   for (const imp of imports) importSec.name(imp.module).name(imp.name).byte(0x00).u32(imp.type);
   importSec.name('env').name('memory').byte(0x02).byte(0x00).u32(0);
+  for (const g of globals) importSec.name(g.module).name(g.name).byte(0x03).byte(g.type).byte(g.mutable ? 1 : 0);
   out.section(2, importSec);
   const funcSec = new Bytes().u32(bodies.length);
   for (let i = 0; i < bodies.length; i++) funcSec.u32(bodyType);
