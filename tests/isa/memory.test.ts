@@ -223,7 +223,12 @@ describe('dirty pages', () => {
     expect(r.dirty).toEqual(expected);
   });
 
-  it('the same through the slow path (a watchpoint armed elsewhere)', async () => {
+  it('the same through the slow path', async () => {
+    const r = await run(body, { setup: (m) => m.core.raw.setSlowPathOnly(1) });
+    expect(r.dirty).toEqual(expected);
+  });
+
+  it('the same with a watchpoint armed elsewhere (the fast path through the TLB)', async () => {
     const r = await run(body, { setup: (m) => m.setWatchpoint(0, 0x80f00000n, 8, { read: true, write: true }) });
     expect(r.dirty).toEqual(expected);
   });

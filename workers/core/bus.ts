@@ -15,7 +15,7 @@ import { uartRead, uartWrite } from './uart';
 import { plicRead, plicWrite } from './plic';
 import { virtioRead, virtioWrite } from './virtio';
 import { raiseException, pmpAllows, dataPrivilege, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
-import { translates, translate } from './mmu';
+import { translates, translate, tlbFillUntranslated } from './mmu';
 import { dataTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
 import { jitCheckWrite, jitCheckRange } from './jit';
 
@@ -110,7 +110,11 @@ export function loadSlow(addr: u64, size: u64): u64 {
   // A guest debug trigger matches the virtual address before anything else: before translation, PMP and the access (QEMU 7.2).
   if (dataTriggers && triggerFires(addr, size, TRIGGER_READ)) return 0;
   const mode = dataPrivilege();
-  if (!translates(mode)) return loadPhysical(addr, addr, size, mode);
+  if (!translates(mode)) {
+    const value = loadPhysical(addr, addr, size, mode);
+    if (!faulted) tlbFillUntranslated(ACCESS_READ, addr, mode);
+    return value;
+  }
   const pa = translate(addr, ACCESS_READ, mode);
   if (pa == NEVER) return 0;
   const inPage = PAGE_SIZE - (addr & PAGE_MASK);
@@ -169,7 +173,11 @@ function loadPhysical(addr: u64, va: u64, size: u64, mode: u32): u64 {
 export function storeSlow(addr: u64, size: u64, value: u64): void {
   if (dataTriggers && triggerFires(addr, size, TRIGGER_WRITE)) return;
   const mode = dataPrivilege();
-  if (!translates(mode)) { storePhysical(addr, addr, size, value, mode); return; }
+  if (!translates(mode)) {
+    storePhysical(addr, addr, size, value, mode);
+    if (!faulted) tlbFillUntranslated(ACCESS_WRITE, addr, mode);
+    return;
+  }
   const pa = translate(addr, ACCESS_WRITE, mode);
   if (pa == NEVER) return;
   const inPage = PAGE_SIZE - (addr & PAGE_MASK);

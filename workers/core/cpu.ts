@@ -3,13 +3,13 @@
 // follow QEMU's icount so that counts, timers and traces match it exactly:
 // an instruction counts when it completes or raises ecall, ebreak or an
 // illegal-instruction exception; memory-access faults and interrupts do not.
-import { REGS, RAM, RAM_BASE, COMPRESSED_TABLE, DIRTY_PAGES, BREAKPOINTS, BREAKPOINT_SLOTS, EXEC_BLOCK_SHIFT } from './layout';
+import { REGS, RAM, RAM_BASE, COMPRESSED_TABLE, DIRTY_PAGES, BREAKPOINTS, BREAKPOINT_SLOTS, BREAKPOINT_PAGES, BREAKPOINT_PAGE_BITS, EXEC_BLOCK_SHIFT } from './layout';
 import {
   pc, icount, idleSkip, priv, mstatus, mip, mie, halted, timerDeadline, sliceEnd, stopReason, faulted,
-  fetchLimit, dataLimit, breakpointCount, execMap, ramSize, skipBreakpointIcount, reservationAddress, reservationValue, NEVER,
+  fetchLimit, dataLimit, breakpointCount, execMap, ramSize, skipBreakpointIcount, skipBreakpointPc, reservationAddress, reservationValue, NEVER,
   hartCount, PRIV_M, PRIV_S, PRIV_U, MSTATUS_TW, MSTATUS_TSR, MSTATUS_TVM, IRQ_MTI,
   STOP_NONE, STOP_BUDGET, STOP_BREAKPOINT, STOP_HOSTCALL, STOP_IDLE, STOP_LEFT_RANGE,
-  IRQ_STI, CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers, dataTranslated, dataMode,
+  IRQ_STI, CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_LOAD_MISALIGNED, execTriggers, dataTriggers, dataThroughTlb, dataMode,
 } from './state';
 import { fetchSlow, loadSlow, storeSlow, probeStore, triggerFires } from './bus';
 import { execTriggerFires, TRIGGER_READ, TRIGGER_WRITE } from './trigger';
@@ -93,6 +93,12 @@ function isSemihostingCall(p: u64): bool {
   const before = p - 4 - RAM_BASE;
   if (before >= ramSize || ramSize - before < 12) return false;
   return load<u32>(RAM + <usize>before) == 0x01f01013 && load<u32>(RAM + <usize>(before + 8)) == 0x40705013;
+}
+
+/** Whether the virtual page of `p` may hold a breakpoint (index.ts sets the bits). */
+@inline function breakpointInPage(p: u64): bool {
+  const bit = <u32>(((p >> 12) * 0x9e3779b97f4a7c15) >> 52) & (BREAKPOINT_PAGE_BITS - 1);
+  return (load<u8>(BREAKPOINT_PAGES + (bit >> 3)) & (1 << (bit & 7))) != 0;
 }
 
 function isBreakpoint(p: u64): bool {
@@ -440,7 +446,7 @@ function interpret(): void {
   let head = true;
   while (ic < end) {
     if (checkBreakpoints) {
-      if (ic != skipBreakpointIcount && isBreakpoint(p)) {
+      if ((ic != skipBreakpointIcount || p != skipBreakpointPc) && isBreakpoint(p)) {
         stopReason = STOP_BREAKPOINT;
         break;
       }
@@ -451,14 +457,15 @@ function interpret(): void {
     let fast = fo < fetchEnd;
     if (head && useJit && fast) {
       head = false;
-      const info = jitLookup(fo);
+      // A block spans one page at most, so one outside a breakpoint's page holds none.
+      const info = checkBreakpoints && breakpointInPage(p) ? 0 : jitLookup(fo);
       if (info != 0) {
         const n = <u64>(info & 0xff);
         // Entered only when the whole block fits in the slice and below the fetch limit: it then
         // retires exactly what the interpreter would, or stops early at what it does not cover.
         if (end - ic >= n && fo + (n << 2) <= fetchEnd) {
-          // Loads and stores look up the TLB of dataMode when data is translated (mode -1: untranslated).
-          const mode: u64 = dataTranslated ? <u64>dataMode : <u64>-1;
+          // Loads and stores look up the TLB of dataMode when the fast path does (mode -1: RAM offsets are addresses).
+          const mode: u64 = dataThroughTlb ? <u64>dataMode : <u64>-1;
           p = call_indirect<u64>(info >> 8, dataEnd, p, end - ic, mode);
           const retired = <u64>load<u32>(jitExit);
           ic += retired;
@@ -746,6 +753,7 @@ export function run(budget: u64, flags: u32): i32 {
   stopReason = STOP_NONE;
   const end = icount + budget;
   skipBreakpointIcount = (flags & RUN_SKIP_BREAKPOINT) != 0 ? icount : NEVER;
+  skipBreakpointPc = pc;
   const singleAttempt = (flags & RUN_SINGLE_ATTEMPT) != 0;
   // Range stepping runs one instruction per slice: the range is checked at every boundary, in wasm.
   const inRange = (flags & RUN_IN_RANGE) != 0;

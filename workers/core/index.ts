@@ -219,6 +219,10 @@ export function setSlowPathOnly(on: bool): void { setSlow(on); }
 
 // ---- breakpoints: an open-addressing hash set ----
 
+/** The bit of BREAKPOINT_PAGES for the page of `addr` (cpu.ts reads it with the same hash). */
+function breakpointPageBit(addr: u64): u32 {
+  return <u32>(((addr >> 12) * 0x9e3779b97f4a7c15) >> 52) & (L.BREAKPOINT_PAGE_BITS - 1);
+}
 function bpSlot(addr: u64): u32 {
   return <u32>((addr >> 1) * 0x9e3779b97f4a7c15 >> 54) & (L.BREAKPOINT_SLOTS - 1);
 }
@@ -230,12 +234,20 @@ export function addBreakpoint(addr: u64): bool {
     const p = L.BREAKPOINTS + (slot << 3);
     const v = load<u64>(p);
     if (v == addr) return true;
-    if (v == S.NEVER) { store<u64>(p, addr); S.breakpointCount++; return true; }
+    if (v == S.NEVER) {
+      store<u64>(p, addr);
+      S.breakpointCount++;
+      const bit = breakpointPageBit(addr);
+      const byte = L.BREAKPOINT_PAGES + (bit >> 3);
+      store<u8>(byte, <u8>(<u32>load<u8>(byte) | (<u32>1 << (bit & 7))));
+      return true;
+    }
     slot = (slot + 1) & (L.BREAKPOINT_SLOTS - 1);
   }
 }
 export function clearBreakpoints(): void {
   memory.fill(L.BREAKPOINTS, 0xff, L.BREAKPOINT_SLOTS * 8);
+  memory.fill(L.BREAKPOINT_PAGES, 0, L.BREAKPOINT_PAGE_BITS >> 3);
   S.breakpointCount = 0;
 }
 export function breakpointCount(): u32 { return S.breakpointCount; }
@@ -254,6 +266,8 @@ export function setWatchpoint(slot: u32, lo: u64, hi: u64, kinds: u32): bool {
   if (!used) store<u64>(p, 0, 16);
   if (used && !wasUsed) S.watchpointCount++;
   if (!used && wasUsed) S.watchpointCount--;
+  // The TLB holds no data page a watchpoint touches (mmu.ts): what it holds was filled for the old set.
+  resetTlb();
   updateFastPath();
   return true;
 }

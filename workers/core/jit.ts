@@ -15,7 +15,7 @@
 // made from; every write to RAM checks it, and a hit drops the blocks made
 // from those bytes (self-modifying code, a loader, virtio DMA).
 import { RAM_BASE } from './layout';
-import { ramSize, NEVER, breakpointCount, watchpointCount } from './state';
+import { ramSize, NEVER } from './state';
 
 /** The engine's translator: translates the block at RAM offset `off`; returns function index << 8 | instructions, or 0. */
 @external("env", "jitTranslate")
@@ -67,9 +67,14 @@ export function jitFlush(): void {
   jitGeneration++;
 }
 
-/** Whether translated code may run now: the conditions under which a block's offsets are its pcs and nothing needs per-instruction checks. */
+/**
+ * Whether translated code may run now. Breakpoints and watchpoints do not stop
+ * it: blocks do not run in a breakpoint's page (cpu.ts), and their loads and
+ * stores miss the TLB on a watched page (mmu.ts), so the interpreter's checks see
+ * every instruction and access that could hit.
+ */
 @inline export function jitUsable(): bool {
-  return jitEnabled && breakpointCount == 0 && watchpointCount == 0;
+  return jitEnabled;
 }
 
 @inline export function jitEntry(off: u64): usize {

@@ -9,6 +9,13 @@ export const FREGS: usize = 0x0100;
 export const REGISTER_FILE_BYTES: u32 = 0x200;
 /** Details of the last watchpoint hit. */
 export const WATCH_HIT: usize = 0x1000;
+/**
+ * Virtual pages that hold a breakpoint: a bitmap indexed by a hash of the page
+ * number (a collision only costs speed). Translated code does not run in them,
+ * so it needs no per-instruction breakpoint check (cpu.ts).
+ */
+export const BREAKPOINT_PAGES: usize = 0x1800;
+export const BREAKPOINT_PAGE_BITS: u32 = 4096;
 /** Guest bytes written to the UART, drained by the engine after each run(). */
 export const TX_BUFFER: usize = 0x2000;
 export const TX_CAPACITY: u32 = 0x8000;

@@ -12,10 +12,16 @@
 // satp writes, sfence.vma (whatever its operands), PMP writes, changes of
 // mstatus.SUM or MXR, and every state restore: only a guest that changes a
 // live page-table entry without sfence.vma can see that it exists.
-import { RAM, RAM_BASE, TLB, TLB_ENTRIES } from './layout';
+//
+// While the debugger has watchpoints armed, untranslated data accesses go
+// through the TLB too (identity entries, filled by the slow path), and no data
+// entry is filled for a virtual page a watchpoint touches: accesses to those
+// pages take the slow path, which checks the watchpoints, and the rest stay
+// fast. Watchpoint changes flush the TLB.
+import { RAM, RAM_BASE, TLB, TLB_ENTRIES, WATCHPOINTS, WATCHPOINT_SLOTS, WATCHPOINT_SIZE } from './layout';
 import {
   satp, mstatus, ramSize, NEVER, PRIV_M, PRIV_S, PRIV_U, MSTATUS_SUM, MSTATUS_MXR,
-  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, fetchTranslated, dataTranslated, fetchMode, dataMode,
+  CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, fetchTranslated, dataThroughTlb, fetchMode, dataMode, watchpointCount,
 } from './state';
 import { raiseException, pmpAllows, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from './trap';
 import { markDirty } from './bus';
@@ -58,10 +64,26 @@ export function tlbFlush(): void {
 function tlbFill(access: u32, vaddr: u64, paddr: u64, mode: u32): void {
   const page = paddr & ~PAGE_OFFSET;
   if (page - RAM_BASE >= ramSize || !pmpAllows(page, 4096, access, mode)) return;
+  if (access != ACCESS_EXEC && watchpointCount != 0 && pageWatched(vaddr & ~PAGE_OFFSET)) return;
   const table = access == ACCESS_EXEC ? TLB_FETCH : access == ACCESS_WRITE ? TLB_STORE : TLB_LOAD;
   const e = table + (<usize>((vaddr >> 12) & (TLB_ENTRIES - 1)) << 4);
   store<u64>(e, (vaddr & ~PAGE_OFFSET) | <u64>mode);
   store<u64>(e, (page - RAM_BASE) - (vaddr & ~PAGE_OFFSET), 8);
+}
+
+/** Whether any armed watchpoint overlaps the virtual page at `page`. */
+function pageWatched(page: u64): bool {
+  for (let i: u32 = 0; i < WATCHPOINT_SLOTS; i++) {
+    const p = WATCHPOINTS + i * WATCHPOINT_SIZE;
+    if (load<u64>(p, 16) == 0) continue;
+    if (load<u64>(p) < page + 4096 && load<u64>(p, 8) > page) return true;
+  }
+  return false;
+}
+
+/** After an untranslated data access by the slow path: caches its page's identity mapping when the fast path uses the TLB. */
+export function tlbFillUntranslated(access: u32, addr: u64, mode: u32): void {
+  if (dataThroughTlb) tlbFill(access, addr, addr, mode);
 }
 
 /**
@@ -77,14 +99,14 @@ function tlbFill(access: u32, vaddr: u64, paddr: u64, mode: u32): void {
 
 /** The RAM offset of a `size`-byte load at `vaddr` (NEVER: take the slow path). */
 @inline export function loadOffset(vaddr: u64, size: u64): u64 {
-  if (!dataTranslated) return vaddr - RAM_BASE;
+  if (!dataThroughTlb) return vaddr - RAM_BASE;
   if ((vaddr & PAGE_OFFSET) + size > 4096) return NEVER;
   return tlbLookup(TLB_LOAD, vaddr, dataMode);
 }
 
 /** The RAM offset of a `size`-byte store at `vaddr` (NEVER: take the slow path). */
 @inline export function storeOffset(vaddr: u64, size: u64): u64 {
-  if (!dataTranslated) return vaddr - RAM_BASE;
+  if (!dataThroughTlb) return vaddr - RAM_BASE;
   if ((vaddr & PAGE_OFFSET) + size > 4096) return NEVER;
   return tlbLookup(TLB_STORE, vaddr, dataMode);
 }

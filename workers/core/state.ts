@@ -149,6 +149,13 @@ export let dataLimit: u64 = 0;
 /** Whether fetches / data accesses are translated (then the fast path finds RAM offsets in the TLB). */
 export let fetchTranslated: bool = false;
 export let dataTranslated: bool = false;
+/**
+ * Whether the data fast path finds RAM offsets in the TLB: when data is
+ * translated, and also when the debugger's watchpoints are armed, since the
+ * TLB then holds no page a watchpoint touches (mmu.ts) and every other access
+ * stays fast, in the interpreter and in translated code.
+ */
+export let dataThroughTlb: bool = false;
 /** The privilege level fetches / data accesses are made at: part of every TLB tag. */
 export let fetchMode: u32 = 3;
 export let dataMode: u32 = 3;
@@ -162,7 +169,13 @@ export let watchpointCount: u32 = 0;
 /** Whether an execute / a load-store debug trigger could fire at the current privilege level (trigger.ts; set by updateFastPath). */
 export let execTriggers: bool = false;
 export let dataTriggers: bool = false;
+/**
+ * A run that resumes from a breakpoint stop steps over that one breakpoint: the
+ * instruction at this pc at this icount. A trap or interrupt taken there leads
+ * to a handler whose breakpoint still stops (same icount, another pc).
+ */
 export let skipBreakpointIcount: u64 = NEVER;
+export let skipBreakpointPc: u64 = NEVER;
 export let trapLoopCount: u32 = 0;
 /**
  * The last exception whose handler is not the trapping instruction itself: when a

@@ -7,7 +7,7 @@ import {
   MSTATUS_SPP, MSTATUS_MPRV, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
   faulted, trapLoopCount, loopStartCause, loopStartTval, loopStartPc, loopStartPriv, stopReason, sliceEnd, STOP_TRAP_LOOP, ramSize, fetchLimit, dataLimit,
   watchpointCount, reservationAddress, icount, CAUSE_ILLEGAL, pmpCfgAt, setPmpCfg, pmpAddrAt, setPmpAddr, PMP_ENTRIES, halted, NEVER,
-  fetchMode, dataMode, fetchTranslated, dataTranslated, satp, MSTATUS_SUM, MSTATUS_MXR, execTriggers, dataTriggers,
+  fetchMode, dataMode, fetchTranslated, dataTranslated, dataThroughTlb, satp, MSTATUS_SUM, MSTATUS_MXR, execTriggers, dataTriggers,
 } from './state';
 import { RAM_BASE } from './layout';
 import { translates, tlbFlush } from './mmu';
@@ -246,7 +246,8 @@ export function updateFastPath(): void {
   const data = dataPrivilege();
   dataMode = data;
   dataTranslated = translates(data);
-  dataLimit = !slowPathOnly && watchpointCount == 0 && !dataTriggers && (dataTranslated || pmpAllowsAllRam(data, PMP_R | PMP_W)) ? ramSize - 7 : 0;
+  dataThroughTlb = dataTranslated || watchpointCount != 0;
+  dataLimit = !slowPathOnly && !dataTriggers && (dataThroughTlb || pmpAllowsAllRam(data, PMP_R | PMP_W)) ? ramSize - 7 : 0;
 }
 
 /**
