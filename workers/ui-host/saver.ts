@@ -10,7 +10,8 @@ import { StorageFullError } from '../storage';
 import { encodeDigest } from '../replay/digest';
 import type { Timeline } from '../replay/timeline';
 
-const FLUSH_INTERVAL_MS = 1000;
+// Half a second: a tab closed mid-run loses at most that much of the recording.
+const FLUSH_INTERVAL_MS = 500;
 const FLUSH_EVENTS = 4096;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
